@@ -168,7 +168,8 @@ def _closed_set(closures: Iterable[date]) -> frozenset[date]:
 
 
 def _is_open(d: date, closed: frozenset[date]) -> bool:
-    return d.weekday() < _SAT and d not in _holiday_dates(d.year) and d not in closed
+    # The holiday lookup comes first so that a year outside the table is refused even on a weekend.
+    return d not in _holiday_dates(d.year) and d.weekday() < _SAT and d not in closed
 
 
 def _next_open(d: date, closed: frozenset[date]) -> date:
