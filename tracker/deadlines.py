@@ -44,7 +44,7 @@ APPEAL_CALENDAR_DAYS = 30  # POL §89(4)(a)
 APPEAL_DETERMINATION_BUSINESS_DAYS = 10  # POL §89(4)(a)
 ARTICLE78_MONTHS = 4  # CPLR 217(1)
 
-_MON, _TUE, _THU, _SAT, _SUN = 0, 1, 3, 5, 6
+_MON, _THU, _SAT, _SUN = 0, 3, 5, 6
 
 
 @dataclass(frozen=True)
@@ -307,36 +307,29 @@ def _rolled(kind: str, raw: date, closed: frozenset[date], basis: str) -> Due:
 
 def compute(kind: str, start: date, closures: Iterable[date] = ()) -> Due:
     """Compute one deadline of `kind` (see KINDS) from its starting date, with raw date and basis."""
+    # `date_certain` is not computed: it is the agency's own date (POL §89(3)(a)), taken as given.
+    if kind not in KINDS:
+        raise ValueError(f"unknown deadline kind {kind!r}; expected one of: {', '.join(KINDS)}")
     closed = _closed_set(closures)
     start = _as_date(start, "start")
+    on = start.isoformat()
     if kind == "acknowledgment":
-        due = _add_open_days(_roll(start, closed), ACKNOWLEDGMENT_BUSINESS_DAYS, closed)
         basis = (
             f"POL §89(3)(a), 21 NYCRR 1401.5: {ACKNOWLEDGMENT_BUSINESS_DAYS} business days "
             f"{_receipt_note('request', start, closed)}; GCL §20: the receipt day is not counted"
         )
-        return Due(kind, due, None, basis)
+        return Due(kind, acknowledgment_due(start, closed), None, basis)
     if kind == "determination":
-        due = _add_open_days(start, DETERMINATION_BUSINESS_DAYS, closed)
-        basis = (
-            f"POL §89(3)(a): {DETERMINATION_BUSINESS_DAYS} business days after the acknowledgment "
-            f"on {start.isoformat()}"
-        )
-        return Due(kind, due, None, basis)
+        basis = f"POL §89(3)(a): {DETERMINATION_BUSINESS_DAYS} business days after the acknowledgment on {on}"
+        return Due(kind, determination_due(start, closed), None, basis)
     if kind == "appeal":
-        basis = f"POL §89(4)(a): {APPEAL_CALENDAR_DAYS} calendar days after the denial on {start.isoformat()}"
-        return _rolled(kind, start + timedelta(days=APPEAL_CALENDAR_DAYS), closed, basis)
+        basis = f"POL §89(4)(a): {APPEAL_CALENDAR_DAYS} calendar days after the denial on {on}"
+        return _rolled(kind, appeal_due_raw(start), closed, basis)
     if kind == "appeal_determination":
-        due = _add_open_days(_roll(start, closed), APPEAL_DETERMINATION_BUSINESS_DAYS, closed)
         basis = (
             f"POL §89(4)(a): {APPEAL_DETERMINATION_BUSINESS_DAYS} business days "
             f"{_receipt_note('appeal', start, closed)}; GCL §20: the receipt day is not counted"
         )
-        return Due(kind, due, None, basis)
-    if kind == "article78":
-        basis = (
-            f"CPLR 217(1): {ARTICLE78_MONTHS} months after the final determination on {start.isoformat()} "
-            "(GCL §30)"
-        )
-        return _rolled(kind, add_months(start, ARTICLE78_MONTHS), closed, basis)
-    raise ValueError(f"unknown deadline kind {kind!r}; expected one of: {', '.join(KINDS)}")
+        return Due(kind, appeal_determination_due(start, closed), None, basis)
+    basis = f"CPLR 217(1): {ARTICLE78_MONTHS} months after the final determination on {on} (GCL §30)"
+    return _rolled(kind, article78_due_raw(start), closed, basis)
