@@ -1,0 +1,262 @@
+"""The page index on disk: open it, write to it, and rebuild it from scratch with an atomic swap.
+
+Layout: ``<path>/current`` is a symbolic link to the generation in use (``<path>/gen-<stamp>``). A rebuild
+writes a new generation beside it and replaces the link in one ``rename``, so a reader sees either the old
+index or the new one, never a half-built one; the previous generation is kept until the next rebuild so
+that searchers still holding it keep working.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+from whoosh.writing import LockError
+
+from .analysis import SCHEMA_VERSION, build_schema
+from .facets import FacetCache
+from .records import PageRecord
+
+CURRENT = "current"
+VERSION_FILE = "FOILTRACK_SCHEMA"
+
+
+class IndexUnavailable(Exception):
+    """The index is missing, unreadable or from an older schema: rebuild it (``foiltrack reindex``)."""
+
+
+class IndexBusy(Exception):
+    """Another process holds the index's write lock for longer than the timeout allows."""
+
+
+# Exceptions Whoosh raises from a damaged index: missing segment files, truncated or garbled bytes.
+_DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error, whoosh_index.IndexError)
+
+
+def record_fields(record: PageRecord) -> dict:
+    """The Whoosh document for one record."""
+    released = record.released_on
+    return {
+        "key": record.key,
+        "kind": record.kind,
+        "text": record.text,
+        "agency_words": record.agency or None,
+        "campaign_words": record.campaign or None,
+        "filename_words": record.filename or None,
+        "type_words": record.media_type or None,
+        "request_id": _id(record.request_id),
+        "agency_id": _id(record.agency_id),
+        "campaign_id": _id(record.campaign_id),
+        "document_id": _id(record.document_id),
+        "page": record.page,
+        "filename": record.filename,
+        "ocr": record.ocr,
+        "visibility": record.visibility,
+        "year": str(released.year) if released else None,
+        # Facet fields left empty are not indexed; their column then holds b"" (not counted).
+        "media_type": record.media_type or None,
+        "agency": record.agency or None,
+        "campaign": record.campaign or None,
+        "released_on": released.isoformat() if released else None,
+    }
+
+
+def _id(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _open_generation(gen_dir: Path) -> whoosh_index.Index:
+    """Open one generation and prove it is readable, or raise IndexUnavailable."""
+    try:
+        version = (gen_dir / VERSION_FILE).read_text().strip()
+    except OSError as exc:
+        raise IndexUnavailable(f"search index at {gen_dir} is missing or incomplete ({exc})") from exc
+    if version != str(SCHEMA_VERSION):
+        raise IndexUnavailable(f"search index at {gen_dir} has schema {version}, this code needs "
+                               f"{SCHEMA_VERSION}: rebuild it")
+    try:
+        ix = whoosh_index.open_dir(str(gen_dir))
+        # Opening a reader opens every segment's files; reading one stored document and one posting
+        # list touches the rest, so a deleted or truncated file shows up now rather than mid-search.
+        with ix.reader() as reader:
+            for segment_reader, _ in reader.leaf_readers():
+                if segment_reader.doc_count_all():
+                    segment_reader.stored_fields(0)
+                    segment_reader.doc_frequency("visibility", "public")
+                    list(segment_reader.column_reader("agency"))[:1]
+    except whoosh_index.EmptyIndexError as exc:
+        raise IndexUnavailable(f"no search index at {gen_dir}") from exc
+    except _DAMAGE as exc:
+        raise IndexUnavailable(f"search index at {gen_dir} is damaged ({type(exc).__name__}: {exc})") from exc
+    return ix
+
+
+def _new_generation(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    gen_dir = path / f"gen-{time.time_ns()}"
+    gen_dir.mkdir()
+    whoosh_index.create_in(str(gen_dir), build_schema())
+    (gen_dir / VERSION_FILE).write_text(str(SCHEMA_VERSION))
+    return gen_dir
+
+
+def _point_current(path: Path, gen_dir: Path) -> None:
+    """Atomically make ``<path>/current`` point at gen_dir (a symlink replaced by rename)."""
+    tmp_link = path / f".current-{time.time_ns()}"
+    os.symlink(gen_dir.name, tmp_link)
+    os.replace(tmp_link, path / CURRENT)
+
+
+class SearchIndex:
+    """One process's handle on the page index: a cached searcher for reading, short-lived writers."""
+
+    def __init__(self, path: str | os.PathLike, *, create: bool = True, lock_timeout: float = 30.0,
+                 limitmb: int = 256, procs: int = 1) -> None:
+        """Open the index at path; create an empty one there if it is absent and create is true."""
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.limitmb = limitmb
+        self.procs = procs
+        self._lock = threading.RLock()
+        self._searcher = None
+        self.facet_cache = FacetCache()
+        link = self.path / CURRENT
+        if not link.exists() and not link.is_symlink():
+            if not create:
+                raise IndexUnavailable(f"no search index at {self.path}: run `foiltrack reindex`")
+            _point_current(self.path, _new_generation(self.path))
+        self._gen_dir = link.resolve()
+        self._ix = _open_generation(self._gen_dir)
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def searcher(self):
+        """This process's searcher (opened on first use; call refresh() to see newer writes)."""
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = self._ix.searcher()
+            return self._searcher
+
+    def refresh(self) -> None:
+        """Catch up with writes and rebuilds made since the searcher was opened (cheap when none)."""
+        with self._lock:
+            gen_dir = (self.path / CURRENT).resolve()
+            if gen_dir != self._gen_dir:
+                ix = _open_generation(gen_dir)
+                old = self._searcher
+                self._ix, self._gen_dir, self._searcher = ix, gen_dir, None
+                if old is not None:
+                    old.close()
+            elif self._searcher is not None:
+                try:
+                    self._searcher = self._searcher.refresh()
+                except _DAMAGE as exc:
+                    raise IndexUnavailable(f"search index at {gen_dir} is damaged ({exc})") from exc
+
+    def doc_count(self) -> int:
+        """Number of indexed pages and messages."""
+        return self.searcher().doc_count()
+
+    def close(self) -> None:
+        """Release open files."""
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def _writer(self, procs: int | None = None):
+        procs = self.procs if procs is None else procs
+        kwargs = {"timeout": self.lock_timeout, "limitmb": self.limitmb, "compound": False}
+        if procs > 1:
+            kwargs.update(procs=procs, multisegment=True)
+        try:
+            return self._ix.writer(**kwargs)
+        except LockError as exc:
+            raise IndexBusy(f"the search index at {self._gen_dir} stayed locked for {self.lock_timeout}s: "
+                            "another writer is running; all writes should go through the one index "
+                            "queue") from exc
+
+    def write(self, records: Iterable[PageRecord]) -> int:
+        """Add or replace records by key (writing the same record twice leaves one copy)."""
+        writer = self._writer(procs=1)
+        count = 0
+        try:
+            for record in records:
+                writer.update_document(**record_fields(record))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return count
+
+    def delete_keys(self, keys: Iterable[str]) -> int:
+        """Remove records by key; return how many index documents went."""
+        return self._delete("key", keys)
+
+    def delete_document(self, document_id: int) -> int:
+        """Remove every page of a document; return how many went."""
+        return self._delete("document_id", [str(document_id)])
+
+    def _delete(self, field: str, values: Iterable[str]) -> int:
+        writer = self._writer(procs=1)
+        deleted = 0
+        try:
+            for value in values:
+                deleted += writer.delete_by_query(Term(field, value))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return deleted
+
+
+def rebuild(path: str | os.PathLike, records: Iterable[PageRecord], *, total: int | None = None,
+            progress: Callable[[int, int | None], None] | None = None, procs: int = 1,
+            limitmb: int = 256, batch: int = 0) -> int:
+    """Build a fresh index from records beside the current one, swap it in atomically, return the count.
+
+    ``progress(done, total)`` is called every 1,000 records. The generation before the previous one is
+    removed; the previous one stays for searchers that still have it open until they refresh.
+    """
+    path = Path(path)
+    gen_dir = _new_generation(path)
+    try:
+        ix = whoosh_index.open_dir(str(gen_dir))
+        kwargs = {"limitmb": limitmb, "compound": False}
+        if procs > 1:
+            kwargs.update(procs=procs, multisegment=True, batchsize=256)
+        writer = ix.writer(**kwargs)
+        count = 0
+        try:
+            for record in records:
+                writer.add_document(**record_fields(record))
+                count += 1
+                if progress is not None and count % 1000 == 0:
+                    progress(count, total)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        ix.close()
+        _open_generation(gen_dir).close()
+    except BaseException:
+        shutil.rmtree(gen_dir, ignore_errors=True)
+        raise
+    previous = (path / CURRENT).resolve() if (path / CURRENT).exists() else None
+    _point_current(path, gen_dir)
+    for old in path.glob("gen-*"):
+        if old not in (gen_dir, previous):
+            shutil.rmtree(old, ignore_errors=True)
+    if progress is not None:
+        progress(count, total)
+    return count

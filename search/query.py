@@ -1,0 +1,255 @@
+"""Run a user's search: parse, compile to a Whoosh query with access control inside it, rank, count."""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from whoosh import query as wq
+
+from . import facets as facet_counts
+from .analysis import STOP_STEMS, bigram, stems, words
+from .highlight import Terms, mark_all, snippet
+from .index import SearchIndex
+from .parse import USER_FIELDS, Node, QueryError, parse
+from .records import VISIBILITIES
+
+# Filters the application may pass, mapped to index fields.
+FILTER_FIELDS = {
+    "agency_id": "agency_id",
+    "campaign_id": "campaign_id",
+    "request_id": "request_id",
+    "document_id": "document_id",
+    "year": "year",
+    "media_type": "media_type",
+    "visibility": "visibility",
+    "kind": "kind",
+}
+MAX_RESULTS_WINDOW = 1000  # deepest hit a page of results may reach (page * per_page)
+MIN_PREFIX = 2
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching page: where it is, and a highlighted snippet of it."""
+
+    key: str
+    document_id: int | None
+    request_id: int | None
+    page: int
+    snippet: str
+    score: float
+    filename: str
+    agency: str
+    campaign: str
+    released_on: date | None
+    kind: str = "page"
+    ocr: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """A page of hits, how many match in all, and facet counts over every match."""
+
+    total: int
+    total_is_estimate: bool
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 10
+
+
+def _text_query(node: Node, terms: _TermCollector, negated: bool) -> wq.Query | None:
+    """Compile a parsed node searching the page text; None when it constrains nothing (stopwords)."""
+    op = node.op
+    if op in ("and", "or"):
+        subs = [_text_query(c, terms, negated) for c in node.children]
+        subs = [s for s in subs if s is not None]
+        if not subs:
+            return None
+        if op == "or" and len(subs) < len(node.children):
+            return None  # "the OR police": the stopword side matches everything
+        return subs[0] if len(subs) == 1 else (wq.And(subs) if op == "and" else wq.Or(subs))
+    if op == "not":
+        inner = _text_query(node.children[0], terms, not negated)
+        return wq.Not(inner) if inner is not None else None
+    if op == "field":
+        return _field_query(node.children[0], USER_FIELDS[node.text])
+    if op == "prefix":
+        return _prefix_query(node.text, terms, negated)
+    seq = stems(node.text)
+    if not negated:
+        terms.add(seq)
+    if op == "word" and len(seq) == 1 or op == "phrase" and len(seq) == 1:
+        return None if seq[0] in STOP_STEMS else wq.Term("text", seq[0])
+    if not seq:
+        return None
+    # A phrase (or a word that tokenises into several, like FOIL-2023-056-11528): all its bigrams.
+    return wq.And([wq.Term("text", bigram(a, b)) for a, b in zip(seq, seq[1:], strict=False)])
+
+
+def _prefix_query(text: str, terms: _TermCollector, negated: bool) -> wq.Query:
+    parts = words(text)
+    if not parts or len(parts[-1]) < MIN_PREFIX:
+        raise QueryError(f"“{text}*” is too short a prefix: type at least {MIN_PREFIX} letters before the *.")
+    last = parts[-1]
+    # The index holds stems, and a stem can be shorter than the prefix typed ("investigat*" against
+    # the stem "investig"), so look for either.
+    stemmed = stems(last)[0]
+    options = {last, stemmed} if last.startswith(stemmed) or stemmed.startswith(last) else {last}
+    prefix = wq.Or([wq.Prefix("text", p) for p in sorted(options)]) if len(options) > 1 \
+        else wq.Prefix("text", last)
+    if not negated:
+        terms.add(stems(" ".join(parts[:-1])), prefix=last)
+    if len(parts) == 1:
+        return prefix
+    head = _text_query(Node("phrase", " ".join(parts[:-1])), _TermCollector(), True)
+    return wq.And([head, prefix]) if head is not None else prefix
+
+
+def _field_query(node: Node, fieldname: str) -> wq.Query | None:
+    """A field filter typed by the user: every word must match (prefixes allowed)."""
+    if node.op in ("and", "or", "not"):
+        subs = [_field_query(c, fieldname) for c in node.children]
+        subs = [s for s in subs if s is not None]
+        if not subs:
+            return None
+        if node.op == "not":
+            return wq.Not(subs[0])
+        return subs[0] if len(subs) == 1 else (wq.And(subs) if node.op == "and" else wq.Or(subs))
+    if node.op == "field":
+        return _field_query(node.children[0], USER_FIELDS[node.text])
+    tokens = words(node.text) if fieldname.endswith("_words") else [node.text.strip()]
+    if not tokens:
+        return None
+    subs = [wq.Term(fieldname, t) for t in tokens]
+    if node.op == "prefix":
+        subs[-1] = wq.Prefix(fieldname, tokens[-1])
+    return subs[0] if len(subs) == 1 else wq.And(subs)
+
+
+class _TermCollector:
+    def __init__(self) -> None:
+        self.stems: set[str] = set()
+        self.prefixes: list[str] = []
+
+    def add(self, seq, prefix: str | None = None) -> None:
+        self.stems.update(s for s in seq if s not in STOP_STEMS)
+        if prefix:
+            self.prefixes.append(prefix)
+
+    def terms(self) -> Terms:
+        return Terms(frozenset(self.stems), tuple(self.prefixes))
+
+
+def compile_query(q: str, allowed_visibility: frozenset[str],
+                  filters: Mapping[str, object] | None = None) -> tuple[wq.Query, Terms]:
+    """The Whoosh query for a user's search, access filter included, and the terms to highlight."""
+    collector = _TermCollector()
+    user = _text_query(parse(q), collector, False)
+    if user is None:
+        raise QueryError("Those words are too common to search for on their own: add a more specific one.")
+    parts = [user]
+    for name, value in (filters or {}).items():
+        if value is None or value == "":
+            continue
+        if name not in FILTER_FIELDS:
+            raise ValueError(f"unknown search filter {name!r}; known: {sorted(FILTER_FIELDS)}")
+        values = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        terms = [wq.Term(FILTER_FIELDS[name], str(v)) for v in values]
+        parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
+    access = _access_query(allowed_visibility)
+    if access is not None:
+        parts.append(access)
+    return wq.And(parts) if len(parts) > 1 else user, collector.terms()
+
+
+def _access_query(allowed: frozenset[str]) -> wq.Query | None:
+    """The visibility clause every search carries (None when every visibility is allowed)."""
+    unknown = set(allowed) - VISIBILITIES
+    if unknown:
+        raise ValueError(f"unknown visibility {sorted(unknown)}; known: {sorted(VISIBILITIES)}")
+    if not allowed:
+        return wq.NullQuery
+    if set(allowed) >= VISIBILITIES:
+        return None
+    terms = [wq.Term("visibility", v) for v in sorted(allowed)]
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+
+def search(index: SearchIndex, q: str, *, allowed_visibility: frozenset[str],
+           filters: Mapping[str, object] | None = None, page: int = 1, per_page: int = 10,
+           sort: str = "relevance", facet_limit: int = 20) -> SearchResults:
+    """Search the index as a user allowed to see allowed_visibility; raises QueryError for bad input."""
+    if sort not in ("relevance", "date"):
+        raise QueryError("Sort by “relevance” or “date”.")
+    page, per_page = max(1, int(page)), max(1, min(int(per_page), 100))
+    if page * per_page > MAX_RESULTS_WINDOW:
+        raise QueryError(f"Results stop at the first {MAX_RESULTS_WINDOW}: narrow the search with filters.")
+    wquery, terms = compile_query(q, frozenset(allowed_visibility), filters)
+    depth = page * per_page
+    with index._lock:
+        searcher = index.searcher()
+        raw = {name: Counter() for name in facet_counts.FACETS}
+        total = 0
+        dated: list[tuple[bytes, int]] = []
+        live = set()
+        for sub, offset in _leaves(searcher):
+            cols = index.facet_cache.columns(sub.reader())
+            live.add(sub.reader().segment().segment_id())
+            docnums = list(wquery.docs(sub))
+            total += len(docnums)
+            facet_counts.count(cols, docnums, raw)
+            if sort == "date":
+                col = cols["released_on"]
+                refs, uniques = col.refs, col.uniques
+                dated.extend(heapq.nlargest(depth, ((uniques[refs[d]], d + offset) for d in docnums)))
+        index.facet_cache.forget_others(live)
+        if sort == "date":
+            top = [(docnum, 0.0) for _, docnum in heapq.nlargest(depth, dated)]
+        else:
+            results = searcher.search(wquery, limit=depth, terms=False)
+            top = [(hit.docnum, hit.score) for hit in results]
+        top = top[(page - 1) * per_page:depth]
+        hits = [_hit(searcher.stored_fields(docnum), score, terms) for docnum, score in top]
+    return SearchResults(total=total, total_is_estimate=False, hits=hits,
+                         facets=facet_counts.finish(raw, facet_limit), page=page, per_page=per_page)
+
+
+def _leaves(searcher):
+    """(segment searcher, document offset) pairs; a one-segment index is its own leaf."""
+    return searcher.subsearchers if searcher.subsearchers else [(searcher, 0)]
+
+
+def _int(value) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+def _hit(stored: dict, score: float, terms: Terms) -> Hit:
+    released = stored.get("released_on")
+    return Hit(
+        key=stored["key"],
+        document_id=_int(stored.get("document_id")),
+        request_id=_int(stored.get("request_id")),
+        page=stored.get("page", 1),
+        snippet=snippet(stored.get("text", ""), terms),
+        score=score,
+        filename=stored.get("filename", ""),
+        agency=stored.get("agency", ""),
+        campaign=stored.get("campaign", ""),
+        released_on=date.fromisoformat(released) if released else None,
+        kind=stored.get("kind", "page"),
+        ocr=bool(stored.get("ocr", False)),
+    )
+
+
+def highlight_page(text: str, q: str) -> str:
+    """A whole page's text, HTML-escaped, with the query's terms marked (for the document viewer)."""
+    try:
+        _, terms = compile_query(q, frozenset(VISIBILITIES))
+    except QueryError:
+        return mark_all(text, Terms(frozenset()))
+    return mark_all(text, terms)
