@@ -1,0 +1,186 @@
+"""PDF text per page: pypdfium2 first, pdfplumber as the second parser, Tesseract for scanned pages.
+
+Runs inside the sandboxed child process (see child.py); every function here yields events, the
+same dicts the child writes to its parent, so a crash after page k still leaves pages 1..k.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from .ocr import OcrError, ocr_image
+from .result import ERROR_MEMORY, ERROR_PASSWORD, ERROR_TOO_MANY_PAGES, Limits, has_text
+
+_OBJ_TEXT = pdfium_c.FPDF_PAGEOBJ_TEXT
+_OBJ_IMAGE = pdfium_c.FPDF_PAGEOBJ_IMAGE
+# Form XObjects nest; pages with deeper nesting than this are treated as having what we found so far.
+_OBJECT_DEPTH = 8
+_OBJECT_SCAN_CAP = 20_000
+
+
+def extract_pdf(path: str, limits: Limits, start_page: int = 1) -> Iterator[dict]:
+    """Yield meta, then begin/page/page_error events for each page from ``start_page`` on."""
+    try:
+        doc = pdfium.PdfDocument(path, password=None)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            yield {"event": "fail", "status": "encrypted", "error": ERROR_PASSWORD, "encrypted": True}
+            return
+        # pdfium refused the file; pdfminer's more lenient tokenizer sometimes still reads it.
+        yield from _extract_with_pdfplumber(path, limits, start_page, f"pdfium: {exc}")
+        return
+    try:
+        yield from _extract_with_pdfium(doc, path, limits, start_page)
+    finally:
+        doc.close()
+
+
+def _extract_with_pdfium(doc: pdfium.PdfDocument, path: str, limits: Limits, start_page: int):
+    """Pages through pypdfium2, calling pdfplumber or OCR where pdfium's text layer is empty."""
+    encrypted = pdfium_c.FPDF_GetSecurityHandlerRevision(doc.raw) != -1
+    count = len(doc)
+    yield {"event": "meta", "page_count": count, "encrypted": encrypted}
+    if count > limits.max_pages:
+        yield {"event": "fail", "status": "failed", "error": f"{ERROR_TOO_MANY_PAGES} ({count})"}
+        return
+    plumber = _LazyPlumber(path)
+    ocr_done = 0
+    try:
+        for index in range(start_page - 1, count):
+            number = index + 1
+            yield {"event": "begin", "page": number}
+            page = doc[index]
+            try:
+                text = page.get_textpage().get_text_range()
+                if has_text(text, limits.min_text_chars):
+                    yield {"event": "page", "page": number, "text": text, "ocr": False}
+                    continue
+                n_text, n_image = _count_objects(page)
+                if n_text and not has_text(text):
+                    text = plumber.page_text(index) or text
+                if has_text(text, limits.min_text_chars) or not n_image or not limits.ocr:
+                    yield {"event": "page", "page": number, "text": text, "ocr": False}
+                    continue
+                if ocr_done >= limits.max_ocr_pages:
+                    yield {"event": "page", "page": number, "text": text, "ocr": False}
+                    continue
+                ocr_done += 1
+                yield _ocr_page(page, number, text, limits)
+            finally:
+                page.close()
+    finally:
+        plumber.close()
+
+
+def _count_objects(page: pdfium.PdfPage) -> tuple[int, int]:
+    """Numbers of text and image objects on a page, looking into form XObjects."""
+    n_text = n_image = seen = 0
+    for obj in page.get_objects(max_depth=_OBJECT_DEPTH):
+        seen += 1
+        if obj.type == _OBJ_TEXT:
+            n_text += 1
+        elif obj.type == _OBJ_IMAGE:
+            n_image += 1
+        if seen >= _OBJECT_SCAN_CAP or (n_text and n_image):
+            break
+    return n_text, n_image
+
+
+def render_scale(width_pt: float, height_pt: float, dpi: int, max_pixels: int) -> float:
+    """Render scale for OCR: ``dpi`` unless that exceeds ``max_pixels``, then the largest that fits."""
+    scale = dpi / 72.0
+    area = max(width_pt, 1.0) * max(height_pt, 1.0)
+    if area * scale * scale > max_pixels:
+        scale = math.sqrt(max_pixels / area)
+    return scale
+
+
+def _ocr_page(page: pdfium.PdfPage, number: int, layer_text: str, limits: Limits) -> dict:
+    """Render one page within the pixel limit and OCR it; keep the text layer when OCR finds less."""
+    width, height = page.get_size()
+    limit_pt = limits.max_page_inches * 72
+    if width > limit_pt or height > limit_pt:
+        return {
+            "event": "page_error",
+            "page": number,
+            "error": f"page too large to render ({width / 72:.0f} x {height / 72:.0f} in)",
+            "text": layer_text,
+        }
+    scale = render_scale(width, height, limits.ocr_dpi, limits.max_pixels)
+    try:
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        image = bitmap.to_pil()
+    except MemoryError:
+        return {"event": "page_error", "page": number, "error": ERROR_MEMORY, "text": layer_text}
+    except pdfium.PdfiumError as exc:
+        return {"event": "page_error", "page": number, "error": f"render failed: {exc}", "text": layer_text}
+    try:
+        text = ocr_image(image, limits.ocr_languages, timeout=float(limits.cpu_seconds))
+    except OcrError as exc:
+        return {"event": "page_error", "page": number, "error": f"ocr failed: {exc}", "text": layer_text}
+    finally:
+        image.close()
+    if len(text.strip()) <= len(layer_text.strip()):
+        return {"event": "page", "page": number, "text": layer_text, "ocr": False}
+    return {"event": "page", "page": number, "text": text, "ocr": True}
+
+
+class _LazyPlumber:
+    """pdfplumber opened only when a page needs it (it costs ~100x pdfium per page)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.pdf = None
+        self.broken = False
+
+    def page_text(self, index: int) -> str:
+        """pdfplumber's text for one page; empty when pdfplumber cannot read it."""
+        if self.broken:
+            return ""
+        import pdfplumber  # deferred: pdfminer is slow to import and rarely needed
+
+        try:
+            if self.pdf is None:
+                self.pdf = pdfplumber.open(self.path)
+            return self.pdf.pages[index].extract_text() or ""
+        # pdfminer raises a wide range of exception types on damaged input; pdfium's text stands then.
+        except Exception:  # noqa: BLE001
+            self.broken = True
+            return ""
+
+    def close(self) -> None:
+        """Release the pdfplumber document."""
+        if self.pdf is not None:
+            self.pdf.close()
+
+
+def _extract_with_pdfplumber(path: str, limits: Limits, start_page: int, pdfium_error: str):
+    """Whole document through pdfplumber, for files pdfium cannot open at all."""
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(path)
+        count = len(pdf.pages)
+    except Exception as exc:  # noqa: BLE001 - pdfminer's errors have no common base class
+        detail = str(exc).strip() or type(exc).__name__
+        yield {"event": "fail", "status": "failed", "error": f"corrupt: {pdfium_error}; pdfminer: {detail}"}
+        return
+    try:
+        yield {"event": "meta", "page_count": count, "encrypted": False}
+        if count > limits.max_pages:
+            yield {"event": "fail", "status": "failed", "error": f"{ERROR_TOO_MANY_PAGES} ({count})"}
+            return
+        for index in range(start_page - 1, count):
+            yield {"event": "begin", "page": index + 1}
+            try:
+                text = pdf.pages[index].extract_text() or ""
+            except Exception as exc:  # noqa: BLE001 - as above
+                yield {"event": "page_error", "page": index + 1, "error": f"corrupt: {exc}", "text": ""}
+                continue
+            yield {"event": "page", "page": index + 1, "text": text, "ocr": False}
+    finally:
+        pdf.close()
