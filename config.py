@@ -1,0 +1,154 @@
+"""Every setting of FOIL Tracker, declared once with its default and what it does.
+
+A setting ``NAME`` is read, in order of precedence, from the mapping given to
+``tracker.create_app(config)``, then from the environment variable ``FOILTRACK_NAME``,
+then from the default below. Settings are read once, when the app is created.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "FOILTRACK_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value: its name, default, type and a one-line description."""
+
+    name: str
+    default: Any
+    help: str
+    type: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # Storage
+    Setting("DATA_DIR", "foiltrack-data",
+            "Folder for the embedded mode: SQLite database, blob store, search index and broker."),
+    Setting("DATABASE_URL", "",
+            "SQLAlchemy database URL; empty means SQLite in DATA_DIR. Production: postgresql+psycopg://..."),
+    Setting("BLOB_DIR", "", "Content-addressed store of raw emails and attachments; empty means DATA_DIR/blobs."),
+    Setting("INDEX_DIR", "", "Whoosh search index folder; empty means DATA_DIR/index."),
+    Setting("SECRET_KEY", "",
+            "Key that signs sessions and CSRF tokens; empty means a random key kept in DATA_DIR/secret_key."),
+    # Tasks
+    Setting("BROKER_URL", "",
+            "Celery broker URL; empty means a filesystem broker in DATA_DIR (no server). Production: redis://..."),
+    Setting("TASKS_EAGER", False, "Run background tasks inline in the calling process (tests, one-off scripts).",
+            bool),
+    Setting("WORKER_CONCURRENCY", 2, "Processes of the Celery worker started by `foiltrack serve`.", int),
+    # Web
+    Setting("HOST", "127.0.0.1", "Address `foiltrack serve` listens on."),
+    Setting("PORT", 5000, "Port `foiltrack serve` listens on.", int),
+    Setting("BASE_URL", "http://127.0.0.1:5000",
+            "Public address of the web app, used in emails and calendar feeds."),
+    Setting("TIMEZONE", "America/New_York", "Time zone in which dates are shown and legal days begin."),
+    Setting("PAGE_SIZE", 50, "Rows per page in lists, in the web pages and the API.", int),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute", "Failed sign-in attempts allowed per address (Flask-Limiter)."),
+    Setting("RATELIMIT_STORAGE_URI", "memory://",
+            "Where the sign-in rate limiter keeps its counts; use redis://... with several web processes."),
+    # Mail out
+    Setting("MAIL_DOMAIN", "foil.example.org", "Domain of the per-request reply addresses."),
+    Setting("REPLY_ADDRESS", "foil+{token}@{domain}",
+            "Pattern of a request's reply address; {token} is the request's reply token."),
+    Setting("MAIL_FROM", "FOIL Tracker <foil@foil.example.org>", "From address of what the campaign sends."),
+    Setting("SMTP_HOST", "", "SMTP server for outgoing mail; empty means mail is recorded but not sent."),
+    Setting("SMTP_PORT", 25, "SMTP server port.", int),
+    Setting("SMTP_USER", "", "SMTP user name, if the server needs one."),
+    Setting("SMTP_PASSWORD", "", "SMTP password."),
+    Setting("SMTP_STARTTLS", False, "Use STARTTLS on the SMTP connection.", bool),
+    # Mail in
+    Setting("IMAP_HOST", "", "IMAP server of the campaign mailbox; empty means no mail worker."),
+    Setting("IMAP_PORT", 993, "IMAP server port.", int),
+    Setting("IMAP_USER", "", "IMAP user name."),
+    Setting("IMAP_PASSWORD", "", "IMAP password."),
+    Setting("IMAP_SSL", True, "Connect to IMAP over TLS.", bool),
+    Setting("IMAP_MAILBOX", "INBOX", "Mailbox folder the ingest worker reads."),
+    Setting("IMAP_POLL_SECONDS", 60, "Polling interval when the server has no IDLE, and the IDLE timeout.", int),
+    # Extraction
+    Setting("EXTRACT_MEMORY_MB", 1024, "Address-space limit of the child process that extracts a document.", int),
+    Setting("EXTRACT_CPU_SECONDS", 120, "CPU-time limit of the child process that extracts a document.", int),
+    Setting("EXTRACT_MAX_PAGES", 5000, "Pages extracted from one document at most.", int),
+    Setting("OCR_LANGUAGES", "eng", "Tesseract languages for scanned pages, e.g. eng+spa."),
+    # Deadlines
+    Setting("REMINDER_DAYS", 7, "Days before a deadline that its assignees are reminded.", int),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def coerce(setting: Setting, value: Any) -> Any:
+    """Turn a value given as text (environment) or as a Python value into the setting's type."""
+    if setting.type is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ConfigError(f"{ENV_PREFIX}{setting.name} must be true or false, not {value!r}")
+    if setting.type is int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{ENV_PREFIX}{setting.name} must be a whole number, not {value!r}") from None
+    return str(value)
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict:
+    """Resolve every setting from overrides, then FOILTRACK_* variables, then defaults."""
+    overrides = dict(overrides or {})
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.name in overrides:
+            raw = overrides.pop(setting.name)
+        elif ENV_PREFIX + setting.name in environ:
+            raw = environ[ENV_PREFIX + setting.name]
+        else:
+            raw = setting.default
+        values[setting.name] = coerce(setting, raw)
+    values.update(overrides)  # Flask and extension keys (TESTING, WTF_CSRF_ENABLED, ...) pass through.
+    _derive_paths(values)
+    return values
+
+
+def _derive_paths(values: dict) -> None:
+    data_dir = Path(values["DATA_DIR"]).expanduser().resolve()
+    values["DATA_DIR"] = str(data_dir)
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{data_dir / 'foiltrack.sqlite3'}"
+    values["BLOB_DIR"] = values["BLOB_DIR"] or str(data_dir / "blobs")
+    values["INDEX_DIR"] = values["INDEX_DIR"] or str(data_dir / "index")
+    if not values["BROKER_URL"]:
+        values["BROKER_URL"] = "filesystem://"
+        values.setdefault("BROKER_FOLDER", str(data_dir / "broker"))
+
+
+def secret_key(values: dict) -> str:
+    """The configured SECRET_KEY, or a random one created once and kept in DATA_DIR."""
+    if values["SECRET_KEY"]:
+        return values["SECRET_KEY"]
+    path = Path(values["DATA_DIR"]) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,5 @@
+"""`python -m tracker.cli` is `foiltrack`."""
+
+from tracker.cli import main
+
+main()

@@ -1,0 +1,28 @@
+"""The database model: every table of FOIL Tracker, one module per area."""
+
+from tracker.models.agencies import Agency, Campaign
+from tracker.models.documents import Document, Page
+from tracker.models.mail import MailboxCursor, Message, SenderRoute
+from tracker.models.notify import Reminder, SavedSearch
+from tracker.models.requests import Appeal, Event, Litigation, Request, TrackingNumber
+from tracker.models.users import ROLES, ApiToken, User
+
+__all__ = [
+    "ROLES",
+    "Agency",
+    "ApiToken",
+    "Appeal",
+    "Campaign",
+    "Document",
+    "Event",
+    "Litigation",
+    "MailboxCursor",
+    "Message",
+    "Page",
+    "Reminder",
+    "Request",
+    "SavedSearch",
+    "SenderRoute",
+    "TrackingNumber",
+    "User",
+]

@@ -1,0 +1,50 @@
+"""Agencies that receive requests, and campaigns that group requests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.extensions import db
+from tracker.models.base import utcnow
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    short_name: Mapped[str] = mapped_column(String(40), unique=True)
+    jurisdiction: Mapped[str] = mapped_column(String(200), default="New York State")
+    foil_email: Mapped[str] = mapped_column(String(320), default="")
+    appeals_email: Mapped[str] = mapped_column(String(320), default="")
+    appeals_officer: Mapped[str] = mapped_column(String(300), default="")
+    appeals_address: Mapped[str] = mapped_column(Text, default="")
+    portal_url: Mapped[str] = mapped_column(String(500), default="")
+    # Regular expressions matching the agency's own tracking numbers, e.g. FOIL-\d{4}-056-\d{5}.
+    tracking_patterns: Mapped[list] = mapped_column(JSON, default=list)
+    # ISO dates on which the agency was closed (a declared day of mourning, say): not business days for it.
+    closure_days: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def closures(self) -> frozenset[date]:
+        """The agency's closure days as dates, for the deadline engine."""
+        return frozenset(date.fromisoformat(d) for d in (self.closure_days or ()))
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.short_name}>"
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.name}>"

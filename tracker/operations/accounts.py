@@ -1,0 +1,89 @@
+"""People and their credentials: creating users, API tokens, calendar secrets."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.models import ROLES, ApiToken, User
+from tracker.models.base import utcnow
+from tracker.models.users import hash_token
+from tracker.operations.errors import Conflict, Invalid, NotFound
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}, not {role!r}", code="invalid_role", field="role")
+    return role
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords too short to protect privileged records."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"the password must have at least {MIN_PASSWORD} characters", field="password")
+
+
+def create_user(email: str, role: str, *, password: str | None = None, name: str = "", actor=None) -> User:
+    """Create a person with a role; the password is optional (an invitation sets it later)."""
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise Invalid(f"{email!r} is not an email address", field="email")
+    _check_role(role)
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise Conflict(f"a user with the email {email} already exists", code="duplicate")
+    user = User(email=email, role=role, name=name.strip(), calendar_secret=secrets.token_urlsafe(24))
+    if password is not None:
+        check_password_strength(password)
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_role(user: User, role: str, actor=None) -> User:
+    """Change a person's role."""
+    user.role = _check_role(role)
+    db.session.flush()
+    return user
+
+
+def issue_token(user: User, label: str = "", actor=None) -> str:
+    """Create an API token for `user` and return its secret, which is shown only this once."""
+    secret = ApiToken.new_secret()
+    db.session.add(ApiToken(user=user, token_hash=hash_token(secret), label=label))
+    db.session.flush()
+    return secret
+
+
+def authenticate_token(secret: str) -> User | None:
+    """The active user holding this unrevoked token, or None."""
+    if not secret:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    return token.user
+
+
+def revoke_token(token_id: int, actor=None) -> ApiToken:
+    """Revoke one API token; it stops working at once."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no API token {token_id}")
+    token.revoked_at = token.revoked_at or utcnow()
+    db.session.flush()
+    return token
+
+
+def calendar_secret(user: User, *, renew: bool = False) -> str:
+    """The person's private calendar feed secret; `renew` revokes the old feed URL."""
+    if renew or not user.calendar_secret:
+        user.calendar_secret = secrets.token_urlsafe(24)
+        db.session.flush()
+    return user.calendar_secret

@@ -1,0 +1,116 @@
+"""Agencies and campaigns."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.models import Agency, Campaign
+from tracker.operations.errors import Conflict, Invalid, NotFound
+
+AGENCY_FIELDS = ("name", "short_name", "jurisdiction", "foil_email", "appeals_email", "appeals_officer",
+                 "appeals_address", "portal_url", "tracking_patterns", "closure_days")
+
+
+def _clean_agency_fields(fields: dict) -> dict:
+    unknown = set(fields) - set(AGENCY_FIELDS)
+    if unknown:
+        raise Invalid(f"unknown agency fields: {', '.join(sorted(unknown))}")
+    clean = {}
+    for key, value in fields.items():
+        if key in ("tracking_patterns", "closure_days"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise Invalid(f"{key} must be a list of strings", field=key)
+        elif value is None or not isinstance(value, str):
+            raise Invalid(f"{key} must be text", field=key)
+        else:
+            value = value.strip()
+        clean[key] = value
+    for pattern in clean.get("tracking_patterns", []):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise Invalid(f"tracking pattern {pattern!r} is not a valid regular expression: {exc}",
+                          field="tracking_patterns") from None
+    days = []
+    for text in clean.get("closure_days", []):
+        try:
+            days.append(date.fromisoformat(text).isoformat())
+        except ValueError:
+            raise Invalid(f"closure day {text!r} is not a date written YYYY-MM-DD", field="closure_days") from None
+    if "closure_days" in clean:
+        clean["closure_days"] = sorted(set(days))
+    return clean
+
+
+def _short_name(name: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    initials = "".join(w[0] for w in words if w.lower() not in {"of", "the", "and", "for"}).upper()
+    return initials[:40] or "AGENCY"
+
+
+def create_agency(actor=None, **fields) -> Agency:
+    """Add an agency that requests can be filed with."""
+    clean = _clean_agency_fields(fields)
+    if not clean.get("name"):
+        raise Invalid("an agency needs a name", field="name")
+    clean.setdefault("short_name", _short_name(clean["name"]))
+    if not clean["short_name"]:
+        clean["short_name"] = _short_name(clean["name"])
+    for key in ("name", "short_name"):
+        taken = db.session.scalar(select(Agency).where(func.lower(getattr(Agency, key)) == clean[key].lower()))
+        if taken:
+            raise Conflict(f"an agency with the {key.replace('_', ' ')} {clean[key]!r} already exists",
+                           code="duplicate", field=key)
+    agency = Agency(**clean)
+    db.session.add(agency)
+    db.session.flush()
+    return agency
+
+
+def update_agency(agency: Agency, actor=None, **fields) -> Agency:
+    """Change an agency's contacts, patterns or closure days."""
+    for key, value in _clean_agency_fields(fields).items():
+        setattr(agency, key, value)
+    db.session.flush()
+    # Closure days move business-day deadlines: recompute the agency's requests.
+    if "closure_days" in fields:
+        from tracker.operations.requests import recompute_agency
+
+        recompute_agency(agency)
+    return agency
+
+
+def create_campaign(name: str, description: str = "", actor=None) -> Campaign:
+    """Start a campaign: a named group of requests."""
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("a campaign needs a name", field="name")
+    if db.session.scalar(select(Campaign).where(func.lower(Campaign.name) == name.lower())):
+        raise Conflict(f"a campaign named {name!r} already exists", code="duplicate", field="name")
+    campaign = Campaign(name=name, description=description)
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def find_campaign(value, *, create: bool = False) -> Campaign:
+    """A campaign by id or by name; with `create`, a new name starts a campaign."""
+    if isinstance(value, Campaign):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        campaign = db.session.get(Campaign, value)
+        if campaign is None:
+            raise Invalid(f"there is no campaign {value}", code="unknown_campaign", field="campaign")
+        return campaign
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("campaign must be a campaign id or name", field="campaign")
+    campaign = db.session.scalar(select(Campaign).where(func.lower(Campaign.name) == value.strip().lower()))
+    if campaign is None:
+        if not create:
+            raise NotFound(f"there is no campaign named {value!r}")
+        campaign = create_campaign(value)
+    return campaign

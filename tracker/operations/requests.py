@@ -1,0 +1,281 @@
+"""Filing requests, logging what happened to them, and keeping their derived deadlines current."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, select
+
+from tracker import lifecycle
+from tracker.clock import legal_today
+from tracker.extensions import db
+from tracker.models import Agency, Appeal, Event, Request, TrackingNumber, User
+from tracker.models.requests import REQUEST_VISIBILITIES
+from tracker.operations.directory import find_campaign
+from tracker.operations.errors import Conflict, Invalid
+
+MAX_TITLE = 500
+
+
+def parse_date(value, field: str) -> date:
+    """A date from an ISO string (or a date), or Invalid naming the field."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be a date written YYYY-MM-DD", code="invalid_date", field=field)
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid(f"{field} {value!r} is not a real date written YYYY-MM-DD", code="invalid_date",
+                      field=field) from None
+
+
+def _new_reply_token() -> str:
+    from ingest.tokens import new_token
+
+    while True:
+        token = new_token()
+        if not db.session.scalar(select(Request.id).where(Request.reply_token == token)):
+            return token
+
+
+def _users_by_email(emails: Iterable[str]) -> list[User]:
+    if isinstance(emails, str) or not isinstance(emails, list | tuple):
+        raise Invalid("assignees must be a list of email addresses", field="assignees")
+    users = []
+    for email in emails:
+        if not isinstance(email, str):
+            raise Invalid("assignees must be a list of email addresses", field="assignees")
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise Invalid(f"no user has the email {email!r}", code="unknown_user", field="assignees")
+        if user.role == "researcher":
+            raise Invalid(f"{email} is a researcher and cannot be assigned requests", field="assignees")
+        users.append(user)
+    return users
+
+
+def _tracking_rows(numbers) -> list[TrackingNumber]:
+    if isinstance(numbers, str) or not isinstance(numbers, list | tuple):
+        raise Invalid("tracking_numbers must be a list", field="tracking_numbers")
+    rows, seen = [], set()
+    for item in numbers:
+        kind = "request"
+        if isinstance(item, dict):
+            kind, item = item.get("kind", "request"), item.get("number")
+        if not isinstance(item, str) or not item.strip():
+            raise Invalid("each tracking number must be non-empty text", field="tracking_numbers")
+        if kind not in ("request", "appeal"):
+            raise Invalid("a tracking number's kind is request or appeal", field="tracking_numbers")
+        number = item.strip()
+        if number.upper() not in seen:
+            seen.add(number.upper())
+            rows.append(TrackingNumber(number=number, kind=kind))
+    return rows
+
+
+def file_request(
+    actor: User | None,
+    agency: Agency,
+    title: str,
+    description: str = "",
+    *,
+    received_on: date | str | None = None,
+    campaign=None,
+    tracking_numbers=(),
+    assignees=(),
+    visibility: str = "internal",
+) -> Request:
+    """Open a request with an agency; with `received_on`, it is logged as submitted that day."""
+    title = (title or "").strip()
+    if not title:
+        raise Invalid("a request needs a title", field="title")
+    if len(title) > MAX_TITLE:
+        raise Invalid(f"the title is longer than {MAX_TITLE} characters", field="title")
+    if not isinstance(description, str):
+        raise Invalid("description must be text", field="description")
+    if visibility not in REQUEST_VISIBILITIES:
+        raise Invalid(f"visibility must be one of {', '.join(REQUEST_VISIBILITIES)}", field="visibility")
+    request = Request(
+        agency=agency,
+        title=title,
+        description=description,
+        reply_token=_new_reply_token(),
+        visibility=visibility,
+        created_by=actor,
+    )
+    if campaign is not None and campaign != "":
+        request.campaign = find_campaign(campaign, create=True)
+    request.tracking_numbers = _tracking_rows(list(tracking_numbers or ()))
+    request.assignees = _users_by_email(list(assignees or ()))
+    request.reference = "pending-" + request.reply_token
+    db.session.add(request)
+    db.session.flush()
+    request.reference = f"FT-{request.created_at.year}-{request.id:05d}"
+    if received_on is not None:
+        record_event(request, "submitted", parse_date(received_on, "received_on"), actor)
+    else:
+        recompute(request)
+    return request
+
+
+def _facts(events: Iterable[Event]) -> list[lifecycle.EventFact]:
+    return [lifecycle.EventFact(e.type, e.occurred_on, dict(e.data or {}), e.id) for e in events]
+
+
+def request_state(request: Request, today: date | None = None, *, as_of: date | None = None
+                  ) -> lifecycle.RequestState:
+    """The request's status and deadlines today (or as they stood at the end of `as_of`)."""
+    events = request.events
+    if as_of is not None:
+        events = [e for e in events if e.occurred_on <= as_of]
+        today = as_of
+    return lifecycle.fold(_facts(events), today or legal_today(), request.agency.closures)
+
+
+def recompute(request: Request, today: date | None = None) -> lifecycle.RequestState:
+    """Refresh the request's stored status and next deadline (kept for fast lists) from its events."""
+    state = request_state(request, today)
+    request.status = state.status
+    upcoming = state.next_deadline
+    request.next_deadline_on = upcoming.due_on if upcoming else None
+    request.next_deadline_kind = upcoming.kind if upcoming else None
+    db.session.flush()
+    return state
+
+
+def recompute_agency(agency: Agency) -> None:
+    """Recompute every request of an agency (its closure days changed)."""
+    for request in db.session.scalars(select(Request).where(Request.agency_id == agency.id)):
+        recompute(request)
+
+
+def _clean_event_data(event_type: str, data) -> dict:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise Invalid("data must be an object", field="data")
+    data = dict(data)
+    for key in ("date_certain", "received_on"):
+        if key in data and data[key] is not None:
+            data[key] = parse_date(data[key], f"data.{key}").isoformat()
+    if "exemptions" in data:
+        from tracker.grounds import check_grounds
+
+        data["exemptions"] = check_grounds(data["exemptions"])
+    if "pages" in data:
+        pages = data["pages"]
+        if isinstance(pages, bool) or not isinstance(pages, int) or pages < 0:
+            raise Invalid("data.pages must be a whole number of pages, 0 or more", field="data.pages")
+    if "fee" in data:
+        fee = data["fee"]
+        if isinstance(fee, bool) or not isinstance(fee, int | float) or fee < 0:
+            raise Invalid("data.fee must be an amount in dollars, 0 or more", field="data.fee")
+    return data
+
+
+def record_event(
+    request: Request,
+    event_type: str,
+    occurred_on: date | str,
+    actor: User | None,
+    data: dict | None = None,
+    note: str = "",
+    *,
+    message=None,
+    today: date | None = None,
+) -> Event:
+    """Log what happened on a legal date; refuse what cannot follow the history, then recompute."""
+    if not isinstance(event_type, str) or event_type not in lifecycle.EVENT_TYPES:
+        raise Invalid(f"unknown event type {event_type!r}; known types: {', '.join(lifecycle.EVENT_TYPES)}",
+                      code="unknown_event_type", field="type")
+    occurred = parse_date(occurred_on, "occurred_on")
+    clean = _clean_event_data(event_type, data)
+    if not isinstance(note, str):
+        raise Invalid("note must be text", field="note")
+    if event_type == "note" and not note.strip() and not clean:
+        raise Invalid("a note needs some text", field="note")
+    today = today or legal_today()
+    submitted = request_state(request, today).received_on
+    if submitted and occurred < submitted and event_type != "note":
+        raise Invalid(f"{event_type} on {occurred.isoformat()} is before the agency received the request "
+                      f"({submitted.isoformat()})", code="invalid_date", field="occurred_on")
+    try:
+        lifecycle.check_new_event(
+            _facts(request.events), lifecycle.EventFact(event_type, occurred, clean), today,
+            request.agency.closures,
+        )
+    except lifecycle.IllegalTransition as exc:
+        raise Conflict(str(exc), code="illegal_transition") from None
+    event = Event(request=request, type=event_type, occurred_on=occurred, actor=actor, data=clean,
+                  note=note.strip(), message_id=getattr(message, "id", None))
+    db.session.add(event)
+    db.session.flush()
+    _follow_up_records(request, event)
+    recompute(request, today)
+    return event
+
+
+def _follow_up_records(request: Request, event: Event) -> None:
+    """Keep the Appeal record in step with the appeal events of the timeline."""
+    if event.type == "appeal_filed":
+        received = date.fromisoformat(event.data.get("received_on", event.occurred_on.isoformat()))
+        appeal = Appeal(request=request, filed_on=event.occurred_on, received_on=received,
+                        tracking_number=str(event.data.get("tracking_number", "")),
+                        letter=str(event.data.get("letter", "")), filed_event_id=event.id)
+        db.session.add(appeal)
+    elif event.type in ("appeal_granted", "appeal_denied"):
+        pending = [a for a in request.appeals if a.outcome in ("pending", "constructively_denied")]
+        if pending:
+            pending[-1].outcome = event.type.removeprefix("appeal_")
+            pending[-1].decided_on = event.occurred_on
+
+
+def update_request(request: Request, actor: User | None, **changes) -> Request:
+    """Change a request's title, description, assignees, tracking numbers or visibility."""
+    allowed = {"title", "description", "assignees", "tracking_numbers", "visibility", "campaign"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise Invalid(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+    if "title" in changes:
+        title = changes["title"]
+        if not isinstance(title, str) or not title.strip():
+            raise Invalid("a request needs a title", field="title")
+        request.title = title.strip()[:MAX_TITLE]
+    if "description" in changes:
+        if not isinstance(changes["description"], str):
+            raise Invalid("description must be text", field="description")
+        request.description = changes["description"]
+    if "visibility" in changes:
+        if changes["visibility"] not in REQUEST_VISIBILITIES:
+            raise Invalid(f"visibility must be one of {', '.join(REQUEST_VISIBILITIES)}", field="visibility")
+        request.visibility = changes["visibility"]
+    if "assignees" in changes:
+        request.assignees = _users_by_email(changes["assignees"])
+    if "campaign" in changes:
+        value = changes["campaign"]
+        request.campaign = None if value in (None, "") else find_campaign(value, create=True)
+    if "tracking_numbers" in changes:
+        wanted = _tracking_rows(changes["tracking_numbers"])
+        current = {t.number.upper(): t for t in request.tracking_numbers}
+        request.tracking_numbers = [current.get(t.number.upper(), t) for t in wanted]
+    db.session.flush()
+    return request
+
+
+def add_tracking_number(request: Request, number: str, kind: str = "request") -> TrackingNumber | None:
+    """Record a tracking number the agency used (no-op if the request already has it)."""
+    number = number.strip()
+    existing = db.session.scalar(
+        select(TrackingNumber).where(TrackingNumber.request_id == request.id,
+                                     func.upper(TrackingNumber.number) == number.upper())
+    )
+    if existing:
+        return None
+    if kind not in ("request", "appeal"):
+        raise Conflict(f"unknown tracking number kind {kind!r}")
+    row = TrackingNumber(request=request, number=number, kind=kind)
+    db.session.add(row)
+    db.session.flush()
+    return row

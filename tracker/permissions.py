@@ -1,0 +1,74 @@
+"""Who may do what: the one place that decides, for the web pages, the API and search alike."""
+
+from __future__ import annotations
+
+from tracker.models.base import VISIBILITIES
+
+# Each permission is a verb users would recognise; roles are sets of them.
+PERMISSIONS = frozenset({
+    "request.view",            # read requests, their timeline, deadlines and messages
+    "request.view_public",     # read public requests' public metadata only
+    "request.create",
+    "request.edit",
+    "request.delete",
+    "event.create",
+    "note.create",
+    "note.view",
+    "agency.edit",
+    "campaign.edit",
+    "message.view",
+    "message.assign",
+    "document.view",           # documents up to the role's visibility ceiling (see VISIBLE)
+    "document.set_visibility",
+    "appeal.manage",
+    "litigation.manage",
+    "export",
+    "search",
+    "users.manage",
+})
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": PERMISSIONS,
+    "lawyer": PERMISSIONS - {"users.manage"},
+    "volunteer": frozenset({
+        "request.view", "request.view_public", "event.create", "note.create", "note.view",
+        "message.view", "message.assign", "document.view", "search",
+    }),
+    "researcher": frozenset({"request.view_public", "document.view", "search"}),
+}
+
+# The most sensitive documents each role may see (DESIGN §3: public, internal, privileged).
+VISIBLE: dict[str, frozenset[str]] = {
+    "admin": frozenset(VISIBILITIES),
+    "lawyer": frozenset(VISIBILITIES),
+    "volunteer": frozenset({"public", "internal"}),
+    "researcher": frozenset({"public"}),
+}
+
+
+def can(user, permission: str) -> bool:
+    """Whether `user` (a User, or None for nobody signed in) holds `permission`."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def visible_documents(user) -> frozenset[str]:
+    """The document visibilities `user` may see (and search)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return VISIBLE.get(user.role, frozenset())
+
+
+def can_see_request(user, request) -> bool:
+    """Whether `user` may open `request` at all (researchers: public requests only)."""
+    if can(user, "request.view"):
+        return True
+    return can(user, "request.view_public") and request.visibility == "public"
+
+
+def can_see_document(user, document) -> bool:
+    """Whether `user` may read `document` (its visibility within the role's ceiling)."""
+    return can(user, "document.view") and document.visibility in visible_documents(user)

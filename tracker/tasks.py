@@ -1,0 +1,92 @@
+"""Celery, bound to the Flask app (the `celery_init_app` pattern of the Flask docs), and its schedule.
+
+Tasks have explicit names, take ids, and are a few lines that call plain functions. Queues:
+`ingest` (mail), `extract` (text and OCR), `index` (the single search-index writer, concurrency 1),
+and `celery` (everything else: reminders, alerts, outgoing mail).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery import Celery, Task
+from celery.schedules import crontab
+from flask import Flask
+
+QUEUES = ("celery", "ingest", "extract", "index")
+
+ROUTES = {
+    "foiltrack.ingest.*": {"queue": "ingest"},
+    "foiltrack.extract.*": {"queue": "extract"},
+    "foiltrack.index.*": {"queue": "index"},
+}
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app for `app`; every task runs inside the Flask app context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    config = app.config
+    broker_options = {}
+    if config["BROKER_URL"].startswith("filesystem://"):
+        folder = Path(config["BROKER_FOLDER"])
+        for sub in ("queue", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        broker_options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        }
+    celery.conf.update(
+        broker_url=config["BROKER_URL"],
+        broker_transport_options=broker_options,
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,
+        task_always_eager=config["TASKS_EAGER"],
+        task_eager_propagates=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_routes=ROUTES,
+        task_default_queue="celery",
+        timezone=config["TIMEZONE"],
+        beat_schedule=SCHEDULE,
+        beat_schedule_filename=str(Path(config["DATA_DIR"]) / "celerybeat-schedule"),
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    _register_tasks(celery)
+    return celery
+
+
+SCHEDULE = {
+    "daily-reminders": {"task": "foiltrack.reminders.send_due", "schedule": crontab(hour=7, minute=0)},
+    "weekly-digest": {"task": "foiltrack.reminders.digest", "schedule": crontab(hour=7, minute=30,
+                                                                                 day_of_week="mon")},
+    "recompute-deadlines": {"task": "foiltrack.deadlines.recompute_all", "schedule": crontab(hour=0, minute=5)},
+}
+
+
+def _register_tasks(celery: Celery) -> None:
+    @celery.task(name="foiltrack.deadlines.recompute_all")
+    def recompute_all() -> int:
+        """Refresh the stored next-deadline columns once the legal day changes."""
+        from tracker.deadline_jobs import recompute_all as run
+
+        return run()
+
+    # The other task modules register themselves on this Celery app when present.
+    for module in ("ingest.tasks", "search.tasks", "tracker.notifications.tasks"):
+        try:
+            imported = __import__(module, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue
+            raise
+        imported.register(celery)
