@@ -7,6 +7,7 @@ the caller to store each member as a document of its own.
 """
 
 from .archive import ArchiveRefused, extract_zip_members, safe_member_name
+from .mediatypes import sniff
 from .result import (
     STATUS_EMPTY,
     STATUS_ENCRYPTED,
@@ -20,7 +21,6 @@ from .result import (
     PageText,
 )
 from .runner import extract
-from .mediatypes import sniff
 
 __all__ = [
     "STATUSES",

@@ -7,6 +7,7 @@ each, so the parent keeps every page read before a crash, a kill or a timeout.
 
 from __future__ import annotations
 
+import errno
 import json
 import resource
 import sys
@@ -49,8 +50,9 @@ def events(path: str, media_type: str, limits, start_page: int = 1):
             members = archive.list_zip_members(path, limits)
         except archive.ArchiveRefused as exc:
             return iter([{"event": "fail", "status": STATUS_FAILED, "error": f"too large: {exc}"}])
-        return iter([{"event": "meta", "page_count": 0, "encrypted": False}, {"event": "members",
-                                                                            "members": members}])
+        return iter(
+            [{"event": "meta", "page_count": 0, "encrypted": False}, {"event": "members", "members": members}]
+        )
     if media_type == media.HTML:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -62,6 +64,13 @@ def events(path: str, media_type: str, limits, start_page: int = 1):
     if media_type == media.EMPTY:
         return iter([{"event": "fail", "status": STATUS_FAILED, "error": "corrupt: empty file"}])
     return iter([{"event": "fail", "status": STATUS_UNSUPPORTED, "error": f"unsupported: {media_type}"}])
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """True for the OSErrors that RLIMIT_AS causes (mmap of a shared library or a buffer refused)."""
+    return isinstance(exc, OSError) and (
+        exc.errno == errno.ENOMEM or "failed to map segment" in str(exc) or "Cannot allocate" in str(exc)
+    )
 
 
 def main() -> int:
@@ -81,12 +90,14 @@ def main() -> int:
     except MemoryError:
         out.write(json.dumps({"event": "fail", "status": "failed", "error": "memory limit"}) + "\n")
     except RecursionError:
-        out.write(json.dumps({"event": "fail", "status": "failed", "error": "corrupt: nesting too deep"}) + "\n")
+        out.write(
+            json.dumps({"event": "fail", "status": "failed", "error": "corrupt: nesting too deep"}) + "\n"
+        )
     # Parsers raise many unrelated types on hostile input; each is reported to the parent as the reason.
     except Exception as exc:  # noqa: BLE001
         traceback.print_exc()  # to the parent's stderr file, for whoever debugs a new failure
-        detail = f"{type(exc).__name__}: {exc}"[:500]
-        out.write(json.dumps({"event": "fail", "status": "failed", "error": f"corrupt: {detail}"}) + "\n")
+        error = "memory limit" if _out_of_memory(exc) else f"corrupt: {type(exc).__name__}: {exc}"[:500]
+        out.write(json.dumps({"event": "fail", "status": "failed", "error": error}) + "\n")
     out.write(json.dumps({"event": "end"}) + "\n")
     out.flush()
     return 0

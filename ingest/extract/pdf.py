@@ -20,6 +20,8 @@ _OBJ_IMAGE = pdfium_c.FPDF_PAGEOBJ_IMAGE
 # Form XObjects nest; pages with deeper nesting than this are treated as having what we found so far.
 _OBJECT_DEPTH = 8
 _OBJECT_SCAN_CAP = 20_000
+# Pages with at least this much text skip the object census (the fast path for ordinary pages).
+_SURE_TEXT_CHARS = 1000
 
 
 def extract_pdf(path: str, limits: Limits, start_page: int = 1) -> Iterator[dict]:
@@ -56,12 +58,16 @@ def _extract_with_pdfium(doc: pdfium.PdfDocument, path: str, limits: Limits, sta
             page = doc[index]
             try:
                 text = page.get_textpage().get_text_range()
-                if has_text(text, limits.min_text_chars):
+                if len(text) >= _SURE_TEXT_CHARS and has_text(text, limits.min_text_chars):
                     yield {"event": "page", "page": number, "text": text, "ocr": False}
                     continue
                 n_text, n_image = _count_objects(page)
-                if n_text and not has_text(text):
-                    text = plumber.page_text(index) or text
+                if n_text > len(text):
+                    # Fewer characters than text objects: pdfium lost text (seen with vertical CJK
+                    # in CID fonts); pdfminer reads those, so keep whichever found more.
+                    alternative = plumber.page_text(index)
+                    if _visible(alternative) > _visible(text):
+                        text = alternative
                 if has_text(text, limits.min_text_chars) or not n_image or not limits.ocr:
                     yield {"event": "page", "page": number, "text": text, "ocr": False}
                     continue
@@ -78,16 +84,20 @@ def _extract_with_pdfium(doc: pdfium.PdfDocument, path: str, limits: Limits, sta
 
 def _count_objects(page: pdfium.PdfPage) -> tuple[int, int]:
     """Numbers of text and image objects on a page, looking into form XObjects."""
-    n_text = n_image = seen = 0
-    for obj in page.get_objects(max_depth=_OBJECT_DEPTH):
-        seen += 1
+    n_text = n_image = 0
+    for seen, obj in enumerate(page.get_objects(max_depth=_OBJECT_DEPTH), start=1):
         if obj.type == _OBJ_TEXT:
             n_text += 1
         elif obj.type == _OBJ_IMAGE:
             n_image += 1
-        if seen >= _OBJECT_SCAN_CAP or (n_text and n_image):
+        if seen >= _OBJECT_SCAN_CAP:
             break
     return n_text, n_image
+
+
+def _visible(text: str) -> int:
+    """Number of non-whitespace characters."""
+    return sum(1 for ch in text if not ch.isspace())
 
 
 def render_scale(width_pt: float, height_pt: float, dpi: int, max_pixels: int) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -13,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .mediatypes import sniff
 from .result import (
     ERROR_CPU,
     ERROR_CRASHED,
@@ -28,12 +30,18 @@ from .result import (
     PageText,
     has_text,
 )
-from .mediatypes import sniff
 
 # The package root, put on the child's PYTHONPATH so the child imports this same code uninstalled.
 _ROOT = str(Path(__file__).resolve().parents[2])
 _PAGED = ("application/pdf", "image/")
-_MEMORY_HINTS = ("MemoryError", "bad_alloc", "out of memory", "Cannot allocate memory", "Out of memory")
+_MEMORY_HINTS = (
+    "MemoryError",
+    "failed to map segment",
+    "bad_alloc",
+    "out of memory",
+    "Cannot allocate memory",
+    "Out of memory",
+)
 
 
 @dataclass
@@ -87,8 +95,11 @@ def extract(path, media_type: str | None = None, *, limits: Limits = Limits()) -
 
 def _run_child(path: str, media_type: str, limits: Limits, start_page: int, deadline: float) -> _Run:
     """Start one child, stream its events until it ends, dies or the deadline passes."""
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1", "PYTHONPATH": os.pathsep.join(
-        p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)}
+    env = {
+        **os.environ,
+        "OMP_THREAD_LIMIT": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p),
+    }
     request = {"path": path, "media_type": media_type, "limits": limits.to_dict(), "start_page": start_page}
     run = _Run()
     with tempfile.TemporaryFile() as stderr:
@@ -147,10 +158,8 @@ def _read_events(proc: subprocess.Popen, run: _Run, deadline: float) -> None:
 
 def _kill_group(proc: subprocess.Popen) -> None:
     """SIGKILL the child's whole process group (the child and any tesseract it started)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass  # already gone
 
 
 def _death_reason(returncode: int, stderr: str) -> str:
