@@ -14,7 +14,7 @@ MAX_HEADERS = 500
 RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "resent-to", "resent-cc", "envelope-to",
                      "x-envelope-to", "x-delivered-to")
 
-_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~\-]+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
+_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~\-]+@(?:[\w\-]+(?:\.[\w\-]+)*|\[[\d.:a-fA-F]+\])", re.UNICODE)
 _MESSAGE_ID = re.compile(r"<\s*([^<>\s]+?)\s*>")
 
 
@@ -33,8 +33,13 @@ def addresses(raw_values: list[str], hints: tuple[str, ...] = ()) -> list[tuple[
             parsed = getaddresses([value])
         except (ValueError, IndexError, TypeError):
             parsed = []
-        found = [(decode_encoded_words(name, hints).strip(), addr.strip().lower())
-                 for name, addr in parsed if "@" in addr]
+        found = []
+        for name, addr in parsed:
+            addr = addr.strip().lower()
+            if _ADDRESS.fullmatch(addr):
+                found.append((decode_encoded_words(name, hints).strip(), addr))
+            else:  # a half-parsed mailbox such as 'unterminated <a@b.org': keep the address in it
+                found.extend(("", a.lower()) for a in _ADDRESS.findall(addr))
         # getaddresses gives up on some real-world syntax; any address-looking text is better than none.
         if not found:
             found = [("", addr.lower()) for addr in _ADDRESS.findall(decode_encoded_words(value, hints))]

@@ -25,6 +25,7 @@ MAX_PARTS = 5000
 MAX_DEPTH = 30
 MAX_TEXT_CHARS = 2_000_000
 MAX_DEFECTS = 200
+MAX_REFERENCES = 100
 
 # What the stdlib email package (and its known bugs) raise on hostile input.
 PARSE_ERRORS = (MessageError, ValueError, LookupError, IndexError, TypeError, AttributeError, AssertionError,
@@ -82,6 +83,7 @@ class _Reader:
         self.plain: list[str] = []
         self.html: list[str] = []
         self.fallback_text: list[str] = []
+        self.fallback_html: list[str] = []
         self.attachments: list[Attachment] = []
         self.delivery_status: list[str] = []
         self.report_types: set[str] = set()
@@ -136,6 +138,8 @@ class _Reader:
         out.in_reply_to_all = hdr.message_ids(self.get("in-reply-to"))
         out.in_reply_to = out.in_reply_to_all[0] if out.in_reply_to_all else None
         out.references = hdr.message_ids(self.get("references"))
+        if len(out.references) > MAX_REFERENCES:  # keep the thread's root and its most recent ids
+            out.references = out.references[:1] + out.references[-(MAX_REFERENCES - 1):]
         out.subject = decode_encoded_words(self.get("subject") or "", self.hints)[:hdr.MAX_HEADER_CHARS]
         senders = hdr.addresses(self.get_all("from") or self.get_all("sender"), self.hints)
         if senders:
@@ -198,7 +202,9 @@ class _Reader:
         except PARSE_ERRORS as exc:
             self.defect(f"nested message could not be re-serialised: {type(exc).__name__}: {exc}")
             content = b""
-        name = safe_filename(f"{subject.strip()[:150] or 'forwarded message'}.eml")
+        # A subject is not a path: its slashes must not cut the name short.
+        title = subject.strip()[:150].replace("/", "_").replace("\\", "_") or "forwarded message"
+        name = safe_filename(f"{title}.eml")
         self._add(Attachment(name, "message/rfc822", content, _content_id(part),
                              part.get_content_disposition() == "inline", nested))
         self._walk(inner, depth + 1, nested=True)
@@ -289,6 +295,8 @@ class _Reader:
             self._add(Attachment(safe_filename(name, index=index), type_for(name), data, nested=nested))
         if not nested and (contents.body or contents.html):
             self.fallback_text.append(contents.body or html_to_text(contents.html or ""))
+            if contents.html:
+                self.fallback_html.append(contents.html)
         if not contents.files and not (contents.body or contents.html):
             self.defect("TNEF (winmail.dat) held no files or text; kept as is")
             self._add(Attachment(safe_filename(filename or "winmail.dat"), "application/ms-tnef", content,
@@ -318,7 +326,7 @@ class _Reader:
 
     def _assemble_text(self, out: ParsedEmail) -> None:
         """Best plain text: the text/plain bodies, else text derived from HTML, else TNEF's body."""
-        html = "\n".join(self.html)
+        html = "\n".join(self.html) or "\n".join(self.fallback_html)
         text = "\n\n".join(t.strip("\r\n") for t in self.plain if t.strip())
         if not text and html:
             text = html_to_text(html)
