@@ -57,7 +57,7 @@ def _extract_with_pdfium(doc: pdfium.PdfDocument, path: str, limits: Limits, sta
             yield {"event": "begin", "page": number}
             page = doc[index]
             try:
-                text = page.get_textpage().get_text_range()
+                text = clean_pdfium_text(page.get_textpage().get_text_range())
                 if len(text) >= _SURE_TEXT_CHARS and has_text(text, limits.min_text_chars):
                     yield {"event": "page", "page": number, "text": text, "ocr": False}
                     continue
@@ -93,6 +93,16 @@ def _count_objects(page: pdfium.PdfPage) -> tuple[int, int]:
         if seen >= _OBJECT_SCAN_CAP:
             break
     return n_text, n_image
+
+
+# pdfium ends lines with CRLF, keeps no-break spaces from the font encoding and marks a hyphen it
+# judged to be a line-end hyphenation with U+FFFE; search wants plain newlines, spaces and whole words.
+_PDFIUM_CLEANUP = str.maketrans({"\r": None, "\xa0": " ", "\ufffe": None, "\x00": None})
+
+
+def clean_pdfium_text(text: str) -> str:
+    """pdfium's page text with CR, NUL and hyphenation marks dropped and no-break spaces made plain."""
+    return text.translate(_PDFIUM_CLEANUP)
 
 
 def _visible(text: str) -> int:
