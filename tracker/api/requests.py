@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from tracker import permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
@@ -69,7 +70,8 @@ def detail(r: Request, as_of=None) -> dict:
 @requires("request.view_public")
 def list_requests():
     """Requests, filtered by agency, campaign, status, assignee or text, newest first."""
-    query = select(Request).order_by(Request.id.desc())
+    query = select(Request).order_by(Request.id.desc()).options(
+        selectinload(Request.agency), selectinload(Request.campaign), selectinload(Request.tracking_numbers))
     if not permissions.can(g.api_user, "request.view"):
         query = query.where(Request.visibility == "public")
     args = request.args
