@@ -1,0 +1,223 @@
+"""The mail worker's unit of work: fetch, keep raw, deliver and commit, flag on the server; then extract.
+
+Order per message (DESIGN §5): raw bytes into the blob store first; parse, match and deliver in one
+database transaction that also advances the mailbox cursor; commit; only then flag the message on the
+server. A crash anywhere loses nothing and, on restart, delivers nothing twice: the cursor and the
+unique content hash make the redelivery a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ingest.imap import TRANSIENT_ERRORS, ImapSettings, Mailbox, MailboxError
+from tracker.dispatch import commit, rollback
+from tracker.extensions import db
+from tracker.models import Document, MailboxCursor
+from tracker.operations import documents as docs
+from tracker.operations.mail import deliver_raw, reject
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Summary:
+    """What one pass over the mailbox did."""
+
+    fetched: int = 0
+    delivered: int = 0
+    unmatched: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    documents: list[int] = field(default_factory=list)
+    extracted: int = 0
+    extraction_failed: int = 0
+    indexed: int = 0
+
+    def count(self, status: str) -> None:
+        """Add one message outcome."""
+        setattr(self, status, getattr(self, status) + 1)
+
+    def line(self) -> str:
+        """One line for people and logs."""
+        return (
+            f"fetched {self.fetched}: delivered {self.delivered}, unmatched {self.unmatched}, "
+            f"rejected {self.rejected}, already seen {self.duplicates}; documents extracted "
+            f"{self.extracted} ({self.extraction_failed} failed), indexed {self.indexed}"
+        )
+
+
+def _cursor(account: str, uidvalidity: int) -> MailboxCursor:
+    cursor = db.session.scalar(select(MailboxCursor).where(MailboxCursor.account == account))
+    if cursor is None:
+        cursor = MailboxCursor(account=account[:400], uidvalidity=uidvalidity, last_uid=0)
+        db.session.add(cursor)
+    elif cursor.uidvalidity != uidvalidity:
+        # The server renumbered the mailbox: read it all again; idempotent delivery skips what we have.
+        log.warning(
+            "UIDVALIDITY of %s changed (%s -> %s); rereading the mailbox",
+            account,
+            cursor.uidvalidity,
+            uidvalidity,
+        )
+        cursor.uidvalidity, cursor.last_uid = uidvalidity, 0
+    try:
+        commit()
+    except IntegrityError:  # another worker created it first
+        rollback()
+        cursor = db.session.scalar(select(MailboxCursor).where(MailboxCursor.account == account))
+    return cursor
+
+
+def deliver_one(
+    mailbox: Mailbox, cursor_id: int, uid: int, raw: bytes, *, inline: bool
+) -> tuple[str, list[int]]:
+    """Keep, deliver and commit one fetched message, then flag it; returns (outcome, new document ids)."""
+    sha = docs.blob_store().put(raw)  # first: whatever happens next, the original is kept
+    label = mailbox.settings.mailbox
+    try:
+        message, created = deliver_raw(raw, sha, mailbox=label, uid=uid, queue_extraction=not inline)
+        outcome = message.status if created else "duplicates"
+        document_ids = [d.id for d in message.documents] if created else []
+        _advance(cursor_id, uid)
+        commit()
+    except IntegrityError:
+        # A concurrent worker delivered the same bytes or Message-ID between our check and our commit.
+        rollback()
+        outcome, document_ids = "duplicates", []
+        _advance(cursor_id, uid)
+        commit()
+    except OperationalError:
+        rollback()  # the database is unreachable: retry later, nothing was flagged
+        raise
+    except Exception as exc:  # noqa: BLE001 - one poisonous message must not stop the mailbox; it is kept
+        rollback()
+        log.exception("delivery of UID %s (%s) failed; keeping it as rejected", uid, sha)
+        reject(sha, len(raw), f"delivery failed: {type(exc).__name__}: {exc}", mailbox=label, uid=uid)
+        outcome, document_ids = "rejected", []
+        _advance(cursor_id, uid)
+        commit()
+    mailbox.mark_done(uid)
+    return outcome, document_ids
+
+
+def _advance(cursor_id: int, uid: int) -> None:
+    cursor = db.session.get(MailboxCursor, cursor_id)
+    if uid > cursor.last_uid:
+        cursor.last_uid = uid
+
+
+def fetch_and_deliver(mailbox: Mailbox, *, inline: bool, stop: threading.Event | None = None) -> Summary:
+    """Deliver every message above the cursor (extraction queued, or left for the caller when inline)."""
+    summary = Summary()
+    cursor = _cursor(mailbox.settings.account, mailbox.uidvalidity)
+    cursor_id, last_uid = cursor.id, cursor.last_uid
+    rollback()  # end the read transaction before talking to the server
+    for uid, raw in mailbox.fetch(mailbox.uids_after(last_uid)):
+        if stop is not None and stop.is_set():
+            break
+        summary.fetched += 1
+        outcome, document_ids = deliver_one(mailbox, cursor_id, uid, raw, inline=inline)
+        summary.count(outcome)
+        summary.documents.extend(document_ids)
+    return summary
+
+
+def extract_document(document_id: int, *, reindex: bool = True, force: bool = False) -> str | None:
+    """Extract one document's text and commit it; returns its text_status (None if it is gone)."""
+    document = db.session.get(Document, document_id)
+    if document is None:
+        return None
+    if document.text_status != "pending" and not force:
+        return document.text_status  # done already: a redelivered task is a no-op
+    sha, media_type = document.sha256, document.media_type
+    rollback()  # extraction can take minutes: hold no transaction open meanwhile
+    result = docs.extract_text(sha, media_type)
+    document = db.session.get(Document, document_id)
+    if document is None:
+        return None
+    docs.store_extraction(document, result, reindex=reindex)
+    commit()
+    return document.text_status
+
+
+def extract_pending(summary: Summary) -> list[int]:
+    """Extract every document still pending (this run's, and any a crash left behind), committing each."""
+    ids = list(
+        db.session.scalars(select(Document.id).where(Document.text_status == "pending").order_by(Document.id))
+    )
+    rollback()
+    for document_id in ids:
+        status = extract_document(document_id, reindex=False)
+        summary.extracted += 1
+        if status == "failed":
+            summary.extraction_failed += 1
+    return ids
+
+
+def index_now(document_ids: list[int]) -> int:
+    """Index documents synchronously, so they are searchable when this returns."""
+    from search import service
+
+    if document_ids:
+        service.index_documents_now(document_ids)
+    return len(document_ids)
+
+
+def ingest_once(settings: ImapSettings | None = None) -> Summary:
+    """`foiltrack ingest --once`: deliver what is in the mailbox now, extract and index it all, return."""
+    settings = settings or ImapSettings.from_config(current_app.config)
+    with Mailbox(settings) as mailbox:
+        summary = fetch_and_deliver(mailbox, inline=True)
+    extracted = extract_pending(summary)
+    summary.indexed = index_now(sorted(set(extracted) | set(summary.documents)))
+    return summary
+
+
+def run_worker(
+    settings: ImapSettings | None = None, *, stop: threading.Event | None = None, max_backoff: float = 300.0
+) -> None:
+    """The long-running mail worker: deliver, IDLE (or poll), reconnect with back-off; stops on SIGTERM."""
+    settings = settings or ImapSettings.from_config(current_app.config)
+    poll = max(1, int(current_app.config["IMAP_POLL_SECONDS"]))
+    stop = stop or _stop_on_signals()
+    backoff = 1.0
+    while not stop.is_set():
+        mailbox = Mailbox(settings)
+        try:
+            mailbox.connect()
+            log.info("mail worker reading %s", settings.account)
+            while not stop.is_set():
+                summary = fetch_and_deliver(mailbox, inline=False, stop=stop)
+                if summary.fetched:
+                    log.info("mail worker: %s", summary.line())
+                backoff = 1.0
+                mailbox.wait_for_mail(poll, stop)
+        except (*TRANSIENT_ERRORS, MailboxError, OperationalError) as exc:
+            rollback()
+            log.warning("mail worker: %s; reconnecting in %.0f s", exc, backoff)
+            stop.wait(backoff)
+            backoff = min(max_backoff, backoff * 2)
+        finally:
+            mailbox.close()
+    log.info("mail worker stopped")
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handle(signum, _frame):
+        log.info("mail worker: signal %s, finishing the current message and stopping", signum)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+    return stop

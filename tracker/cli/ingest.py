@@ -1,0 +1,36 @@
+"""`foiltrack ingest [--once]`: the mail worker, or one pass over the mailbox."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("ingest")
+@click.option("--once", is_flag=True,
+              help="Fetch what is in the mailbox now, deliver it, extract and index every attachment, exit.")
+@with_appcontext
+def command(once: bool) -> None:
+    """Read the campaign mailbox (IMAP_* settings): IDLE and deliver until stopped, or once with --once."""
+    from ingest.imap import ImapSettings, MailboxError
+    from ingest.pipeline import ingest_once, run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = ImapSettings.from_config(current_app.config)
+    except MailboxError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        if not once:
+            run_worker(settings)
+            return
+        summary = ingest_once(settings)
+    except MailboxError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        where = f"{settings.host}:{settings.port}"
+        raise click.ClickException(f"cannot reach the IMAP server {where}: {exc}") from exc
+    click.echo(summary.line())

@@ -1,0 +1,183 @@
+"""Documents: files received by email (or uploaded), their text page by page, and who may see them."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import delete
+
+from tracker import permissions
+from tracker.dispatch import defer
+from tracker.extensions import db
+from tracker.models import Document, Page
+from tracker.models.base import VISIBILITIES
+from tracker.models.documents import TEXT_STATUSES
+from tracker.operations.errors import Forbidden, Invalid
+
+MESSAGE_TYPES = ("message/rfc822", "message/global", "message/news")
+
+
+def blob_store():
+    """The app's content-addressed blob store (BLOB_DIR)."""
+    from ingest.blobs import BlobStore
+
+    return BlobStore(current_app.config["BLOB_DIR"])
+
+
+def extract_limits():
+    """ingest.extract's Limits from the EXTRACT_* and OCR_LANGUAGES settings."""
+    from ingest.extract import Limits
+
+    config = current_app.config
+    cpu = max(1, int(config["EXTRACT_CPU_SECONDS"]))
+    # Wall-clock bound: CPU time plus room for I/O and tesseract start-up, never less than a minute.
+    return Limits(
+        memory_mb=int(config["EXTRACT_MEMORY_MB"]),
+        cpu_seconds=cpu,
+        wall_seconds=max(60.0, cpu * 2.5),
+        max_pages=int(config["EXTRACT_MAX_PAGES"]),
+        ocr_languages=config["OCR_LANGUAGES"] or "eng",
+    )
+
+
+def clean_text(value, limit: int | None = None) -> str:
+    """Text safe for every database: no NUL characters or lone surrogates, optionally cut to `limit`."""
+    text = str(value or "")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return text[:limit] if limit is not None else text
+
+
+def add_document(
+    content: bytes,
+    filename: str,
+    *,
+    message=None,
+    request=None,
+    parent=None,
+    visibility: str = "internal",
+    queue_extraction: bool = True,
+) -> Document:
+    """Store a file once in the blob store and record it as a Document (a zip's members become children)."""
+    from ingest.extract import ArchiveRefused, extract_zip_members, safe_member_name, sniff
+
+    if visibility not in VISIBILITIES:
+        raise Invalid(f"visibility must be one of {', '.join(VISIBILITIES)}", field="visibility")
+    sha = blob_store().put(content)
+    name = clean_text(safe_member_name(filename or "attachment"), 500)
+    document = Document(
+        filename=name,
+        media_type=sniff(content, name)[:200],
+        size=len(content),
+        sha256=sha,
+        message_id=getattr(message, "id", None),
+        request_id=getattr(request, "id", None),
+        parent_id=getattr(parent, "id", None),
+        visibility=visibility,
+        text_status="pending",
+    )
+    db.session.add(document)
+    db.session.flush()
+    if document.media_type == "application/zip":
+        try:
+            members = extract_zip_members(content, extract_limits())
+        except ArchiveRefused as exc:
+            # The zip itself stays, with the reason; its extraction will record the same refusal.
+            document.text_error = clean_text(f"zip not unpacked: {exc}", 2000)
+            members = []
+        for member_name, data in members:
+            add_document(
+                data,
+                member_name,
+                message=message,
+                request=request,
+                parent=document,
+                visibility=visibility,
+                queue_extraction=queue_extraction,
+            )
+    if queue_extraction:
+        defer(queue_extraction_task, document.id)
+    return document
+
+
+def queue_extraction_task(document_id: int) -> None:
+    """Send the document to the extract queue (runs inline when TASKS_EAGER)."""
+    celery = current_app.extensions["celery"]
+    celery.tasks["foiltrack.extract.document"].delay(document_id)
+
+
+def extract_text(sha256: str, media_type: str):
+    """Extract a stored blob's text page by page in the sandbox; an email file is read as its text."""
+    from ingest.extract import STATUS_EMPTY, STATUS_FAILED, STATUS_OK, ExtractResult, PageText, extract
+
+    store = blob_store()
+    if media_type in MESSAGE_TYPES:
+        from ingest.parsing import UnparseableEmail, parse_message
+
+        try:
+            parsed = parse_message(store.get(sha256))
+        except UnparseableEmail as exc:
+            return ExtractResult(status=STATUS_FAILED, error=f"corrupt: {exc}", media_type=media_type)
+        head = "\n".join(
+            f"{k}: {v}" for k, v in parsed.headers if k.lower() in ("from", "to", "cc", "date", "subject")
+        )
+        text = f"{head}\n\n{parsed.text}".strip()
+        return ExtractResult(
+            status=STATUS_OK if parsed.text.strip() else STATUS_EMPTY,
+            media_type=media_type,
+            page_count=1,
+            pages=[PageText(1, text)],
+        )
+    return extract(store.path(sha256), media_type, limits=extract_limits())
+
+
+def store_extraction(document: Document, result, *, reindex: bool = True) -> Document:
+    """Replace the document's pages with an extraction result and record its status and error."""
+    db.session.execute(delete(Page).where(Page.document_id == document.id))
+    db.session.expire(document, ["pages"])
+    numbers: set[int] = set()
+    for page in result.pages:
+        if page.number in numbers or page.number < 1:
+            continue
+        numbers.add(page.number)
+        db.session.add(
+            Page(document_id=document.id, number=page.number, text=clean_text(page.text), ocr=bool(page.ocr))
+        )
+    document.page_count = max(int(result.page_count or 0), max(numbers, default=0))
+    document.text_status = result.status if result.status in TEXT_STATUSES else "failed"
+    error = result.error or ""
+    if document.text_error.startswith("zip not unpacked") and not error:
+        error = document.text_error
+    document.text_error = clean_text(error, 2000)
+    db.session.flush()
+    if reindex:
+        defer(index_later, document.id)
+    return document
+
+
+def record_extraction_failure(document: Document, reason: str) -> Document:
+    """Mark a document whose extraction could not run (retries exhausted), keeping any pages it has."""
+    document.text_status = "failed"
+    document.text_error = clean_text(f"extraction did not run: {reason}", 2000)
+    db.session.flush()
+    return document
+
+
+def index_later(document_id: int) -> None:
+    """Hand the document's pages to the search index's single writer."""
+    from search import service
+
+    service.queue_document(document_id)
+
+
+def set_visibility(document: Document, visibility: str, actor) -> Document:
+    """Make a document public, internal or privileged (lawyers and admins); re-indexed after commit."""
+    if actor is not None and not permissions.can(actor, "document.set_visibility"):
+        raise Forbidden("only lawyers and admins may change who can see a document")
+    if visibility not in VISIBILITIES:
+        raise Invalid(f"visibility must be one of {', '.join(VISIBILITIES)}", field="visibility")
+    if document.visibility != visibility:
+        document.visibility = visibility
+        db.session.flush()
+        defer(index_later, document.id)
+    return document
