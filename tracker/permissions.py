@@ -23,6 +23,7 @@ PERMISSIONS = frozenset({
     "appeal.manage",
     "litigation.manage",
     "export",
+    "campaign.watch",          # campaign-wide calendar feeds and the weekly campaign digest
     "search",
     "users.manage",
 })
