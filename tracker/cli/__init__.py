@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "tracker.cli.users",
     "tracker.cli.demo",
     "tracker.cli.serve",
+    "tracker.cli.ingest",
     "tracker.cli.reminders",
 )
 
