@@ -1,19 +1,52 @@
-"""The web pages: blueprints for each area, sign-in, and error pages."""
+"""The web pages: one blueprint per area, sign-in, template helpers and error pages."""
 
 from __future__ import annotations
+
+from importlib import import_module
+from importlib.util import find_spec
 
 from flask import Flask
 
 from tracker.extensions import db, login_manager
 from tracker.models import User
 
+# Modules under tracker.web that define a blueprint `bp`; each area adds its own line.
+# A listed module that does not exist yet is skipped, so areas can land in any order.
+BLUEPRINTS = [
+    "auth",
+    "dashboard",
+    "requests",
+    "filing",
+    "agencies",
+    "campaigns",
+    "people",
+    "account",
+    "mail",
+    "search",
+    "documents",
+    "calendar",
+    "appeals",
+    "litigation",
+    "bulk",
+    "exports",
+]
+
+
+def _blueprint_modules():
+    for name in BLUEPRINTS:
+        full = f"{__name__}.{name}"
+        if find_spec(full) is None:
+            continue
+        yield import_module(full)
+
 
 def init_app(app: Flask) -> None:
-    """Register the page blueprints, the user loader and the error pages."""
-    from tracker.web import auth, dashboard, errors
+    """Register the page blueprints, the user loader, the template helpers and the error pages."""
+    from tracker.web import errors, filters
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
@@ -21,6 +54,7 @@ def init_app(app: Flask) -> None:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(dashboard.bp)
+    for module in _blueprint_modules():
+        app.register_blueprint(module.bp)
+    filters.init_app(app)
     errors.init_app(app)

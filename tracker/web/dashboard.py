@@ -1,7 +1,15 @@
-"""The first page after sign-in."""
+"""The first page after sign-in: what needs doing, grouped."""
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from tracker import permissions
+from tracker.clock import legal_today
+from tracker.extensions import db
+from tracker.models import Campaign
+from tracker.web.worklist import GROUPS, open_requests, worklist
 
 bp = Blueprint("dashboard", __name__)
 
@@ -9,5 +17,18 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 @login_required
 def index():
-    """What needs doing."""
-    return render_template("dashboard/index.html")
+    """What needs doing: my requests or everyone's, overdue first."""
+    if not permissions.can(current_user, "request.view"):
+        # Researchers read released records; requests' internals are not theirs to see.
+        return render_template("dashboard/researcher.html")
+    today = legal_today()
+    campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.name)).all()
+    campaign_id = request.args.get("campaign", type=int)
+    scope = request.args.get("scope")
+    mine = open_requests(user_id=current_user.id, campaign_id=campaign_id)
+    if scope not in ("mine", "all"):
+        scope = "mine" if mine else "all"
+    rows = mine if scope == "mine" else open_requests(campaign_id=campaign_id)
+    return render_template("dashboard/index.html", groups=worklist(rows, today), group_info=GROUPS,
+                           scope=scope, today=today, campaigns=campaigns, campaign_id=campaign_id,
+                           mine_count=len(mine))

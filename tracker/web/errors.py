@@ -15,6 +15,8 @@ ADVICE = {
     500: "Something went wrong on our side. It has been logged; nothing you entered was saved twice. "
          "Try again in a moment.",
 }
+CSRF_ADVICE = ("The form had expired or was not sent from this site. Go back, reload the page "
+               "(what you typed may need to be entered again) and send it once more.")
 
 
 def render_error(exc: HTTPException):
@@ -34,7 +36,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
-        exc.description = "The form had expired or was not sent from this site. Reload the page and try again."
+        exc.description = CSRF_ADVICE
         return render_error(exc)
 
     for code in (400, 403, 429):
@@ -45,4 +47,5 @@ def init_app(app: Flask) -> None:
         from tracker.dispatch import rollback
 
         rollback()
+        app.logger.error("server error: %r", getattr(exc, "original_exception", exc))
         return render_error(exc if isinstance(exc, HTTPException) else InternalServerError())

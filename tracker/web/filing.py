@@ -1,0 +1,170 @@
+"""Filing new requests (one agency or many from one text) and logging what happened to a request."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker.clock import legal_today
+from tracker.dispatch import commit, rollback
+from tracker.extensions import db
+from tracker.grounds import GROUNDS
+from tracker.grounds import label as ground_text
+from tracker.lifecycle import EVENT_TYPES
+from tracker.models import Agency, Campaign, User
+from tracker.operations import OperationError, file_request, record_event, request_state
+from tracker.operations.requests import add_tracking_number
+from tracker.web.access import require, visible_request
+from tracker.web.filters import deadline_label, event_label, shortdate
+from tracker.web.forms import Form
+
+bp = Blueprint("filing", __name__, url_prefix="/requests")
+
+# Which extra fields each event type asks for (DESIGN §4): the form shows only these.
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "acknowledged": ("date_certain", "tracking_number"),
+    "extended": ("date_certain",),
+    "partially_granted": ("exemptions",),
+    "denied": ("exemptions",),
+    "no_records": ("exemptions",),
+    "records_released": ("pages",),
+    "fee_requested": ("fee",),
+    "fee_paid": ("fee",),
+    "appeal_filed": ("received_on", "tracking_number"),
+}
+LOGGABLE = tuple(t for t in EVENT_TYPES if t != "note")
+
+
+def _new_form(form: Form, status: int = 200):
+    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.name)).all()
+    people = db.session.scalars(select(User).where(User.role != "researcher", User.active)
+                                .order_by(User.email)).all()
+    return render_template("requests/new.html", form=form, agencies=agencies, campaigns=campaigns,
+                           people=people, today=legal_today()), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("request.create")
+def new():
+    """File a request with one agency, or the same text with many agencies (one request each)."""
+    if request.method == "GET":
+        return _new_form(Form({}))
+    form = Form()
+    ids = form.getlist("agency")
+    agencies = [db.session.get(Agency, int(i)) for i in ids if i.isdigit()]
+    if not ids or None in agencies or len(agencies) != len(ids):
+        form.error("agency", "Choose at least one agency from the list.")
+    title = form.required("title", "a title")
+    description = form.get("description")
+    received_on = form.date("received_on", "the day the agency received it", required=False)
+    if received_on and received_on > legal_today():
+        form.error("received_on", "That day is in the future. Leave it empty until the request is sent.")
+    chosen = form.get("campaign")
+    campaign = form.get("new_campaign") or (int(chosen) if chosen.isdigit() else None)
+    tracking = form.get("tracking_number")
+    if tracking and len(agencies) > 1:
+        form.error("tracking_number",
+                   "A tracking number belongs to one agency: file with one agency to give one.")
+    if not form:
+        return _new_form(form, 422)
+    created = []
+    try:
+        for agency in agencies:
+            created.append(file_request(
+                current_user, agency, title.replace("{agency}", agency.name),
+                description.replace("{agency}", agency.name), received_on=received_on, campaign=campaign,
+                tracking_numbers=[tracking] if tracking else [], assignees=form.getlist("assignee"),
+                visibility=form.get("visibility") or "internal",
+            ))
+        commit()
+    except OperationError as exc:
+        rollback()
+        form.operation_error(exc)
+        return _new_form(form, 422)
+    if len(created) == 1:
+        flash(f"Request {created[0].reference} is filed with {created[0].agency.name}.", "success")
+        return redirect(url_for("requests.view", request_id=created[0].id))
+    flash(f"{len(created)} requests are filed, one with each agency: "
+          + ", ".join(r.reference for r in created) + ".", "success")
+    return redirect(url_for("requests.index", q=title if "{agency}" not in title else "", sort="newest"))
+
+
+def _event_form(found, form: Form, status: int = 200):
+    return render_template(
+        "requests/log_event.html", request=found, form=form, types=LOGGABLE, fields=EVENT_FIELDS,
+        grounds=[(key, ground_text(key)) for key in GROUNDS], state=request_state(found), today=legal_today(),
+    ), status
+
+
+def _event_data(form: Form, event_type: str) -> dict:
+    wanted = EVENT_FIELDS.get(event_type, ())
+    data: dict = {}
+    if "date_certain" in wanted:
+        day = form.date("date_certain", "the agency's date certain", required=event_type == "extended")
+        if day:
+            data["date_certain"] = day.isoformat()
+    if "exemptions" in wanted and form.getlist("exemptions"):
+        data["exemptions"] = form.getlist("exemptions")
+    if "pages" in wanted:
+        pages = form.whole_number("pages", "the pages released")
+        if pages is not None:
+            data["pages"] = pages
+    if "fee" in wanted:
+        fee = form.amount("fee", "the fee")
+        if fee is not None:
+            data["fee"] = fee
+    if "received_on" in wanted:
+        day = form.date("received_on", "the day the agency received the appeal", required=False)
+        if day:
+            data["received_on"] = day.isoformat()
+    if event_type == "appeal_filed" and form.get("tracking_number"):
+        data["tracking_number"] = form.get("tracking_number")
+    return data
+
+
+def describe_change(before, after) -> str:
+    """In words, how the open deadlines moved: the old next deadline against the new one."""
+    def text(deadline):
+        if deadline is None:
+            return "none"
+        late = " (missed)" if deadline.missed else ""
+        return f"{deadline_label(deadline.kind)} {shortdate(deadline.due_on)}{late}"
+
+    old, new = before.next_deadline, after.next_deadline
+    if (old and (old.kind, old.due_on)) == (new and (new.kind, new.due_on)):
+        return f"The next deadline is unchanged: {text(new)}."
+    return f"Next deadline was {text(old)}; now {text(new)}."
+
+
+@bp.route("/<int:request_id>/events/new", methods=["GET", "POST"])
+@require("event.create")
+def log_event(request_id: int):
+    """Log what happened (a letter came, the agency called, records arrived); deadlines move at once."""
+    found = visible_request(request_id)
+    if request.method == "GET":
+        preset = {"type": request.args.get("type", ""), "occurred_on": legal_today().isoformat()}
+        return _event_form(found, Form(preset))
+    form = Form()
+    event_type = form.get("type")
+    if event_type not in LOGGABLE:
+        form.error("type", "Choose what happened from the list.")
+    occurred = form.date("occurred_on", "the date it happened")
+    data = _event_data(form, event_type) if event_type in LOGGABLE else {}
+    if not form:
+        return _event_form(found, form, 422)
+    before = request_state(found)
+    try:
+        record_event(found, event_type, occurred, current_user, data, form.get("note"))
+        if event_type == "acknowledged" and form.get("tracking_number"):
+            add_tracking_number(found, form.get("tracking_number"), "request")
+        commit()
+    except OperationError as exc:
+        rollback()
+        form.operation_error(exc, "type")
+        return _event_form(found, form, 422)
+    after = request_state(found)
+    flash(f"Logged: {event_label(event_type)} on {shortdate(occurred)}. {describe_change(before, after)}",
+          "success")
+    return redirect(url_for("requests.view", request_id=found.id))

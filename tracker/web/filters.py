@@ -1,0 +1,146 @@
+"""Template helpers for every page: New York dates, labels, permissions and links to areas that exist."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from tracker import permissions
+from tracker.clock import local
+from tracker.grounds import GROUNDS
+from tracker.lifecycle import LABELS
+
+STATUS_LABELS = {
+    "draft": "Draft (not sent)",
+    "submitted": "Submitted",
+    "acknowledged": "Acknowledged",
+    "extended": "Extended",
+    "granted": "Granted",
+    "partially_granted": "Partially granted",
+    "denied": "Denied",
+    "no_records": "No records",
+    "constructively_denied": "Constructively denied",
+    "appeal_filed": "Appeal filed",
+    "appeal_granted": "Appeal granted",
+    "appeal_denied": "Appeal denied",
+    "appeal_constructively_denied": "Appeal constructively denied",
+    "in_litigation": "In litigation",
+    "closed": "Closed",
+    "withdrawn": "Withdrawn",
+}
+
+EVENT_LABELS = {
+    "submitted": "Agency received the request",
+    "acknowledged": "Agency acknowledged",
+    "extended": "Agency extended (date certain)",
+    "records_released": "Records released",
+    "granted": "Granted",
+    "partially_granted": "Partially granted",
+    "denied": "Denied",
+    "no_records": "No records",
+    "appeal_filed": "Appeal filed",
+    "appeal_granted": "Appeal granted",
+    "appeal_denied": "Appeal denied",
+    "article78_filed": "Article 78 petition filed",
+    "fee_requested": "Agency asked for a fee",
+    "fee_paid": "Fee paid",
+    "clarification_requested": "Agency asked for clarification",
+    "closed": "Closed",
+    "withdrawn": "Withdrawn",
+    "note": "Note",
+}
+
+
+def nydate(value) -> str:
+    """'Monday, January 9, 2023': a legal date as is, a stored UTC timestamp converted to New York."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return f"{value:%A}, {value:%B} {value.day}, {value.year}"
+
+
+def shortdate(value) -> str:
+    """'Mon Jan 9, 2023', for tables."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return f"{value:%a} {value:%b} {value.day}, {value.year}"
+
+
+def nytime(value: datetime | None) -> str:
+    """'Mon Jan 9, 2023, 3:04 PM EST': a stored UTC timestamp in New York time."""
+    if value is None:
+        return ""
+    moment = local(value)
+    hour = moment.hour % 12 or 12
+    return f"{shortdate(moment.date())}, {hour}:{moment:%M} {moment:%p} {moment.tzname()}"
+
+
+def status_label(status: str | None) -> str:
+    """A request status in words."""
+    return STATUS_LABELS.get(status or "", (status or "").replace("_", " ").capitalize())
+
+
+def deadline_label(kind: str | None) -> str:
+    """A deadline kind in words ('Determination due')."""
+    return LABELS.get(kind or "", (kind or "").replace("_", " ").capitalize())
+
+
+def event_label(kind: str) -> str:
+    """An event type in words."""
+    return EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def citation(basis: str | None) -> str:
+    """The statute part of a deadline's basis ('POL §89(3)(a)'), for narrow table cells."""
+    if not basis:
+        return ""
+    head = basis.split(":", 1)[0]
+    if "§" in head or "CPLR" in head:
+        return head
+    for token in ("POL §89(4)(a)", "POL §89(3)(a)", "CPLR 217(1)"):
+        if token in basis:
+            return token
+    return head[:40]
+
+
+def ground_label(key: str) -> str:
+    """An exemption in short ('POL §87(2)(e)', or the words of a non-exemption ground)."""
+    if key not in GROUNDS:
+        return key
+    citation_text, words = GROUNDS[key]
+    return citation_text if key.startswith("87(2)") else words.capitalize()
+
+
+def can(permission: str) -> bool:
+    """Whether the signed-in person holds `permission`."""
+    return permissions.can(current_user, permission)
+
+
+def nav_url(endpoint: str, **values) -> str | None:
+    """The URL of `endpoint`, or None while the area that provides it has not landed."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def init_app(app: Flask) -> None:
+    """Make the helpers available to every template."""
+    for fn in (nydate, shortdate, nytime, status_label, deadline_label, event_label, citation, ground_label):
+        app.add_template_filter(fn)
+    app.add_template_global(can)
+    app.add_template_global(nav_url)
+    app.add_template_global(deadline_label)
+    app.add_template_global(status_label)

@@ -1,0 +1,86 @@
+"""Reading what people typed into forms: each reader records a message per field and keeps the text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request
+
+
+class Form:
+    """The posted values (kept to fill the form again) and a message for each field that is wrong."""
+
+    def __init__(self, values=None):
+        self.values = values if values is not None else request.form
+        self.errors: dict[str, str] = {}
+
+    def __bool__(self) -> bool:  # a Form is "ok" when nothing is wrong
+        return not self.errors
+
+    def get(self, name: str, default: str = "") -> str:
+        """The typed text of a field, stripped."""
+        return (self.values.get(name) or default).strip()
+
+    def getlist(self, name: str) -> list[str]:
+        """All the values of a multi-valued field (checkboxes, multiple selects)."""
+        if hasattr(self.values, "getlist"):
+            raw = self.values.getlist(name)
+        else:  # a plain dict of preset values: a list, or one value
+            raw = self.values.get(name) or []
+            raw = [raw] if isinstance(raw, str) else list(raw)
+        return [str(v).strip() for v in raw if str(v).strip()]
+
+    def error(self, name: str, message: str) -> None:
+        """Record what is wrong with a field (the first message wins)."""
+        self.errors.setdefault(name, message)
+
+    def required(self, name: str, what: str) -> str:
+        """A field that must not be empty."""
+        value = self.get(name)
+        if not value:
+            self.error(name, f"Enter {what}.")
+        return value
+
+    def date(self, name: str, what: str, *, required: bool = True) -> date | None:
+        """A date typed YYYY-MM-DD (what <input type=date> sends)."""
+        text = self.get(name)
+        if not text:
+            if required:
+                self.error(name, f"Enter {what}.")
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.error(name, f"“{text}” is not a real date. Write {what} as YYYY-MM-DD, e.g. 2024-03-15.")
+            return None
+
+    def whole_number(self, name: str, what: str) -> int | None:
+        """A whole number 0 or more, or None when left empty."""
+        text = self.get(name).replace(",", "")
+        if not text:
+            return None
+        if not text.isdigit():
+            self.error(name, f"Enter {what} as a whole number, e.g. 120.")
+            return None
+        return int(text)
+
+    def amount(self, name: str, what: str) -> float | None:
+        """An amount in dollars ('12.50', '$12.50'), or None when left empty."""
+        text = self.get(name).replace("$", "").replace(",", "")
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            self.error(name, f"Enter {what} in dollars, e.g. 12.50.")
+            return None
+        if value < 0 or value != value or value == float("inf"):
+            self.error(name, f"Enter {what} in dollars, 0 or more.")
+            return None
+        return round(value, 2)
+
+    def operation_error(self, exc, default_field: str = "_form") -> None:
+        """Show an operation's message next to the field it names (or above the form)."""
+        field = (exc.field or default_field).removeprefix("data.")
+        text = exc.message[0].upper() + exc.message[1:]
+        self.error(field, text if text.endswith(".") else text + ".")
