@@ -22,16 +22,16 @@ def _finish(task, outcomes) -> dict:
 
 
 def register(celery: Celery) -> None:
-    """Declare the reminder tasks on `celery`."""
+    """Declare the reminder tasks on `celery` (shared=False: each app, and tests make many, keeps its own)."""
 
-    @celery.task(name="foiltrack.reminders.send_due", bind=True, max_retries=MAX_RETRIES)
+    @celery.task(name="foiltrack.reminders.send_due", bind=True, max_retries=MAX_RETRIES, shared=False)
     def send_due(self) -> dict:
         """Email the reminders due today."""
         from tracker.notifications.reminders import send_due as run
 
         return _finish(self, run())
 
-    @celery.task(name="foiltrack.reminders.digest", bind=True, max_retries=MAX_RETRIES)
+    @celery.task(name="foiltrack.reminders.digest", bind=True, max_retries=MAX_RETRIES, shared=False)
     def digest(self) -> dict:
         """Email this week's campaign digest to lawyers."""
         from tracker.notifications.digest import send_digests
