@@ -13,7 +13,8 @@ def register(celery: Celery) -> None:
     """Declare the mail-out task on `celery`."""
     from tracker.operations.outbox import MAX_RETRIES, TASK_NAME
 
-    @celery.task(name=TASK_NAME, bind=True, max_retries=MAX_RETRIES, acks_late=True)
+    # shared=False: each app (tests make many) keeps its own task, not the first app's.
+    @celery.task(name=TASK_NAME, bind=True, max_retries=MAX_RETRIES, acks_late=True, shared=False)
     def send(self, message_id: int) -> str:
         """Send a queued message; retry temporary failures with back-off, then record it failed."""
         from ingest.smtp import SendError
@@ -34,6 +35,9 @@ def register(celery: Celery) -> None:
             commit()
             if final:
                 return "failed"
+            if self.request.is_eager:
+                # Eager mode (tests, one-off scripts) has no broker to hold a countdown: try again now.
+                return self.apply(args=(message_id,), retries=self.request.retries + 1).result
             raise self.retry(exc=exc, countdown=outbox.backoff(self.request.retries)) from exc
         commit()
         return message.status

@@ -82,7 +82,7 @@ def _register_tasks(celery: Celery) -> None:
         return run()
 
     # The other task modules register themselves on this Celery app when present.
-    for module in ("ingest.tasks", "search.tasks", "tracker.notifications.tasks"):
+    for module in ("ingest.tasks", "ingest.smtp_tasks", "search.tasks", "tracker.notifications.tasks"):
         try:
             imported = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:
