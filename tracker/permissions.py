@@ -18,6 +18,7 @@ PERMISSIONS = frozenset({
     "campaign.edit",
     "message.view",
     "message.assign",
+    "message.send",            # email the agency from the campaign address (requests, follow-ups)
     "document.view",           # documents up to the role's visibility ceiling (see VISIBLE)
     "document.set_visibility",
     "appeal.manage",
