@@ -164,10 +164,11 @@ def extract_pending(summary: Summary) -> list[int]:
 
 def index_now(document_ids: list[int]) -> int:
     """Index documents synchronously, so they are searchable when this returns."""
+    if not document_ids:
+        return 0
     from search import service
 
-    if document_ids:
-        service.index_documents_now(document_ids)
+    service.index_documents_now(document_ids)
     return len(document_ids)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 from sqlalchemy import delete
 
@@ -14,6 +16,25 @@ from tracker.models.documents import TEXT_STATUSES
 from tracker.operations.errors import Forbidden, Invalid
 
 MESSAGE_TYPES = ("message/rfc822", "message/global", "message/news")
+
+log = logging.getLogger(__name__)
+
+
+def after_commit(fn, *args) -> None:
+    """Queue follow-up work (extraction, indexing) to run after the commit, never undoing the delivery.
+
+    The rows are committed by then; if queueing fails (broker down, search not installed), the failure is
+    logged with its traceback and the work can be redone: `ingest --once` extracts every pending document
+    and `foiltrack reindex` rebuilds the index from the database.
+    """
+    defer(_run_guarded, fn, *args)
+
+
+def _run_guarded(fn, *args) -> None:
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - logged with traceback; see after_commit for how it is redone
+        log.exception("follow-up work %s%r failed after the commit", getattr(fn, "__name__", fn), args)
 
 
 def blob_store():
@@ -96,7 +117,7 @@ def add_document(
                 queue_extraction=queue_extraction,
             )
     if queue_extraction:
-        defer(queue_extraction_task, document.id)
+        after_commit(queue_extraction_task, document.id)
     return document
 
 
@@ -151,7 +172,7 @@ def store_extraction(document: Document, result, *, reindex: bool = True) -> Doc
     document.text_error = clean_text(error, 2000)
     db.session.flush()
     if reindex:
-        defer(index_later, document.id)
+        after_commit(index_later, document.id)
     return document
 
 
@@ -179,5 +200,5 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
     if document.visibility != visibility:
         document.visibility = visibility
         db.session.flush()
-        defer(index_later, document.id)
+        after_commit(index_later, document.id)
     return document

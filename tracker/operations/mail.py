@@ -17,11 +17,10 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ingest import matching
-from tracker.dispatch import defer
 from tracker.extensions import db
 from tracker.models import Agency, Event, Message, Request, SenderRoute, TrackingNumber
 from tracker.models.base import utcnow
-from tracker.operations.documents import add_document, clean_text
+from tracker.operations.documents import add_document, after_commit, clean_text
 from tracker.operations.errors import Conflict
 from tracker.operations.requests import add_tracking_number, record_event
 
@@ -261,7 +260,7 @@ def deliver_parsed(
         db.session.flush()
     else:
         _deliver_to(message, request, method, actor=None, parsed=parsed)
-    defer(_index_message_later, message.id)
+    after_commit(_index_message_later, message.id)
     return message
 
 
@@ -377,9 +376,9 @@ def assign_message(message: Message, request: Request, actor) -> Message:
         else:
             route.request_id = request.id
     db.session.flush()
-    defer(_index_message_later, message.id)
+    after_commit(_index_message_later, message.id)
     for document in message.documents:
-        defer(_index_document_later, document.id)
+        after_commit(_index_document_later, document.id)
     return message
 
 
