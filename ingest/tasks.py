@@ -24,7 +24,10 @@ RETRY_ON = (*TRANSIENT_ERRORS, OperationalError)
 def register(celery: Celery) -> None:
     """Declare foiltrack.ingest.poll and foiltrack.extract.document on `celery`."""
 
-    @celery.task(name="foiltrack.ingest.poll", bind=True, acks_late=True, max_retries=MAX_RETRIES, shared=False)
+    # shared=False: each app (tests make many) keeps its own tasks.
+    options = {"bind": True, "acks_late": True, "max_retries": MAX_RETRIES, "shared": False}
+
+    @celery.task(name="foiltrack.ingest.poll", **options)
     def poll(self) -> str:
         """Deliver what is in the mailbox now; extraction goes to the extract queue."""
         from flask import current_app
@@ -42,7 +45,7 @@ def register(celery: Celery) -> None:
             log.warning("mailbox poll failed (attempt %s): %s", self.request.retries + 1, exc)
             raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from exc
 
-    @celery.task(name="foiltrack.extract.document", bind=True, acks_late=True, max_retries=MAX_RETRIES, shared=False)
+    @celery.task(name="foiltrack.extract.document", **options)
     def extract_document(self, document_id: int) -> str | None:
         """Extract one document's text page by page (sandboxed) and queue it for indexing."""
         from ingest.pipeline import extract_document as run
