@@ -1,0 +1,107 @@
+"""Article 78 pages: the list of suits, one suit with its four-month limits, and a new suit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker import permissions
+from tracker.clock import legal_today
+from tracker.dispatch import commit, rollback
+from tracker.extensions import db
+from tracker.models import Litigation
+from tracker.models.requests import LITIGATION_OUTCOMES
+from tracker.operations import OperationError
+from tracker.operations.litigation import article78_limit, create_litigation, update_litigation
+from tracker.web.access import require
+from tracker.web.forms import Form
+
+bp = Blueprint("litigation", __name__)
+
+FIELDS = ("caption", "court", "index_number", "judge", "filed_on")
+
+
+def _suit(litigation_id: int) -> Litigation:
+    found = db.session.get(Litigation, litigation_id)
+    if found is None or not all(permissions.can_see_request(current_user, r) for r in found.requests):
+        abort(404, description=f"There is no lawsuit {litigation_id} that you can see.")
+    return found
+
+
+def _request_ids(form: Form) -> list[int]:
+    ids = []
+    for text in form.getlist("request_ids"):
+        for part in text.replace(",", " ").split():
+            if not part.isdigit():
+                form.error("request_ids", f"“{part}” is not a request number.")
+                continue
+            ids.append(int(part))
+    return ids
+
+
+@bp.get("/litigation")
+@require("request.view")
+def index():
+    """Every Article 78 suit, newest first."""
+    suits = db.session.scalars(select(Litigation).order_by(Litigation.id.desc())).all()
+    return render_template("litigation/index.html", suits=suits)
+
+
+@bp.route("/litigation/new", methods=["GET", "POST"])
+@require("litigation.manage")
+def new():
+    """Record a petition: caption, court, index number, judge, filing date and the requests it covers."""
+    preset = request.args.get("request_id", "")
+    form = Form({"court": "Supreme Court of the State of New York", "request_ids": preset})
+    status = 200
+    if request.method == "POST":
+        form = Form()
+        ids = _request_ids(form)
+        if form:
+            try:
+                suit = create_litigation(current_user, form.get("caption"), request_ids=ids,
+                                         court=form.get("court"), index_number=form.get("index_number"),
+                                         judge=form.get("judge"), filed_on=form.get("filed_on") or None)
+                commit()
+            except OperationError as exc:
+                rollback()
+                form.error(exc.field or "_form", exc.message)
+            else:
+                flash("The lawsuit was recorded.", "info")
+                return redirect(url_for("litigation.view", litigation_id=suit.id))
+        status = 422
+    return render_template("litigation/new.html", form=form), status
+
+
+@bp.route("/litigation/<int:litigation_id>", methods=["GET", "POST"])
+@require("request.view")
+def view(litigation_id: int):
+    """One suit: particulars, decision, and each covered request's CPLR 217(1) limit."""
+    suit = _suit(litigation_id)
+    values = {name: getattr(suit, name) or "" for name in FIELDS}
+    values.update(filed_on=suit.filed_on.isoformat() if suit.filed_on else "",
+                  decided_on=suit.decided_on.isoformat() if suit.decided_on else "",
+                  decision=suit.decision, outcome=suit.outcome)
+    form = Form(values)
+    status = 200
+    if request.method == "POST":
+        if not permissions.can(current_user, "litigation.manage"):
+            abort(403, description="Only lawyers and administrators edit lawsuits.")
+        form = Form()
+        changes = {name: form.get(name) for name in ("caption", "court", "index_number", "judge")}
+        changes.update(filed_on=form.get("filed_on") or None, decided_on=form.get("decided_on") or None,
+                       decision=request.form.get("decision", ""), outcome=form.get("outcome") or "pending")
+        try:
+            update_litigation(suit, current_user, **changes)
+            commit()
+        except OperationError as exc:
+            rollback()
+            form.error(exc.field or "_form", exc.message)
+            status = exc.status
+        else:
+            flash("The lawsuit was updated.", "info")
+            return redirect(url_for("litigation.view", litigation_id=suit.id))
+    limits = [article78_limit(r, suit.filed_on) for r in suit.requests]
+    return render_template("litigation/view.html", suit=suit, limits=limits, form=form,
+                           outcomes=LITIGATION_OUTCOMES, today=legal_today()), status
