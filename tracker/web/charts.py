@@ -14,7 +14,7 @@ def response_chart(rows: list[tuple[str, int | None, int | None]], title: str) -
     if not rows:
         return Markup("")
     longest = max([v for _, a, d in rows for v in (a, d) if v is not None] + [m for m, _ in MARKS])
-    scale = (WIDTH - LEFT - 20) / longest
+    scale = (WIDTH - LEFT - 130) / longest
     height = TOP + len(rows) * (2 * BAR + GAP) + 20
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="chart-title" '
              f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{escape(title)}</title>']
@@ -26,6 +26,8 @@ def response_chart(rows: list[tuple[str, int | None, int | None]], title: str) -
         y = TOP + i * (2 * BAR + GAP)
         parts.append(f'<text x="{LEFT - 6}" y="{y + BAR + 3}" text-anchor="end" class="row-label">'
                      f'{escape(label)}</text>')
+        if answer is None and decision is None:
+            parts.append(f'<text x="{LEFT + 4}" y="{y + BAR + 3}" class="value">no answer yet</text>')
         for offset, value, css, what in ((0, answer, "answer", "first answer"),
                                          (BAR, decision, "decision", "decision")):
             if value is None:

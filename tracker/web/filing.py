@@ -33,6 +33,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "fee_paid": ("fee",),
     "appeal_filed": ("received_on", "tracking_number"),
 }
+# §87(2)(j)–(q) protect traffic-camera images; the form folds them away to keep the common grounds in view.
+TRAFFIC_GROUNDS = frozenset(f"87(2)({letter})" for letter in "jklmnopq")
 LOGGABLE = tuple(t for t in EVENT_TYPES if t != "note")
 
 
@@ -94,7 +96,8 @@ def new():
 def _event_form(found, form: Form, status: int = 200):
     return render_template(
         "requests/log_event.html", request=found, form=form, types=LOGGABLE, fields=EVENT_FIELDS,
-        grounds=[(key, ground_text(key)) for key in GROUNDS], state=request_state(found), today=legal_today(),
+        grounds=[(key, ground_text(key)) for key in GROUNDS], traffic=TRAFFIC_GROUNDS,
+        state=request_state(found), today=legal_today(),
     ), status
 
 
