@@ -247,10 +247,11 @@ def test_wall_clock_timeout_kills_the_child(tmp_path):
 
 
 def test_memory_limit_is_reported(tmp_path):
-    path = text_pdf(tmp_path / "t.pdf", ["hello"])
-    # 40 MB of address space is too little to even load pdfium: the child dies of MemoryError.
-    result = extract(path, limits=Limits(memory_mb=40))
-    assert (result.status, result.error) == (STATUS_FAILED, "memory limit")
+    path = scan_pdf(tmp_path / "s.pdf", [["MEMORY"]])
+    # A letter page at 1200 dpi is a 134-megapixel bitmap: more than 120 MB of address space allows.
+    limits = Limits(memory_mb=120, ocr_dpi=1200, max_pixels=400_000_000)
+    result = extract(path, limits=limits)
+    assert (result.status, result.error) == (STATUS_FAILED, "page 1: memory limit")
 
 
 def test_cpu_limit_stops_ocr(tmp_path):

@@ -7,8 +7,6 @@ import os
 import zipfile
 from pathlib import Path
 
-import magic
-
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,6 +49,8 @@ def sniff(data_or_path: bytes | str | os.PathLike, filename: str | None = None) 
         filename = filename or path.name
     if not head:
         return EMPTY
+    import magic  # deferred: loading libmagic costs the extraction child start-up time it never needs
+
     media_type = magic.from_buffer(head, mime=True)
     media_type = _ALIASES.get(media_type, media_type)
     if media_type in (ZIP, OCTET) and head.startswith(b"PK\x03\x04"):

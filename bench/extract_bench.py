@@ -1,0 +1,107 @@
+"""Figures for text extraction: text-layer PDF pages per second per core, seconds per OCR'd page.
+
+Run: ``python bench/extract_bench.py`` from the repository root. Everything runs in one process at a
+time (the extraction child included), so the rates are per core. Uses ../shared/fixtures when present
+and always a generated 500-page PDF (needs fpdf2, a test dependency). The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingest.extract import Limits, extract  # noqa: E402
+
+FIXTURES = Path(
+    os.environ.get("FOILTRACK_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures")
+)
+SCANS = ["linn-brochure-two-column-scan.pdf", "linn-four-orientations-scan.pdf", "linn-skewed-scan.pdf"]
+
+
+def generated_pdf(path: Path, pages: int = 500) -> Path:
+    """A text-layer PDF of ``pages`` pages of report-like prose."""
+    import fpdf
+
+    doc = fpdf.FPDF()
+    doc.set_font("Helvetica", size=10)
+    line = "Records responsive to request FOIL-2023-056-11528 are released in part under 87(2)(b). "
+    for number in range(pages):
+        doc.add_page()
+        doc.multi_cell(0, 5, f"Page {number + 1}. " + line * 30)
+    doc.output(str(path))
+    return path
+
+
+def text_layer_rate(paths: list[Path], repeat: int = 3) -> dict:
+    """Pages per second through extract() (child start-up included) over ``paths``, best of ``repeat``."""
+    best = None
+    pages = 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        pages = 0
+        for path in paths:
+            result = extract(path, limits=Limits(ocr=False))
+            pages += len(result.pages)
+        elapsed = time.perf_counter() - started
+        best = elapsed if best is None else min(best, elapsed)
+    return {"pages": pages, "seconds": round(best, 3), "pages_per_second": round(pages / best, 1)}
+
+
+def parser_rate(paths: list[Path]) -> dict:
+    """Pages per second of the PDF page loop alone, in this process (no child start-up per file)."""
+    from ingest.extract.pdf import extract_pdf
+
+    limits = Limits(ocr=False)
+    started = time.perf_counter()
+    pages = sum(1 for path in paths for event in extract_pdf(str(path), limits) if event["event"] == "page")
+    elapsed = time.perf_counter() - started
+    return {"pages": pages, "seconds": round(elapsed, 3), "pages_per_second": round(pages / elapsed, 1)}
+
+
+def ocr_rate(paths: list[Path], dpi: int) -> dict:
+    """Seconds per OCR'd page at ``dpi`` over ``paths``."""
+    started = time.perf_counter()
+    pages = 0
+    for path in paths:
+        result = extract(path, limits=Limits(ocr_dpi=dpi))
+        pages += sum(p.ocr for p in result.pages)
+    elapsed = time.perf_counter() - started
+    return {
+        "pages": pages,
+        "seconds": round(elapsed, 2),
+        "seconds_per_page": round(elapsed / max(pages, 1), 2),
+    }
+
+
+def main() -> None:
+    """Measure and print the figures."""
+    figures: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        big = generated_pdf(Path(tmp) / "generated-500.pdf")
+        figures["generated_500_pages"] = rate = text_layer_rate([big])
+        print(f"text layer, generated 500-page PDF: {rate['pages_per_second']} pages/s")
+    gov = sorted((FIXTURES / "pdf" / "gov").glob("*.pdf"))
+    if gov:
+        figures["gov_fixtures"] = text_layer_rate(gov)
+        rate = figures["gov_fixtures"]
+        print(
+            f"text layer, {len(gov)} gov fixtures ({rate['pages']} pages): {rate['pages_per_second']} pages/s"
+        )
+    scans = [FIXTURES / "pdf" / "scanned" / name for name in SCANS]
+    if all(p.exists() for p in scans):
+        for dpi in (300, 200):
+            figures[f"ocr_{dpi}dpi"] = rate = ocr_rate(scans, dpi)
+            print(f"OCR at {dpi} dpi: {rate['seconds_per_page']} s/page over {rate['pages']} pages")
+    else:
+        print("OCR figures skipped: ../shared/fixtures/pdf/scanned is absent")
+    print(json.dumps({"bench": "extract", "cores": 1, **figures}))
+
+
+if __name__ == "__main__":
+    main()
