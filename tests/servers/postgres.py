@@ -1,0 +1,135 @@
+"""A throwaway PostgreSQL cluster on a free loopback port, with a fresh database per caller."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.servers.ports import LOOPBACK, free_port, log_tail, missing
+
+DATABASE = "foiltrack_test"
+SUPERUSER = "postgres"
+_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@dataclass
+class PostgresServer:
+    """A running cluster; `url` points at the database `foiltrack_test`, owned by superuser `postgres`."""
+
+    root: Path
+    port: int
+    bindir: Path
+    host: str = LOOPBACK
+    running: bool = False
+
+    @property
+    def data_dir(self) -> Path:
+        """The cluster's data directory."""
+        return self.root / "data"
+
+    @property
+    def log_path(self) -> Path:
+        """The server's log file."""
+        return self.root / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        """SQLAlchemy URL of the default test database."""
+        return self.database_url(DATABASE)
+
+    def database_url(self, name: str) -> str:
+        """SQLAlchemy URL (psycopg 3 driver) of database `name` on this server."""
+        return f"postgresql+psycopg://{SUPERUSER}@{self.host}:{self.port}/{name}"
+
+    def execute(self, sql: str, database: str = "postgres") -> None:
+        """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
+        import psycopg
+
+        with psycopg.connect(host=self.host, port=self.port, user=SUPERUSER, dbname=database,
+                             autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql)
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database `name` (dropping any old one) and return its SQLAlchemy URL."""
+        if not _NAME.match(name):
+            raise ValueError(f"not a plain lower-case database name: {name!r}")
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+        return self.database_url(name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop database `name`, disconnecting whoever still uses it."""
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def stop(self) -> None:
+        """Stop the server at once; the cluster is thrown away, so no clean shutdown is needed."""
+        if self.running:
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+            self.running = False
+
+    def _run(self, program: str, *args: str) -> None:
+        command = [str(self.bindir / program), *args]
+        if os.geteuid() == 0:
+            # PostgreSQL refuses to run as root; its Debian package brings the `postgres` user.
+            command = ["runuser", "-u", SUPERUSER, "--", *command]
+        with open(self.root / "commands.log", "ab") as out:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                  cwd=self.root, timeout=120, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{program} failed with code {done.returncode}"
+                               f"{log_tail(self.root / 'commands.log')}{log_tail(self.log_path)}")
+
+
+def find_bindir() -> Path:
+    """Return the folder holding initdb and pg_ctl: Debian's newest /usr/lib/postgresql/*/bin, else PATH."""
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                      key=lambda path: int(re.search(r"/(\d+)/bin", path).group(1)))
+    if versions:
+        return Path(versions[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    missing("PostgreSQL's initdb not found: install the Debian package postgresql")
+    raise AssertionError("unreachable")
+
+
+def start_postgres() -> PostgresServer:
+    """Create a cluster in a fresh temp dir, start it on a free port and create the test database."""
+    bindir = find_bindir()
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam(SUPERUSER)
+        except KeyError:
+            missing("the `postgres` system user is absent: install the Debian package postgresql")
+    root = Path(tempfile.mkdtemp(prefix="foiltrack-postgres-"))
+    server = PostgresServer(root=root, port=free_port(), bindir=bindir)
+    if os.geteuid() == 0:
+        os.chown(root, owner.pw_uid, owner.pw_gid)
+    try:
+        server._run("initdb", "-D", str(server.data_dir), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8",
+                    "--locale=C", "--no-sync")
+        options = (f"-p {server.port} -k {root} -c listen_addresses={server.host} -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        server._run("pg_ctl", "-D", str(server.data_dir), "-l", str(server.log_path), "-o", options,
+                    "-w", "-t", "60", "start")
+        server.running = True
+        server.create_database(DATABASE)
+    except BaseException:
+        stop_postgres(server)
+        raise
+    return server
+
+
+def stop_postgres(server: PostgresServer) -> None:
+    """Stop the server and delete its cluster."""
+    try:
+        server.stop()
+    finally:
+        shutil.rmtree(server.root, ignore_errors=True)
