@@ -68,6 +68,20 @@ def scan_pdf(path, pages):
     return path
 
 
+def mixed_pdf(path):
+    """Three pages: a text layer, a scanned image with no text, a text layer."""
+    doc = fpdf.FPDF()
+    doc.set_font("Helvetica", size=12)
+    doc.add_page()
+    doc.multi_cell(0, 8, "First page text layer about subpoenas")
+    doc.add_page()
+    doc.image(scan_image(["SCANNED MIDDLE PAGE"]), x=0, y=0, w=210)
+    doc.add_page()
+    doc.multi_cell(0, 8, "Third page text layer about retention")
+    doc.output(str(path))
+    return path
+
+
 def docx_file(path):
     """A Word file with a heading, a table and a hard page break."""
     import docx
@@ -181,6 +195,13 @@ def test_scanned_pdf_is_ocrd_page_by_page(tmp_path):
     assert "TELEPHONE" in result.pages[1].text
 
 
+def test_only_pages_without_text_are_ocrd(tmp_path):
+    result = extract(mixed_pdf(tmp_path / "m.pdf"), limits=FAST)
+    assert result.status == STATUS_OK, result.error
+    assert [p.ocr for p in result.pages] == [False, True, False]
+    assert "SCANNED MIDDLE PAGE" in result.pages[1].text
+
+
 def test_ocr_can_be_turned_off(tmp_path):
     path = scan_pdf(tmp_path / "s.pdf", [["NOTICE OF APPEAL"]])
     result = extract(path, limits=Limits(ocr=False))
@@ -260,6 +281,17 @@ def test_cpu_limit_stops_ocr(tmp_path):
     result = extract(path, limits=Limits(cpu_seconds=1, ocr_dpi=600))
     assert result.status == STATUS_FAILED
     assert result.error.startswith("page 1:")
+
+
+def test_child_killed_on_a_page_is_resumed_after_it(tmp_path):
+    # Rendering page 2 at 2400 dpi needs more than the one CPU second allowed: the kernel kills the
+    # child (SIGXCPU) mid-page; a fresh child reads page 3, and page 2 is recorded as failed.
+    limits = Limits(cpu_seconds=1, ocr_dpi=2400, max_pixels=600_000_000)
+    result = extract(mixed_pdf(tmp_path / "m.pdf"), limits=limits)
+    assert (result.status, result.error) == (STATUS_PARTIAL, "page 2: cpu limit")
+    assert [p.number for p in result.pages] == [1, 2, 3]
+    assert "subpoenas" in result.pages[0].text and "retention" in result.pages[2].text
+    assert result.pages[1].text == ""
 
 
 @pytest.mark.parametrize(
