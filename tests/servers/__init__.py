@@ -1,9 +1,9 @@
 """Real throwaway servers for the test suite, as pytest fixtures (load with `pytest_plugins`).
 
 Session-scoped: `dovecot`, `smtp_server`, `redis_instance`, `redis_server` (URL), `postgres`,
-`postgres_server` (URL), `chromium`. Per test: `imap_mailbox` (empty INBOX), `smtp_sink` (no messages
-yet), `redis_url`
-(empty Redis), `browser_page`, `live_server` (factory). Per module: `postgres_database` (fresh database).
+`postgres_server` (URL), `chromium`. Per module: `postgres_database` (a fresh database's URL).
+Per test: `imap_mailbox` (empty INBOX), `smtp_sink` (no messages yet), `redis_url` (empty Redis),
+`browser_page` (fresh context), `live_server` (factory: `live_server(wsgi_app) -> base_url`).
 A missing server program skips the test with the package to install, except on CI, where it fails.
 """
 

@@ -13,7 +13,15 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.servers.ports import LOOPBACK, find_binary, free_port, stop_process, wait_for_port
+from tests.servers.ports import (
+    LOOPBACK,
+    die_with_parent,
+    find_binary,
+    free_port,
+    missing,
+    stop_process,
+    wait_for_port,
+)
 
 USER = "foil@example.org"
 PASSWORD = "imap-test-password"
@@ -44,6 +52,12 @@ passdb {{
 userdb {{
   driver = static
   args = uid={mail_user} gid={mail_group} home={root}/mail/%u
+}}
+service anvil {{
+  # No growing delay after failed logins from 127.0.0.1: tests of bad passwords would slow the rest.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   inet_listener imap {{
@@ -171,8 +185,6 @@ def start_dovecot() -> DovecotServer:
     """Start Dovecot in a fresh temp dir on a free port and return it once it answers IMAP."""
     dovecot = find_binary("dovecot", "/usr/sbin/dovecot", package="dovecot-imapd")
     if not Path("/usr/lib/dovecot/imap").exists():
-        from tests.servers.ports import missing
-
         missing("Dovecot's IMAP service is absent: install the Debian package dovecot-imapd")
     root = Path(tempfile.mkdtemp(prefix="foiltrack-dovecot-"))
     # Dovecot's unprivileged processes must reach the config, sockets and mail below this dir.
@@ -194,6 +206,7 @@ def start_dovecot() -> DovecotServer:
         server.process = subprocess.Popen(
             [dovecot, "-F", "-c", str(server.config_path)],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=die_with_parent,
         )
     try:
         wait_for_port(server.port, process=server.process, log=server.log_path)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -65,6 +67,14 @@ def find_binary(name: str, *candidates: str, package: str) -> str:
             return candidate
     missing(f"`{name}` not found: install the Debian package {package}")
     raise AssertionError("unreachable")  # pytest.skip/fail raise; this keeps type checkers honest
+
+
+def die_with_parent() -> None:
+    """`preexec_fn` for servers: ask Linux to SIGTERM the child when the test process dies."""
+    # A test run killed from outside (a timeout, Ctrl-C twice) never reaches fixture teardown; without
+    # this its servers would linger. PR_SET_PDEATHSIG is option 1 of prctl(2).
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM, 0, 0, 0)
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:

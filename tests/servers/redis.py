@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.servers.ports import LOOPBACK, find_binary, free_port, stop_process, wait_for_port
+from tests.servers.ports import LOOPBACK, die_with_parent, find_binary, free_port, stop_process, wait_for_port
 
 
 @dataclass
@@ -60,6 +60,7 @@ def start_redis() -> RedisServer:
             [binary, "--port", str(server.port), "--bind", server.host, "--save", "", "--appendonly", "no",
              "--dir", str(server.root), "--logfile", str(log), "--daemonize", "no"],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=die_with_parent,
         )
     try:
         wait_for_port(server.port, process=server.process, log=log)
