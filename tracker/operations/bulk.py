@@ -1,0 +1,96 @@
+"""Campaign-wide actions: the same change on many requests, each in its own savepoint.
+
+One request's failure (an event that cannot follow its history, an agency without an email address)
+is reported with its reason and rolls back only that request's part; the others still go through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from tracker.extensions import db
+from tracker.models import Request, User
+from tracker.operations.errors import Invalid, OperationError
+from tracker.operations.requests import _users_by_email, record_event, request_state, update_request
+
+PLACEHOLDERS = ("reference", "title", "agency", "tracking_numbers", "received_on", "next_deadline")
+_DEFERRED = "foiltrack_deferred"  # tracker.dispatch's queue in session.info
+
+
+@dataclass
+class BulkResult:
+    """Which requests the action was done on, and which failed with what reason."""
+
+    done: list[Request] = field(default_factory=list)
+    failed: list[tuple[Request, str]] = field(default_factory=list)
+
+
+def each(requests: Iterable[Request], action: Callable[[Request], object]) -> BulkResult:
+    """Run `action` on every request in a savepoint of its own; collect the failures, keep the rest."""
+    result = BulkResult()
+    for request in requests:
+        queued = db.session.info.setdefault(_DEFERRED, [])
+        mark = len(queued)
+        try:
+            with db.session.begin_nested():
+                action(request)
+        except OperationError as exc:
+            # Work queued by the rolled-back part (an email to send) must not run after the commit.
+            del queued[mark:]
+            db.session.expire(request)
+            result.failed.append((request, exc.message))
+        else:
+            result.done.append(request)
+    return result
+
+
+def log_event_each(requests: Iterable[Request], actor: User, event_type: str, occurred_on: date | str,
+                   data: dict | None = None, note: str = "") -> BulkResult:
+    """Log one event on each request (through record_event, so each is checked against its history)."""
+    return each(requests, lambda r: record_event(r, event_type, occurred_on, actor, data, note))
+
+
+def fill(template: str, request: Request) -> str:
+    """The text with {reference}, {title}, {agency}, {tracking_numbers}, {received_on}, {next_deadline} filled."""
+    state = request_state(request)
+    upcoming = state.next_deadline
+    values = {
+        "reference": request.reference, "title": request.title, "agency": request.agency.name,
+        "tracking_numbers": ", ".join(t.number for t in request.tracking_numbers) or request.reference,
+        "received_on": state.received_on.isoformat() if state.received_on else "(not yet received)",
+        "next_deadline": f"{upcoming.label} {upcoming.due_on.isoformat()}" if upcoming else "(none running)",
+    }
+    # Plain replacement, not str.format: braces people type in a letter must stay as typed.
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
+
+def follow_up_each(requests: Iterable[Request], actor: User, subject: str, body: str) -> BulkResult:
+    """Email a follow-up to each request's agency (its FOIL address), filled in per request."""
+    from tracker.operations.outbox import send_email
+
+    if not (subject or "").strip() or not (body or "").strip():
+        raise Invalid("a follow-up needs a subject and a text")
+
+    def send(request: Request) -> None:
+        if not request.agency.foil_email:
+            raise Invalid(f"{request.agency.name} has no FOIL email address on record")
+        send_email(request, actor, request.agency.foil_email, fill(subject, request), fill(body, request),
+                   kind="followup")
+
+    return each(requests, send)
+
+
+def reassign_each(requests: Iterable[Request], actor: User, emails: list[str], *, replace: bool = False
+                  ) -> BulkResult:
+    """Assign people to each request, in addition to (or, with `replace`, instead of) those assigned now."""
+    people = _users_by_email(emails)  # Invalid at once for an unknown person: nothing is half-done
+
+    def assign(request: Request) -> None:
+        current = [] if replace else [u.email for u in request.assignees]
+        update_request(request, actor, assignees=current + [u.email for u in people if u.email not in current])
+
+    return each(requests, assign)
