@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Iterable
 from datetime import date
 
-from flask import Blueprint, Response, current_app, render_template, request, send_file
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -180,9 +180,24 @@ def write_bundle(target, r: Request, user) -> dict:
 def bundle(request_id: int):
     """The litigation bundle: timeline (HTML), every original .eml, every document, SHA-256 manifest."""
     found = visible_request(request_id)
-    # Large productions spill to disk rather than memory; send_file closes the file after the response.
-    spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115
-    write_bundle(spool, found, current_user)
+    # Large productions spill to disk rather than memory; the stream closes (and deletes) the file.
+    spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 - closed by _stream
+    try:
+        write_bundle(spool, found, current_user)
+    except BaseException:
+        spool.close()
+        raise
+    size = spool.tell()
     spool.seek(0)
-    return send_file(spool, mimetype="application/zip", as_attachment=True,
-                     download_name=f"{found.reference}-record.zip")
+    response = Response(_stream(spool), mimetype="application/zip")
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.reference}-record.zip"'
+    return response
+
+
+def _stream(spool):
+    try:
+        while chunk := spool.read(1 << 20):
+            yield chunk
+    finally:
+        spool.close()
