@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import repeat
+from operator import and_, mul, xor
+from zlib import crc32
 
 from whoosh import fields, formats
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
@@ -25,19 +28,32 @@ STOPWORDS = frozenset({
     "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with",
 })
 
-_STEM_CACHE: dict[str, str] = {}
-_STEM_CACHE_MAX = 500_000
+class _Memo(dict):
+    """A dictionary that computes missing entries with func (so lookups can run inside map())."""
+
+    def __init__(self, func, limit: int = 500_000) -> None:
+        super().__init__()
+        self.func = func
+        self.limit = limit
+
+    def __missing__(self, key):
+        if len(self) >= self.limit:
+            self.clear()  # an unbounded vocabulary (OCR noise) must not grow the process forever
+        value = self[key] = self.func(key)
+        return value
+
+
+def _stem_word(word: str) -> str:
+    return word if word.isdigit() else _porter_stem(word)
+
+
+_STEMS = _Memo(_stem_word)
+_HASHES = _Memo(lambda s: crc32(s.encode("utf-8")))
 
 
 def stem(word: str) -> str:
     """Porter stem of a lowercase word, cached (the vocabulary of a corpus is small next to its tokens)."""
-    try:
-        return _STEM_CACHE[word]
-    except KeyError:
-        if len(_STEM_CACHE) >= _STEM_CACHE_MAX:
-            _STEM_CACHE.clear()
-        result = _STEM_CACHE[word] = _porter_stem(word) if not word.isdigit() else word
-        return result
+    return _STEMS[word]
 
 
 def words(text: str) -> list[str]:
@@ -47,12 +63,7 @@ def words(text: str) -> list[str]:
 
 def stems(text: str) -> list[str]:
     """Stemmed tokens of a text, in order (stopwords included)."""
-    cache = _STEM_CACHE
-    out = []
-    for w in TOKEN_RE.findall(text.lower()):
-        s = cache.get(w)
-        out.append(s if s is not None else stem(w))
-    return out
+    return list(map(_STEMS.__getitem__, TOKEN_RE.findall(text.lower())))
 
 
 def _stop_stems() -> frozenset[str]:
@@ -62,26 +73,42 @@ def _stop_stems() -> frozenset[str]:
 # Stopwords are removed after stemming, so compare stems ("was" stems to "wa").
 STOP_STEMS = _stop_stems()
 
+BIGRAM_BUCKETS = 1 << 16
+_MASK = BIGRAM_BUCKETS - 1
+_MULT = 0x9E3779B1  # odd, so the first word's hash is spread before it is mixed with the second's
+# The leading underscore, which no word has, keeps the buckets in one block of the term table that
+# prefix expansion never walks.
+_BUCKET_NAMES = [f"_{i:04x}" for i in range(BIGRAM_BUCKETS)]
+
 
 def bigram(first: str, second: str) -> str:
-    """The index term for two adjacent stems.
+    """The index term standing for two adjacent stems: one of BIGRAM_BUCKETS hashed buckets.
 
-    The leading underscore (which no word token has) keeps all bigrams in one block of the term
-    dictionary, after the digits and before the letters, so expanding a prefix never walks them.
+    Every distinct bigram as a term of its own would mean millions of terms, and Whoosh spends tens of
+    microseconds on each term it writes; hashing bounds the count. A phrase query asks for its words and
+    its buckets together, so a page matches falsely only if it holds all the words and, elsewhere, a
+    different bigram in the same bucket (about 1 page in 200 of those holding the words); the hits shown
+    are checked against their text (search.query).
     """
-    return f"_{first} {second}"
+    return _BUCKET_NAMES[((_HASHES[first] * _MULT) ^ _HASHES[second]) & _MASK]
 
 
 def page_terms(text: str) -> Counter:
-    """Term counts of one page: its stems (less stopwords) and its bigrams ("freedom of")."""
+    """Term counts of one page: its stems (less stopwords) and its bigram buckets."""
     seq = stems(text)
     counts = Counter(seq)
     for stop in STOP_STEMS.intersection(counts):
         del counts[stop]
     if len(seq) > 1:
-        # A bigram starts with "_" and holds a space, so words and bigrams share a field without clashing.
-        counts.update(map(bigram, seq, seq[1:]))
+        # The same arithmetic as bigram(), over the whole page in C-level map() loops.
+        hashes = list(map(_HASHES.__getitem__, seq))
+        mixed = map(xor, map(mul, hashes, repeat(_MULT)), hashes[1:])
+        counts.update(map(_BUCKET_NAMES.__getitem__, map(and_, mixed, repeat(_MASK))))
     return counts
+
+
+# Given as the text field's value when the writer has already inverted the page (search.bulk).
+PREANALYSED = ("preanalysed",)
 
 
 class PageText(fields.FieldType):
@@ -95,7 +122,7 @@ class PageText(fields.FieldType):
     def __init__(self) -> None:
         self.format = formats.Existence()
         self.analyzer = None
-        self.scorable = True
+        self.scorable = False  # no per-page lengths: see search.scoring
         self.stored = True
         self.unique = False
         self.vector = None
@@ -103,6 +130,8 @@ class PageText(fields.FieldType):
 
     def index(self, value, **kwargs):
         """Yield (term bytes, frequency, weight, value bytes) for each term of a page."""
+        if value is PREANALYSED:
+            return []
         return [(term.encode("utf-8"), n, float(n), b"") for term, n in page_terms(value).items()]
 
     def process_text(self, qstring, mode="", **kwargs):
@@ -114,10 +143,31 @@ class PageText(fields.FieldType):
         return False
 
 
-def _facet() -> fields.ID:
-    # A low-cardinality label stored once per segment with a small reference per document, which is
-    # what makes facet counting a matter of reading one array (see search.facets).
-    return fields.ID(stored=True, sortable=fields.columns.RefBytesColumn())
+class FacetLabel(fields.FieldType):
+    """A stored label with a column for counting, not indexed (filters use the ids or ID fields).
+
+    A RefBytesColumn keeps each distinct label once per segment and a small reference per document,
+    which is what makes facet counting a matter of reading one array (see search.facets).
+    """
+
+    indexed = False
+
+    def __init__(self) -> None:
+        self.format = None
+        self.analyzer = None
+        self.scorable = False
+        self.stored = True
+        self.unique = False
+        self.vector = None
+        self.column_type = fields.columns.RefBytesColumn()
+
+    def to_column_value(self, value):
+        """Column bytes for a label."""
+        return value.encode("utf-8")
+
+
+def _facet() -> FacetLabel:
+    return FacetLabel()
 
 
 def _label_words() -> fields.TEXT:
@@ -144,6 +194,7 @@ def build_schema() -> fields.Schema:
         ocr=fields.STORED(),
         visibility=fields.ID(stored=True),
         year=fields.ID(),
+        media=fields.ID(),  # media_type, for filtering
         media_type=_facet(),
         agency=_facet(),
         campaign=_facet(),

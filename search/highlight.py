@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from .analysis import TOKEN_RE, stem
+from .analysis import TOKEN_RE, stem, stems
 
 
 @dataclass(frozen=True)
@@ -14,10 +14,16 @@ class Terms:
 
     stems: frozenset[str]
     prefixes: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()  # space-joined stem sequences that must occur in a hit's text
 
     def matches(self, word: str) -> bool:
         """Whether a lowercase word is one to mark."""
         return stem(word) in self.stems or (bool(self.prefixes) and word.startswith(self.prefixes))
+
+    def phrases_in(self, text: str) -> bool:
+        """Whether every phrase occurs in text, word for word (after stemming)."""
+        joined = f" {' '.join(stems(text))} "
+        return all(f" {phrase} " in joined for phrase in self.phrases)
 
 
 def _spans(text: str, terms: Terms) -> list[tuple[int, int, str]]:

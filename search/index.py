@@ -21,8 +21,11 @@ from whoosh.query import Term
 from whoosh.writing import LockError
 
 from .analysis import SCHEMA_VERSION, build_schema
+from .bulk import BulkWriter
+from .codec import PageCodec
 from .facets import FacetCache
 from .records import PageRecord
+from .scoring import PageWeighting
 
 CURRENT = "current"
 VERSION_FILE = "FOILTRACK_SCHEMA"
@@ -61,6 +64,7 @@ def record_fields(record: PageRecord) -> dict:
         "visibility": record.visibility,
         "year": str(released.year) if released else None,
         # Facet fields left empty are not indexed; their column then holds b"" (not counted).
+        "media": record.media_type or None,
         "media_type": record.media_type or None,
         "agency": record.agency or None,
         "campaign": record.campaign or None,
@@ -70,6 +74,13 @@ def record_fields(record: PageRecord) -> dict:
 
 def _id(value: int | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _codec() -> PageCodec:
+    return PageCodec(inlinelimit=INLINE_LIMIT)
+
+
+INLINE_LIMIT = int(os.environ.get("FOILTRACK_INLINE_LIMIT", "16"))  # tuning knob for the benchmark
 
 
 def _open_generation(gen_dir: Path) -> whoosh_index.Index:
@@ -141,7 +152,7 @@ class SearchIndex:
         """This process's searcher (opened on first use; call refresh() to see newer writes)."""
         with self._lock:
             if self._searcher is None:
-                self._searcher = self._ix.searcher()
+                self._searcher = self._ix.searcher(weighting=PageWeighting())
             return self._searcher
 
     def refresh(self) -> None:
@@ -175,7 +186,8 @@ class SearchIndex:
 
     def _writer(self, procs: int | None = None):
         procs = self.procs if procs is None else procs
-        kwargs = {"timeout": self.lock_timeout, "limitmb": self.limitmb, "compound": False}
+        kwargs = {"timeout": self.lock_timeout, "limitmb": self.limitmb, "compound": False,
+                  "codec": _codec()}
         if procs > 1:
             kwargs.update(procs=procs, multisegment=True)
         try:
@@ -221,8 +233,7 @@ class SearchIndex:
 
 
 def rebuild(path: str | os.PathLike, records: Iterable[PageRecord], *, total: int | None = None,
-            progress: Callable[[int, int | None], None] | None = None, procs: int = 1,
-            limitmb: int = 256, batch: int = 0) -> int:
+            progress: Callable[[int, int | None], None] | None = None, limitmb: int = 128) -> int:
     """Build a fresh index from records beside the current one, swap it in atomically, return the count.
 
     ``progress(done, total)`` is called every 1,000 records. The generation before the previous one is
@@ -232,10 +243,7 @@ def rebuild(path: str | os.PathLike, records: Iterable[PageRecord], *, total: in
     gen_dir = _new_generation(path)
     try:
         ix = whoosh_index.open_dir(str(gen_dir))
-        kwargs = {"limitmb": limitmb, "compound": False}
-        if procs > 1:
-            kwargs.update(procs=procs, multisegment=True, batchsize=256)
-        writer = ix.writer(**kwargs)
+        writer = BulkWriter(ix, limitmb=limitmb, compound=False, codec=_codec())
         count = 0
         try:
             for record in records:

@@ -24,12 +24,13 @@ FILTER_FIELDS = {
     "request_id": "request_id",
     "document_id": "document_id",
     "year": "year",
-    "media_type": "media_type",
+    "media_type": "media",
     "visibility": "visibility",
     "kind": "kind",
 }
 MAX_RESULTS_WINDOW = 1000  # deepest hit a page of results may reach (page * per_page)
 MIN_PREFIX = 2
+PHRASE_SLACK = 10  # extra candidates fetched to replace hits dropped by the phrase check
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,16 @@ class SearchResults:
     per_page: int = 10
 
 
-def _text_query(node: Node, terms: _TermCollector, negated: bool) -> wq.Query | None:
-    """Compile a parsed node searching the page text; None when it constrains nothing (stopwords)."""
+def _text_query(node: Node, terms: _TermCollector, negated: bool, required: bool = True) -> wq.Query | None:
+    """Compile a parsed node searching the page text; None when it constrains nothing (stopwords).
+
+    required: every hit must satisfy this node (it hangs from the root through ANDs only), so its
+    phrases can be checked against the text of the hits shown.
+    """
     op = node.op
     if op in ("and", "or"):
-        subs = [_text_query(c, terms, negated) for c in node.children]
+        keep = required and op == "and"
+        subs = [_text_query(c, terms, negated, keep) for c in node.children]
         subs = [s for s in subs if s is not None]
         if not subs:
             return None
@@ -74,7 +80,7 @@ def _text_query(node: Node, terms: _TermCollector, negated: bool) -> wq.Query | 
             return None  # "the OR police": the stopword side matches everything
         return subs[0] if len(subs) == 1 else (wq.And(subs) if op == "and" else wq.Or(subs))
     if op == "not":
-        inner = _text_query(node.children[0], terms, not negated)
+        inner = _text_query(node.children[0], terms, not negated, False)
         return wq.Not(inner) if inner is not None else None
     if op == "field":
         return _field_query(node.children[0], USER_FIELDS[node.text])
@@ -83,12 +89,17 @@ def _text_query(node: Node, terms: _TermCollector, negated: bool) -> wq.Query | 
     seq = stems(node.text)
     if not negated:
         terms.add(seq)
-    if op == "word" and len(seq) == 1 or op == "phrase" and len(seq) == 1:
+    if len(seq) == 1:
         return None if seq[0] in STOP_STEMS else wq.Term("text", seq[0])
     if not seq:
         return None
-    # A phrase (or a word that tokenises into several, like FOIL-2023-056-11528): all its bigrams.
-    return wq.And([wq.Term("text", bigram(a, b)) for a, b in zip(seq, seq[1:], strict=False)])
+    # A phrase (or a word that tokenises into several, like FOIL-2023-056-11528): its words and the
+    # hashed buckets of its bigrams (see search.analysis.bigram).
+    if required and not negated:
+        terms.phrases.append(" ".join(seq))
+    words_part = [wq.Term("text", s) for s in dict.fromkeys(seq) if s not in STOP_STEMS]
+    buckets = [wq.Term("text", bigram(a, b)) for a, b in zip(seq, seq[1:], strict=False)]
+    return wq.And(words_part + list(dict.fromkeys(buckets)))
 
 
 def _prefix_query(text: str, terms: _TermCollector, negated: bool) -> wq.Query:
@@ -135,6 +146,7 @@ class _TermCollector:
     def __init__(self) -> None:
         self.stems: set[str] = set()
         self.prefixes: list[str] = []
+        self.phrases: list[str] = []  # stem sequences every hit must contain, space-joined
 
     def add(self, seq, prefix: str | None = None) -> None:
         self.stems.update(s for s in seq if s not in STOP_STEMS)
@@ -142,7 +154,7 @@ class _TermCollector:
             self.prefixes.append(prefix)
 
     def terms(self) -> Terms:
-        return Terms(frozenset(self.stems), tuple(self.prefixes))
+        return Terms(frozenset(self.stems), tuple(self.prefixes), tuple(self.phrases))
 
 
 def compile_query(q: str, allowed_visibility: frozenset[str],
@@ -208,14 +220,24 @@ def search(index: SearchIndex, q: str, *, allowed_visibility: frozenset[str],
                 refs, uniques = col.refs, col.uniques
                 dated.extend(heapq.nlargest(depth, ((uniques[refs[d]], d + offset) for d in docnums)))
         index.facet_cache.forget_others(live)
+        # Phrases match by hashed bigrams, which can (rarely) collide: fetch a few extra candidates and
+        # keep those whose text really holds the phrase. The total and facets are not re-checked, so
+        # they are then an estimate (an overcount by a fraction of a percent at most).
+        fetch = depth + PHRASE_SLACK if terms.phrases else depth
         if sort == "date":
-            top = [(docnum, 0.0) for _, docnum in heapq.nlargest(depth, dated)]
+            top = [(docnum, 0.0) for _, docnum in heapq.nlargest(fetch, dated)]
         else:
-            results = searcher.search(wquery, limit=depth, terms=False)
-            top = [(hit.docnum, hit.score) for hit in results]
-        top = top[(page - 1) * per_page:depth]
-        hits = [_hit(searcher.stored_fields(docnum), score, terms) for docnum, score in top]
-    return SearchResults(total=total, total_is_estimate=False, hits=hits,
+            top = [(hit.docnum, hit.score) for hit in searcher.search(wquery, limit=fetch, terms=False)]
+        shown = []
+        for docnum, score in top:
+            stored = searcher.stored_fields(docnum)
+            if terms.phrases and not terms.phrases_in(stored.get("text", "")):
+                continue
+            shown.append((stored, score))
+            if len(shown) == depth:
+                break
+        hits = [_hit(stored, score, terms) for stored, score in shown[(page - 1) * per_page:]]
+    return SearchResults(total=total, total_is_estimate=bool(terms.phrases), hits=hits,
                          facets=facet_counts.finish(raw, facet_limit), page=page, per_page=per_page)
 
 

@@ -1,0 +1,217 @@
+"""Benchmark the page search against SQLite FTS5 on the same pages and queries, in the same run.
+
+    python bench/search_bench.py --pages 50000 --json
+    python bench/search_bench.py --corpus pages.tsv --queries queries.json --json
+
+The corpus has one page a line, ``<page_id>\\t<text>``; the queries file is
+``{"term": [...], "and": [...], "phrase": [...], "prefix": [...]}``. Pages are indexed through
+search.rebuild and searched through search.search as an admin (top 10, snippets, facets, the access
+clause) in a fresh child process, so that rss_mb is the searching process's own peak. Three passes; the
+warm figures are passes two and three. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from corpus import Corpus, metadata  # noqa: E402
+
+from search import PageRecord, SearchIndex, rebuild, search  # noqa: E402
+from search.records import VISIBILITIES  # noqa: E402
+
+CLASSES = ("term", "and", "phrase", "prefix")
+PASSES = 3
+
+
+def read_corpus(path: Path):
+    """(page_id, text) pairs from a corpus file."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            page_id, _, text = line.rstrip("\n").partition("\t")
+            if page_id:
+                yield int(page_id), text.replace("\\n", "\n")
+
+
+def record(page_id: int, text: str) -> PageRecord:
+    """A PageRecord with deterministic metadata, as the application would build from its tables."""
+    m = metadata(page_id)
+    return PageRecord(
+        key=f"page:{page_id}", text=text, kind="page", request_id=m["request_id"],
+        agency_id=m["agency_id"], agency=m["agency"], campaign_id=m["campaign_id"],
+        campaign=m["campaign"], document_id=m["document_id"], filename=f"production-{m['document_id']}.pdf",
+        page=m["page"], released_on=date(m["year"], m["month"], m["day"]), media_type=m["media_type"],
+        visibility=m["visibility"],
+    )
+
+
+def dir_mb(path: Path) -> float:
+    """Size of the files under path, in megabytes."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
+
+
+def build_whoosh(corpus: Path, index_dir: Path) -> dict:
+    """Index the corpus through the product's rebuild(); return timing."""
+    start = time.perf_counter()
+    count = rebuild(index_dir, (record(pid, text) for pid, text in read_corpus(corpus)))
+    build_s = time.perf_counter() - start
+    return {"pages": count, "build_s": round(build_s, 2), "pages_per_s": round(count / build_s, 1),
+            "index_mb": round(dir_mb(index_dir / "current"), 1)}
+
+
+def build_fts5(corpus: Path, db: Path) -> dict:
+    """Index the corpus into an FTS5 table with the porter tokenizer; return timing."""
+    start = time.perf_counter()
+    con = sqlite3.connect(db)
+    con.execute("CREATE VIRTUAL TABLE pages USING fts5(text, tokenize='porter')")
+    with con:
+        con.executemany("INSERT INTO pages(rowid, text) VALUES (?, ?)", read_corpus(corpus))
+    count = con.execute("SELECT count(*) FROM pages").fetchone()[0]
+    con.close()
+    build_s = time.perf_counter() - start
+    return {"pages": count, "build_s": round(build_s, 2), "pages_per_s": round(count / build_s, 1),
+            "index_mb": round(db.stat().st_size / 1e6, 1)}
+
+
+def fts5_query(cls: str, q: str) -> str:
+    """The same query in FTS5 syntax (each word quoted, so punctuation cannot break the syntax)."""
+    words = q.replace('"', " ").replace("*", " ").split()
+    quoted = [f'"{w}"' for w in words]
+    if cls == "phrase":
+        return '"' + " ".join(words) + '"'
+    if cls == "prefix":
+        return " ".join(quoted) + "*"
+    return " ".join(quoted)
+
+
+def run_passes(run_one, queries: dict) -> dict:
+    """Time every query over PASSES passes; warm = all passes but the first."""
+    times = {cls: [] for cls in CLASSES}
+    cold = {cls: [] for cls in CLASSES}
+    for n in range(PASSES):
+        for cls in CLASSES:
+            for q in queries.get(cls, []):
+                start = time.perf_counter()
+                run_one(cls, q)
+                elapsed = (time.perf_counter() - start) * 1000
+                (cold if n == 0 else times)[cls].append(elapsed)
+    return {"warm": {cls: _stats(v) for cls, v in times.items() if v},
+            "cold": {cls: _stats(v) for cls, v in cold.items() if v}}
+
+
+def _stats(values: list[float]) -> dict:
+    values = sorted(values)
+    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return {"p50": round(statistics.median(values), 2), "p95": round(p95, 2)}
+
+
+def child_whoosh(index_dir: str, queries_file: str, role: str) -> dict:
+    """Search as an admin (or a researcher), in this fresh process, and report times and peak RSS."""
+    queries = json.loads(Path(queries_file).read_text())
+    allowed = frozenset(VISIBILITIES) if role == "admin" else frozenset({"public"})
+    ix = SearchIndex(index_dir, create=False)
+    totals = {}
+
+    def run_one(cls: str, q: str) -> None:
+        results = search(ix, q, allowed_visibility=allowed, per_page=10)
+        totals[(cls, q)] = results.total
+
+    out = run_passes(run_one, queries)
+    out["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["mean_hits"] = {cls: round(statistics.mean(v for (c, _), v in totals.items() if c == cls), 1)
+                        for cls in CLASSES if queries.get(cls)}
+    return out
+
+
+def child_fts5(db: str, queries_file: str) -> dict:
+    """Top 10 by rank with snippet(), in this fresh process."""
+    queries = json.loads(Path(queries_file).read_text())
+    con = sqlite3.connect(db)
+    sql = ("SELECT rowid, snippet(pages, 0, '<mark>', '</mark>', '…', 24) FROM pages "
+           "WHERE pages MATCH ? ORDER BY rank LIMIT 10")
+
+    def run_one(cls: str, q: str) -> None:
+        con.execute(sql, (fts5_query(cls, q),)).fetchall()
+
+    out = run_passes(run_one, queries)
+    out["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def in_child(*args: str) -> dict:
+    """Run this script's --child mode in a new interpreter and return its JSON."""
+    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True,
+                          check=False)
+    if proc.returncode:
+        raise SystemExit(f"child {args[0]} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments, run both engines, print the figures."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, help="pages file: <page_id>\\t<text> per line")
+    ap.add_argument("--queries", type=Path, help='queries JSON: {"term": [...], "and": [...], ...}')
+    ap.add_argument("--pages", type=int, default=50_000, help="pages to generate without --corpus")
+    ap.add_argument("--workdir", type=Path, help="where to build (default: a temporary directory)")
+    ap.add_argument("--json", action="store_true", help="print only the JSON summary")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.child:
+        kind, *rest = args.child
+        out = child_whoosh(*rest) if kind == "whoosh" else child_fts5(*rest)
+        print(json.dumps(out))
+        return
+
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        work = Path(tmp)
+        corpus, queries_file = args.corpus, args.queries
+        if corpus is None or queries_file is None:
+            gen = Corpus()
+            if corpus is None:
+                corpus = work / "corpus.tsv"
+                with open(corpus, "w", encoding="utf-8") as f:
+                    for page_id, text in gen.pages(args.pages):
+                        f.write(f"{page_id}\t{text}\n")
+            if queries_file is None:
+                queries_file = work / "queries.json"
+                queries_file.write_text(json.dumps(gen.queries(sample_pages=min(args.pages, 2000))))
+        log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
+
+        log("building Whoosh index...")
+        result = build_whoosh(corpus, work / "index")
+        log(result)
+        log("building FTS5 index...")
+        fts = build_fts5(corpus, work / "fts.db")
+        log(fts)
+        log("searching Whoosh as admin...")
+        result.update(in_child("whoosh", str(work / "index"), str(queries_file), "admin"))
+        log("searching Whoosh as researcher...")
+        researcher = in_child("whoosh", str(work / "index"), str(queries_file), "researcher")
+        result["researcher"] = {"warm": researcher["warm"], "rss_mb": researcher["rss_mb"]}
+        log("searching FTS5...")
+        fts.update(in_child("fts5", str(work / "fts.db"), str(queries_file)))
+        result["fts5"] = fts
+        result["ratios"] = {
+            "build_speed": round(result["pages_per_s"] / fts["pages_per_s"], 3),
+            **{f"{cls}_p95": round(result["warm"][cls]["p95"] / max(fts["warm"][cls]["p95"], 1e-3), 2)
+               for cls in CLASSES if cls in result["warm"] and cls in fts["warm"]},
+        }
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
