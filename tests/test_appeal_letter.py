@@ -86,7 +86,8 @@ def test_late_appeal_and_missing_address_are_warned():
 
 
 def test_closure_days_move_the_answer_date():
-    agency = letters.AgencyFacts(name="X", appeals_email="a@x.example.org", closures=frozenset({date(2023, 3, 2)}))
+    agency = letters.AgencyFacts(name="X", appeals_email="a@x.example.org",
+                                 closures=frozenset({date(2023, 3, 2)}))
     letter = letters.draft_appeal(REQUEST, agency, letters.DenialFacts("denied", date(2023, 2, 10)),
                                   date(2023, 3, 1))
     assert letter.answer_due_on == date(2023, 3, 16)

@@ -1,4 +1,4 @@
-"""Appeals and Article 78 suits as records: sending the appeal, recording decisions, suits and their limits."""
+"""Appeals and Article 78 suits as records: sending the appeal, recording decisions, suits and limits."""
 
 from __future__ import annotations
 
@@ -118,7 +118,8 @@ def test_litigation_records_limits_and_filing(lawyer, make_request, api_as):
     assert lawyer.get(f"/api/v1/litigation?request_id={second.id}").json["total"] == 1
     assert lawyer.get(f"/api/v1/litigation/{suit['id']}").json["caption"] == "Doe v. Test Agency"
     volunteer = api_as("volunteer")
-    assert volunteer.post("/api/v1/litigation", json={"caption": "x", "request_ids": [first.id]}).status_code == 403
+    refused = volunteer.post("/api/v1/litigation", json={"caption": "x", "request_ids": [first.id]})
+    assert refused.status_code == 403
 
 
 @pytest.mark.parametrize(("body", "status", "words"), [
@@ -139,7 +140,8 @@ def test_litigation_refusals(lawyer, make_request, body, status, words):
 def sign_in(client, user):
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    client.post("/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": token})
+    client.post("/login", data={"email": user.email, "password": "correct horse battery",
+                                "csrf_token": token})
 
 
 def csrf(page) -> str:

@@ -46,7 +46,8 @@ def csrf(page) -> str:
 def lawyer_client(mail_app, client, make_user):
     user = make_user("lawyer")
     page = client.get("/login")
-    client.post("/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": csrf(page)})
+    client.post("/login", data={"email": user.email, "password": "correct horse battery",
+                                "csrf_token": csrf(page)})
     return client
 
 
@@ -94,7 +95,8 @@ def test_reassign_and_export_selection(lawyer_client, campaign, make_user):
     volunteer = make_user("volunteer", "vol@example.org")
     page = lawyer_client.get(bulk_url(campaign))
     response = lawyer_client.post(bulk_url(campaign), data={
-        "csrf_token": csrf(page), "all": "1", "action": "reassign", "assignees": volunteer.email, "mode": "add"})
+        "csrf_token": csrf(page), "all": "1", "action": "reassign", "assignees": volunteer.email,
+        "mode": "add"})
     assert "Done on 3, failed on 0" in response.get_data(as_text=True)
     from tracker.extensions import db
 
@@ -113,11 +115,12 @@ def test_reassign_and_export_selection(lawyer_client, campaign, make_user):
 def test_nothing_selected_and_volunteer_limits(mail_app, client, campaign, make_user):
     user = make_user("volunteer")
     page = client.get("/login")
-    client.post("/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": csrf(page)})
+    client.post("/login", data={"email": user.email, "password": "correct horse battery",
+                                "csrf_token": csrf(page)})
     page = client.get(bulk_url(campaign))
     empty = client.post(bulk_url(campaign), data={"csrf_token": csrf(page), "action": "log",
                                                    "event_type": "note", "note": "x"})
     assert empty.status_code == 422 and "Tick at least one request" in empty.get_data(as_text=True)
-    refused = client.post(bulk_url(campaign), data={"csrf_token": csrf(page), "all": "1", "action": "followup",
-                                                     "subject": "s", "body": "b"})
+    refused = client.post(bulk_url(campaign), data={"csrf_token": csrf(page), "all": "1",
+                                                     "action": "followup", "subject": "s", "body": "b"})
     assert refused.status_code == 403

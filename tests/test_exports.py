@@ -23,7 +23,8 @@ def csrf(page) -> str:
 
 def sign_in(client, user):
     page = client.get("/login")
-    client.post("/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": csrf(page)})
+    client.post("/login", data={"email": user.email, "password": "correct horse battery",
+                                "csrf_token": csrf(page)})
 
 
 @pytest.fixture

@@ -123,8 +123,8 @@ ARGUMENTS: dict[str, str] = {
     "not_reasonably_described": (
         "The request describes the records in enough detail for an employee familiar with the agency's files "
         "to find them, and the records access officer must help a requester describe records where needed. "
-        "POL §89(3)(a) forbids denying a request because it is voluminous or because finding or reviewing the "
-        "records would be burdensome for lack of staff."
+        "POL §89(3)(a) forbids denying a request because it is voluminous or because finding or reviewing "
+        "the records would be burdensome for lack of staff."
     ),
     "no_records": (
         "If the agency maintains no such records, POL §89(3)(a) requires it to certify that it does not have "
@@ -189,12 +189,12 @@ def _request_line(facts: RequestFacts) -> str:
 
 def _denial_paragraph(denial: DenialFacts) -> str:
     if denial.kind == "constructively_denied":
-        missed = MISSED_WORDS.get(denial.missed_deadline_kind, "to answer the request within the time allowed")
-        text = (f"The agency failed {missed}, which ran out on {long_date(denial.on)}"
-                + (f" ({denial.missed_deadline_basis})" if denial.missed_deadline_basis else "") + ". "
-                "Under POL §89(3)(a) and §89(4)(a), that failure is a denial of access, which I appeal. The agency "
+        missed = MISSED_WORDS.get(denial.missed_deadline_kind,
+                                  "to answer the request within the time allowed")
+        basis = f" ({denial.missed_deadline_basis})" if denial.missed_deadline_basis else ""
+        return (f"The agency failed {missed}, which ran out on {long_date(denial.on)}{basis}. Under "
+                "POL §89(3)(a) and §89(4)(a), that failure is a denial of access, which I appeal. The agency "
                 "has given no reason at all for withholding the records.")
-        return text
     words = DENIAL_WORDS.get(denial.kind, "denied the request")
     text = f"On {long_date(denial.on)}, the agency {words}"
     if denial.exemptions:
@@ -225,7 +225,8 @@ def draft_appeal(request: RequestFacts, agency: AgencyFacts, denial: DenialFacts
     if not agency.appeals_email:
         warnings.append(f"{agency.name} has no appeals email on record; add it to the agency before sending.")
     if denial.appeal_due_on and denial.appeal_due_on < today:
-        warnings.append(f"The 30-day appeal period (POL §89(4)(a)) ended on {long_date(denial.appeal_due_on)}.")
+        ended = long_date(denial.appeal_due_on)
+        warnings.append(f"The 30-day appeal period (POL §89(4)(a)) ended on {ended}.")
     officer = agency.appeals_officer or DEFAULT_OFFICER
     lines = [officer, agency.name]
     if agency.appeals_address:

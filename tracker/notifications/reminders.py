@@ -1,4 +1,4 @@
-"""Reminder emails: each assignee hears once about each deadline of theirs coming up, and once when it is missed.
+"""Reminder emails: each assignee hears once about each deadline of theirs coming up, and once if missed.
 
 Idempotent by the Reminder table's unique key (user, request, kind, due date, threshold): a second run
 sends nothing new, and a deadline that moves (an extension, say) is a new key and a new reminder.
@@ -128,9 +128,9 @@ def send_due(today: date | None = None) -> list[Outcome]:
     commit()  # the claims are recorded before any email leaves
     outcomes = []
     for row, request, deadline, threshold in work:
-        body = render_template("notifications/reminder.txt", user=row.user, request=request, deadline=deadline,
-                               threshold=threshold, label=LABELS[deadline.kind], today=today,
-                               days_left=(deadline.due_on - today).days, link=f"{base}/requests/{request.id}",
-                               calendar_url=f"{base}/calendar")
+        body = render_template("notifications/reminder.txt", user=row.user, request=request,
+                               deadline=deadline, threshold=threshold, label=LABELS[deadline.kind],
+                               today=today, days_left=(deadline.due_on - today).days,
+                               link=f"{base}/requests/{request.id}", calendar_url=f"{base}/calendar")
         outcomes.append(deliver(row, subject_for(request, deadline, threshold), body))
     return outcomes

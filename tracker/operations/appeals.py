@@ -19,8 +19,9 @@ def denial_facts(request: Request, state: lifecycle.RequestState) -> letters.Den
     """What there is to appeal, from the request's timeline; Conflict when there is nothing."""
     if state.status not in lifecycle.APPEALABLE:
         raise Conflict(
-            f"there is no denial to appeal: {request.reference} is {state.status.replace('_', ' ')}. An appeal "
-            "follows a denial, a partial grant, a no-records answer or a missed deadline (POL §89(4)(a)).",
+            f"there is no denial to appeal: {request.reference} is {state.status.replace('_', ' ')}. "
+            "An appeal follows a denial, a partial grant, a no-records answer or a missed deadline "
+            "(POL §89(4)(a)).",
             code="nothing_to_appeal",
         )
     appeal = next((d for d in state.deadlines if d.kind == "appeal"), None)
@@ -29,7 +30,8 @@ def denial_facts(request: Request, state: lifecycle.RequestState) -> letters.Den
         clock = max(missed, key=lambda d: d.due_on) if missed else None
         return letters.DenialFacts(
             kind="constructively_denied", on=clock.due_on if clock else legal_today(),
-            missed_deadline_kind=clock.kind if clock else "", missed_deadline_basis=clock.basis if clock else "",
+            missed_deadline_kind=clock.kind if clock else "",
+            missed_deadline_basis=clock.basis if clock else "",
             appeal_due_on=appeal.due_on if appeal else None,
         )
     answer = [e for e in request.events if e.type == state.status]
@@ -53,8 +55,9 @@ def request_facts(request: Request, state: lifecycle.RequestState) -> letters.Re
 def agency_facts(request: Request) -> letters.AgencyFacts:
     """The agency as the letter addresses it."""
     a = request.agency
-    return letters.AgencyFacts(name=a.name, appeals_email=a.appeals_email, appeals_officer=a.appeals_officer,
-                               appeals_address=a.appeals_address, foil_email=a.foil_email, closures=a.closures)
+    return letters.AgencyFacts(name=a.name, appeals_email=a.appeals_email,
+                               appeals_officer=a.appeals_officer, appeals_address=a.appeals_address,
+                               foil_email=a.foil_email, closures=a.closures)
 
 
 def appeal_letter(request: Request, actor: User | None, today: date | None = None) -> letters.Letter:
@@ -64,13 +67,14 @@ def appeal_letter(request: Request, actor: User | None, today: date | None = Non
     today = today or legal_today()
     state = request_state(request, today)
     signature = actor.display_name if actor is not None else ""
-    return letters.draft_appeal(request_facts(request, state), agency_facts(request), denial_facts(request, state),
-                                today, signature=signature, reply_to=reply_address(request))
+    return letters.draft_appeal(request_facts(request, state), agency_facts(request),
+                                denial_facts(request, state), today, signature=signature,
+                                reply_to=reply_address(request))
 
 
 def file_appeal(request: Request, actor: User, to: str, subject: str, body: str, *,
                 tracking_number: str = "", today: date | None = None) -> Appeal:
-    """Email the appeal to the agency, log `appeal_filed` (starting the 10-business-day clock) and keep the letter."""
+    """Email the appeal, log `appeal_filed` (starting the 10-business-day clock) and keep the letter."""
     from tracker.operations.outbox import send_email
 
     today = today or legal_today()
@@ -78,8 +82,8 @@ def file_appeal(request: Request, actor: User, to: str, subject: str, body: str,
     if not isinstance(body, str) or not body.strip():
         raise Invalid("the appeal letter is empty", field="body")
     if not isinstance(to, str) or not to.strip():
-        raise Invalid(f"send the appeal to the appeals officer of {request.agency.name}: the address is empty",
-                      field="to")
+        raise Invalid(f"send the appeal to the appeals officer of {request.agency.name}: the address is "
+                      "empty", field="to")
     tracking_number = (tracking_number or "").strip()
     event = record_event(request, "appeal_filed", today, actor, {"received_on": today.isoformat()},
                          note=f"Appeal emailed to {to.strip()}")
@@ -104,7 +108,7 @@ def _appeal_of(event_id: int) -> Appeal:
 
 
 def update_appeal(appeal: Appeal, actor: User, **changes) -> Appeal:
-    """Change an appeal's tracking number, letter or outcome; a decision is logged on the request's timeline."""
+    """Change an appeal's tracking number, letter or outcome; a decision is logged on the timeline."""
     allowed = {"tracking_number", "letter", "outcome", "decided_on"}
     unknown = set(changes) - allowed
     if unknown:

@@ -53,7 +53,7 @@ def log_event_each(requests: Iterable[Request], actor: User, event_type: str, oc
 
 
 def fill(template: str, request: Request) -> str:
-    """The text with {reference}, {title}, {agency}, {tracking_numbers}, {received_on}, {next_deadline} filled."""
+    """The text with the PLACEHOLDERS ({reference}, {title}, {agency}...) filled in for `request`."""
     state = request_state(request)
     upcoming = state.next_deadline
     values = {
@@ -91,6 +91,7 @@ def reassign_each(requests: Iterable[Request], actor: User, emails: list[str], *
 
     def assign(request: Request) -> None:
         current = [] if replace else [u.email for u in request.assignees]
-        update_request(request, actor, assignees=current + [u.email for u in people if u.email not in current])
+        added = [u.email for u in people if u.email not in current]
+        update_request(request, actor, assignees=current + added)
 
     return each(requests, assign)

@@ -1,4 +1,4 @@
-"""Article 78 proceedings as records: opening them, their decision, and the CPLR 217(1) limit they must meet."""
+"""Article 78 proceedings as records: opening them, their decision, and the CPLR 217(1) limit to meet."""
 
 from __future__ import annotations
 

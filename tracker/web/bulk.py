@@ -23,10 +23,10 @@ bp = Blueprint("bulk", __name__)
 # Which permission each action needs (the page itself needs request.view).
 ACTIONS = {"log": "event.create", "followup": "request.edit", "reassign": "request.edit", "export": "export"}
 FOLLOW_UP_SUBJECT = "Follow-up: FOIL request {tracking_numbers} ({title})"
-FOLLOW_UP_BODY = ("Dear Records Access Officer,\n\nI write to follow up on my Freedom of Information Law request "
-                  "“{title}” ({tracking_numbers}), received by {agency} on {received_on}. The next deadline "
-                  "under POL §89(3)(a) is: {next_deadline}. Please let me know when I can expect a response."
-                  "\n\nThank you.")
+FOLLOW_UP_BODY = ("Dear Records Access Officer,\n\nI write to follow up on my Freedom of Information Law "
+                  "request “{title}” ({tracking_numbers}), received by {agency} on {received_on}. The next "
+                  "deadline under POL §89(3)(a) is: {next_deadline}. Please let me know when I can expect a "
+                  "response.\n\nThank you.")
 
 
 def _selection(matching: list[Request], form: Form) -> list[Request]:
@@ -43,8 +43,8 @@ def _run(action: str, chosen: list[Request], form: Form):
             data["exemptions"] = [x.strip() for x in form.get("exemptions").split(",") if x.strip()]
         if form.get("date_certain"):
             data["date_certain"] = form.get("date_certain")
-        return log_event_each(chosen, current_user, form.get("event_type"), form.get("occurred_on"), data or None,
-                              form.get("note"))
+        return log_event_each(chosen, current_user, form.get("event_type"), form.get("occurred_on"),
+                              data or None, form.get("note"))
     if action == "followup":
         return follow_up_each(chosen, current_user, form.get("subject"), request.form.get("body", ""))
     emails = [e for e in form.get("assignees").replace(",", " ").split() if e]
