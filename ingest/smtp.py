@@ -13,7 +13,7 @@ import ssl
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
+from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, make_msgid
 
 from flask import current_app
@@ -22,6 +22,11 @@ from flask import current_app
 TIMEOUT = 30
 # The conventional port of SMTP over implicit TLS (RFC 8314); other ports speak plain SMTP first.
 IMPLICIT_TLS_PORT = 465
+# CRLF line ends as on the wire; headers are folded only past RFC 5322's hard limit, so Message-IDs in
+# In-Reply-To stay on their header's line for the agencies' simpler mail systems.
+SMTP_POLICY = SMTP.clone(max_line_length=998)
+# Body lines longer than this travel quoted-printable (RFC 5322 §2.1.1 recommends 78).
+MAX_PLAIN_LINE = 78
 # Threads get long; past this many ids, the oldest are dropped from References (RFC 5322 §3.6.4 allows it).
 MAX_REFERENCES = 20
 
@@ -91,8 +96,9 @@ def build_message(
             thread.append(bracket(in_reply_to))
     if thread:
         msg["References"] = " ".join(thread[-MAX_REFERENCES:])
-    # Plain ASCII travels as 7bit; anything else as quoted-printable, so no server needs 8BITMIME.
-    cte = "7bit" if body.isascii() else "quoted-printable"
+    # Short ASCII lines travel as 7bit; anything else as quoted-printable, so no server needs 8BITMIME.
+    plain = body.isascii() and all(len(line) <= MAX_PLAIN_LINE for line in body.splitlines())
+    cte = "7bit" if plain else "quoted-printable"
     msg.set_content(body, cte=cte)
     for filename, data, media_type in attachments:
         maintype, _, subtype = (media_type or "application/octet-stream").partition("/")

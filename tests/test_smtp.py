@@ -43,6 +43,12 @@ def refuser():
     controller.stop()
 
 
+def test_long_message_ids_are_not_folded(app):
+    long_id = "179589454183.31940.9208723523001977524@records.agency.example.gov"
+    raw = build_message(to=["a@example.org"], subject="s", body="b", in_reply_to=long_id).as_bytes()
+    assert f"\r\nIn-Reply-To: <{long_id}>\r\n".encode() in raw
+
+
 def test_build_message_has_every_header(app):
     msg = build_message(to=["Records Officer <foil@nypd.example.org>"], cc=["legal@example.org"],
                         subject="FOIL request FT-2024-00001", body="Dear officer,\nplease.\n",
@@ -64,6 +70,7 @@ def test_build_message_has_every_header(app):
 
 @pytest.mark.parametrize("body, cte", [
     ("plain ascii\n", "7bit"),
+    ("a typed paragraph " * 20 + "\n", "quoted-printable"),
     ("Señora, §89(3)(a) — thank you\n", "quoted-printable"),
 ])
 def test_body_survives_any_server(app, body, cte):

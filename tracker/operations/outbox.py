@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from email.policy import SMTP as SMTP_POLICY
 from email.utils import getaddresses
 
 from flask import current_app
@@ -29,7 +28,7 @@ from tracker.extensions import db
 from tracker.models import Event, Message, Request, User
 from tracker.models.base import utcnow
 from tracker.operations.errors import Invalid
-from tracker.operations.requests import record_event
+from tracker.operations.requests import record_event, request_state
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ def send_email(
         reply_to=reply_address(request), in_reply_to=parent_id, references=references,
         attachments=attachments,
     )
-    raw = msg.as_bytes(policy=SMTP_POLICY)
+    raw = msg.as_bytes(policy=smtp.SMTP_POLICY)
     sha = _blobs().put(raw)  # kept before anything refers to it; an orphan blob is harmless
     sender = str(msg["From"])
     message = Message(
@@ -216,7 +215,7 @@ def record_failure(message: Message, reason: str, *, attempt: int, final: bool) 
         db.session.flush()
         return
     message.status = "failed"
-    message.reason = f"not sent after {attempt} {'try' if attempt == 1 else 'tries'}: {reason}"
+    message.reason = f"{reason} (gave up after {attempt} {'try' if attempt == 1 else 'tries'})"
     db.session.flush()
     if message.request is not None:
         record_event(message.request, "note", legal_today(), None,
@@ -241,3 +240,47 @@ def retry_failed(ids: Iterable[int] | None = None, request: Request | None = Non
         defer(queue_send, message.id)
     db.session.flush()
     return messages
+
+
+def reply_subject(subject: str) -> str:
+    """'Re: <subject>', without stacking prefixes."""
+    subject = " ".join((subject or "").split())
+    return subject if re.match(r"(?i)re\s*:", subject) else f"Re: {subject}".strip()
+
+
+def draft_email(request: Request, kind: str, actor: User | None = None, reply_to: Message | None = None
+                ) -> dict:
+    """A starting text for an email about `request`: {to, cc, subject, body}, for a person to edit."""
+    agency = request.agency
+    numbers = [t.number for t in request.tracking_numbers if t.kind == "request"]
+    ours = f"{request.reference}" + (f", your no. {numbers[0]}" if numbers else "")
+    name = actor.display_name if actor else ""
+    signature = f"\n\nSincerely,\n{name}\nReplies to {reply_address(request)} reach us directly.\n"
+    greeting = f"To the Records Access Officer of {agency.name}:\n\n"
+    if kind == "request":
+        subject = f"Freedom of Information Law request: {request.title} ({request.reference})"
+        wanted = request.description.strip() or request.title
+        body = (greeting + "Under the New York Freedom of Information Law (Public Officers Law §§84-90), "
+                "I request copies of the following records:\n\n" + wanted
+                + "\n\nIf any record is withheld in whole or in part, please cite the exemption under Public "
+                "Officers Law §87(2) for each withholding and release every reasonably segregable part. "
+                "Please send the records electronically where they are kept that way.\n\n"
+                "Public Officers Law §89(3)(a) asks you to acknowledge this request within five "
+                "business days." + signature)
+    else:
+        state = request_state(request)
+        subject = f"Follow-up: FOIL request {ours}: {request.title}"
+        due = state.next_deadline
+        when = (f" The {due.kind.replace('_', ' ')} deadline is {due.due_on:%B} {due.due_on.day}, "
+                f"{due.due_on.year}." if due else "")
+        received = (f", which you received on {state.received_on:%B} {state.received_on.day}, "
+                    f"{state.received_on.year}" if state.received_on else "")
+        body = (greeting + f"I write about our Freedom of Information Law request {ours} "
+                f"(\u201c{request.title}\u201d){received}.{when}\n\n"
+                "Please tell us where the request stands and when we can expect the records." + signature)
+    to, cc = [agency.foil_email] if agency.foil_email else [], []
+    if reply_to is not None:
+        subject = reply_subject(reply_to.subject) or subject
+        to = [reply_to.from_addr] if reply_to.direction == "in" and reply_to.from_addr else reply_to.to_addrs
+    return {"to": ", ".join(a for a in to if a), "cc": ", ".join(cc), "subject": subject[:MAX_SUBJECT],
+            "body": body}

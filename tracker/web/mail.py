@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ingest.blobs import BlobStore
 from tracker import permissions
+from tracker.api.serialize import reply_address
 from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Document, Message, Request, TrackingNumber
@@ -245,7 +246,7 @@ def compose(request_id: int):
             abort(404, description="The message you are answering is not on this request.")
     if request.method == "GET":
         form = Form(outbox.draft_email(found, kind, current_user, reply_to=parent))
-        return render_template("mail/compose.html", request=found, form=form, kind=kind, parent=parent)
+        return _compose_page(found, form, kind, parent)
     form = Form()
     to = form.required("to", "whom to send it to")
     subject = form.required("subject", "a subject")
@@ -261,4 +262,9 @@ def compose(request_id: int):
         else:
             _flash_outcome(sent)
             return redirect(url_for("requests.view", request_id=found.id), code=303)
-    return render_template("mail/compose.html", request=found, form=form, kind=kind, parent=parent), 422
+    return _compose_page(found, form, kind, parent), 422
+
+
+def _compose_page(found: Request, form: Form, kind: str, parent: Message | None) -> str:
+    return render_template("mail/compose.html", request=found, form=form, kind=kind, parent=parent,
+                           reply_address=reply_address(found))
