@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import grp
 import imaplib
 import os
 import pwd
@@ -40,6 +41,7 @@ auth_mechanisms = plain login
 auth_failure_delay = 0
 default_login_user = {login_user}
 default_internal_user = {internal_user}
+default_internal_group = {internal_group}
 first_valid_uid = {first_uid}
 mail_location = maildir:{root}/mail/%u
 # IDLE clients hear of new mail through inotify; the interval is only the fallback check.
@@ -54,12 +56,14 @@ userdb {{
   args = uid={mail_user} gid={mail_group} home={root}/mail/%u
 }}
 service anvil {{
+  chroot = {anvil_chroot}
   # No growing delay after failed logins from 127.0.0.1: tests of bad passwords would slow the rest.
   unix_listener anvil-auth-penalty {{
     mode = 0
   }}
 }}
 service imap-login {{
+  chroot = {login_chroot}
   inet_listener imap {{
     address = {host}
     port = {port}
@@ -190,7 +194,7 @@ def start_dovecot() -> DovecotServer:
     # Dovecot's unprivileged processes must reach the config, sockets and mail below this dir.
     root.chmod(0o755)
     server = DovecotServer(root=root, port=free_port())
-    mail_user, login_user, internal_user = _accounts()
+    mail_user, login_user, internal_user, internal_group = _accounts()
     mail = root / "mail"
     mail.mkdir()
     entry = pwd.getpwnam(mail_user)
@@ -198,7 +202,10 @@ def start_dovecot() -> DovecotServer:
     (root / "users").write_text(f"{server.user}:{{PLAIN}}{server.password}\n")
     server.config_path.write_text(CONFIG.format(
         host=server.host, port=server.port, root=root, login_user=login_user,
-        internal_user=internal_user, first_uid=min(100, entry.pw_uid), mail_user=entry.pw_uid,
+        internal_user=internal_user, internal_group=internal_group,
+        # Only root can chroot (these are Dovecot's defaults).
+        login_chroot="login" if os.geteuid() == 0 else "", anvil_chroot="empty" if os.geteuid() == 0 else "",
+        first_uid=min(100, entry.pw_uid), mail_user=entry.pw_uid,
         mail_group=entry.pw_gid,
     ))
     # Output goes to a file: the daemon's children inherit it and would keep a pipe open forever.
@@ -222,12 +229,12 @@ def stop_dovecot(server: DovecotServer) -> None:
     shutil.rmtree(server.root, ignore_errors=True)
 
 
-def _accounts() -> tuple[str, str, str]:
-    """Return (mail owner, login user, internal user): Dovecot's own users as root, ourselves otherwise."""
+def _accounts() -> tuple[str, str, str, str]:
+    """Return (mail owner, login user, internal user, internal group): Dovecot's as root, ours otherwise."""
     if os.geteuid() == 0:
-        return "dovecot", "dovenull", "dovecot"
+        return "dovecot", "dovenull", "dovecot", "dovecot"
     me = getpass.getuser()
-    return me, me, me
+    return me, me, me, grp.getgrgid(os.getegid()).gr_name
 
 
 def _quote(mailbox: str) -> str:
