@@ -74,7 +74,7 @@ SCHEDULE = {
 
 
 def _register_tasks(celery: Celery) -> None:
-    @celery.task(name="foiltrack.deadlines.recompute_all")
+    @celery.task(name="foiltrack.deadlines.recompute_all", shared=False)
     def recompute_all() -> int:
         """Refresh the stored next-deadline columns once the legal day changes."""
         from tracker.deadline_jobs import recompute_all as run
