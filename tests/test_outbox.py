@@ -16,10 +16,6 @@ from tracker.operations import Invalid, outbox
 
 BOTH_DATABASES = True
 
-# tracker/tasks.py declares foiltrack.deadlines.recompute_all as a shared task, so an app finalised after
-# others (as sending mail does) warns of a duplicate name; the lead is adding shared=False there.
-pytestmark = pytest.mark.filterwarnings("ignore::celery.exceptions.DuplicateTaskNameWarning")
-
 
 @pytest.fixture
 def mail_app(app_config, smtp_sink, request):

@@ -18,10 +18,6 @@ from tracker.extensions import db
 from tracker.models import Document, Message, SenderRoute
 from tracker.operations.mail import deliver_raw, reject
 
-# tracker/tasks.py declares foiltrack.deadlines.recompute_all as a shared task, so an app finalised after
-# others (as sending mail does) warns of a duplicate name; the lead is adding shared=False there.
-pytestmark = pytest.mark.filterwarnings("ignore::celery.exceptions.DuplicateTaskNameWarning")
-
 AGENCY_DOMAIN = "records.agency.example.gov"
 PASSWORD = "correct horse battery"
 
