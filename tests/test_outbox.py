@@ -202,3 +202,24 @@ def test_in_reply_to_must_be_on_the_same_request(app, make_request):
     commit()
     with pytest.raises(Invalid, match="another request"):
         outbox.send_email(second, None, "a@example.org", "s", "b", in_reply_to=other)
+
+
+def test_an_agency_reply_to_what_we_sent_finds_its_request(mail_app, smtp_sink, make_request):
+    from email.message import EmailMessage
+
+    from tracker.operations.mail import deliver_raw
+
+    req = make_request(received_on="2024-03-01")
+    outbox.send_email(req, None, "foil@agency.example.org", "Follow-up", "Any news?")
+    commit()
+    (received,) = smtp_sink.wait_for(1)
+    # The officer answers from a shared mailbox and drops our Reply-To: only the thread ties it back.
+    reply = EmailMessage()
+    reply["From"], reply["To"] = "records@other.example.net", "someone@example.org"
+    reply["Subject"] = "RE: news"
+    reply["Message-ID"] = "<reply-1@other.example.net>"
+    reply["In-Reply-To"] = received.message["Message-ID"]
+    reply.set_content("Soon.")
+    raw = reply.as_bytes()
+    message, _new = deliver_raw(raw, BlobStore(mail_app.config["BLOB_DIR"]).put(raw), queue_extraction=False)
+    assert (message.request_id, message.match_method) == (req.id, "thread")
