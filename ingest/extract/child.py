@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import resource
 import sys
 import traceback
@@ -82,9 +83,14 @@ def main() -> int:
     from .result import Limits
 
     limits = Limits(**limits_dict)
-    out = sys.stdout
+    # Events go to a private copy of stdout; fd 1 itself now points at stderr, so a native library
+    # that prints cannot corrupt the event stream.
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
     try:
         for event in events(request["path"], request["media_type"], limits, request.get("start_page", 1)):
+            if len(event.get("text", "")) > limits.max_page_chars:
+                event["text"] = event["text"][: limits.max_page_chars]
             out.write(json.dumps(event) + "\n")
             out.flush()
     except MemoryError:

@@ -47,6 +47,7 @@ class Limits:
     ocr_dpi: int = 300
     max_pixels: int = 40_000_000  # rendered pixels per page for OCR; the DPI is lowered to fit
     max_page_inches: float = 200.0  # PDF's own ceiling (14,400 pt); larger pages are not rendered
+    max_page_chars: int = 1_000_000  # longer page texts are cut: a hostile PDF can repeat a glyph forever
     min_text_chars: int = 16  # a page with fewer non-blank characters counts as having no text layer
     max_file_mb: int = 512  # inputs larger than this are refused before parsing
     max_restarts: int = 3  # after a child dies on a page, a new child resumes past it this many times

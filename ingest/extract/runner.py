@@ -147,7 +147,10 @@ def _read_events(proc: subprocess.Popen, run: _Run, deadline: float) -> None:
             buffer += chunk
             *lines, buffer = buffer.split(b"\n")
             for line in lines:
-                event = json.loads(line)
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue  # not ours: the child's own stdout is redirected, so this cannot be an event
                 if event["event"] == "end":
                     run.finished = True
                 elif event["event"] == "begin":
