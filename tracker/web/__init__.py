@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 from importlib.util import find_spec
 
-from flask import Flask
+from flask import Flask, g
 
 from tracker.extensions import db, login_manager
 from tracker.models import User
@@ -53,6 +53,12 @@ def init_app(app: Flask) -> None:
     def _load_user(user_id: str):
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
+
+    @app.before_request
+    def _look_up_the_user_for_each_request():
+        # Flask-Login caches the user on `g`; when an app context outlives one request (tests, scripts
+        # that push a context), the next request must not inherit the previous request's person.
+        g.pop("_login_user", None)
 
     for module in _blueprint_modules():
         app.register_blueprint(module.bp)

@@ -24,8 +24,8 @@ def _page(form: Form | None = None, new_token: str | None = None, status: int = 
     secret = current_user.calendar_secret or calendar_secret(current_user)
     commit()
     tokens = sorted(current_user.tokens, key=lambda t: t.created_at, reverse=True)
-    return render_template("account/index.html", form=form or Form({}), tokens=tokens, new_token=new_token,
-                           calendar_url=calendar_url(secret)), status
+    return render_template("account/index.html", form=form if form is not None else Form({}), tokens=tokens,
+                           new_token=new_token, calendar_url=calendar_url(secret)), status
 
 
 @bp.get("/")
