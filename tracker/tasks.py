@@ -70,6 +70,7 @@ SCHEDULE = {
     "weekly-digest": {"task": "foiltrack.reminders.digest", "schedule": crontab(hour=7, minute=30,
                                                                                  day_of_week="mon")},
     "recompute-deadlines": {"task": "foiltrack.deadlines.recompute_all", "schedule": crontab(hour=0, minute=5)},
+    "saved-search-alerts": {"task": "foiltrack.search.alerts", "schedule": crontab(minute="*/10")},
 }
 
 

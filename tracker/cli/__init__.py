@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "tracker.cli.serve",
     "tracker.cli.ingest",
     "tracker.cli.reminders",
+    "tracker.cli.reindex",
 )
 
 
