@@ -14,7 +14,6 @@ from tracker.extensions import db
 from tracker.models import Document, Event, Message, SenderRoute
 
 BOTH_DATABASES = True
-pytestmark = support.IGNORE_SHARED_TASK_WARNING
 nypd, search_service = support.nypd, support.search_service  # fixtures
 
 
