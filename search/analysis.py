@@ -15,7 +15,6 @@ from operator import and_, mul, xor
 from zlib import crc32
 
 from whoosh import fields, formats
-from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.lang.porter import stem as _porter_stem
 
 # Letters and digits; "FOIL-2023-056-11528" becomes foil / 2023 / 056 / 11528, as in FTS5's tokenisers.
@@ -107,10 +106,6 @@ def page_terms(text: str) -> Counter:
     return counts
 
 
-# Given as the text field's value when the writer has already inverted the page (search.bulk).
-PREANALYSED = ("preanalysed",)
-
-
 class PageText(fields.FieldType):
     """The page text: stored as given, indexed as stems and bigrams with their frequencies.
 
@@ -128,10 +123,12 @@ class PageText(fields.FieldType):
         self.vector = None
         self.column_type = None
 
+    def terms(self, value: str) -> Counter:
+        """Term counts of a page (used by search.bulk)."""
+        return page_terms(value)
+
     def index(self, value, **kwargs):
         """Yield (term bytes, frequency, weight, value bytes) for each term of a page."""
-        if value is PREANALYSED:
-            return []
         return [(term.encode("utf-8"), n, float(n), b"") for term, n in page_terms(value).items()]
 
     def process_text(self, qstring, mode="", **kwargs):
@@ -170,9 +167,34 @@ def _facet() -> FacetLabel:
     return FacetLabel()
 
 
-def _label_words() -> fields.TEXT:
-    # Field filters typed by users (agency:nypd) match any word of the label, case-insensitively.
-    return fields.TEXT(analyzer=RegexTokenizer(TOKEN_RE) | LowercaseFilter(), phrase=False)
+class LabelWords(fields.FieldType):
+    """The words of a short label (agency, campaign, file name, media type), for typed field filters
+    such as agency:nypd, which match any word of the label case-insensitively."""
+
+    def __init__(self) -> None:
+        self.format = formats.Existence()
+        self.analyzer = None
+        self.scorable = False
+        self.stored = False
+        self.unique = False
+        self.vector = None
+        self.column_type = None
+
+    def terms(self, value: str) -> dict[str, int]:
+        """Each distinct word of the label once."""
+        return dict.fromkeys(words(value), 1)
+
+    def index(self, value, **kwargs):
+        """Yield (term bytes, frequency, weight, value bytes) for each word of the label."""
+        return [(w.encode("utf-8"), 1, 1.0, b"") for w in self.terms(value)]
+
+    def self_parsing(self):
+        """Whoosh hook: this field is not parsed by Whoosh's query parser."""
+        return False
+
+
+def _label_words() -> LabelWords:
+    return LabelWords()
 
 
 def build_schema() -> fields.Schema:

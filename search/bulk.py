@@ -1,23 +1,22 @@
-"""A segment writer for rebuilds that inverts the page text in memory and writes it in whole blocks.
+"""A segment writer for rebuilds that inverts pages in memory and writes whole blocks.
 
-Whoosh's SegmentWriter sends every posting through a sorting pool and then, one Python call at a time,
-into the postings writer. For the text field (hundreds of postings a page) this writer instead keeps
-each term's document numbers and frequencies in two arrays and hands them to Whoosh's W3 postings writer
-128 at a time. Everything else (stored fields, columns, the small filter fields) goes the ordinary way.
-The blocks written are exactly those of W3Codec, so ordinary readers and later writers use them.
+Whoosh's SegmentWriter sends every posting through a sorting pool, analyses every field through a
+chain of filters, and then hands postings one Python call at a time to the postings writer. Here each
+field's terms come from the field's own ``terms()`` (or the value itself for ID fields), each term's
+document numbers and frequencies go into two arrays by C-level ``map`` calls, and at commit each term's
+arrays are handed to Whoosh's W3 postings writer 128 at a time. Stored fields and columns go through
+Whoosh's per-document writer as usual. The segment is an ordinary W3 segment: readers, later writers
+and merges use it like any other.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from itertools import chain, count, repeat
+from itertools import count, repeat
 
+from whoosh import fields as wfields
 from whoosh.writing import SegmentWriter
-
-from .analysis import PREANALYSED, page_terms
-
-TEXT = "text"
 
 
 class BulkWriter(SegmentWriter):
@@ -25,61 +24,76 @@ class BulkWriter(SegmentWriter):
 
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
-        # term -> term number (assigned on first sight), and per term number its postings.
-        self._term_ids: defaultdict[str, int] = defaultdict(count().__next__)
+        self._next_id = count().__next__
+        # Per field: term -> term number; per term number: its documents and frequencies.
+        self._term_ids: dict[str, defaultdict[str, int]] = {}
         self._docs: list[array] = []
         self._freqs: list[array] = []
+        self._plan = {name: self._term_source(field) for name, field in self.schema.items()}
+
+    @staticmethod
+    def _term_source(field):
+        if not field.indexed:
+            return None
+        if hasattr(field, "terms"):
+            return field.terms
+        if isinstance(field, wfields.ID):
+            return lambda value: {value: 1}
+        raise TypeError(f"BulkWriter cannot index a {type(field).__name__} field")
 
     def add_document(self, **fields) -> None:
-        """Add one page; its text is inverted here, the other fields by Whoosh."""
-        text = fields.get(TEXT) or ""
-        counts = page_terms(text)
-        # Hundreds of postings a page: the appends run inside map() so no Python bytecode runs per
-        # posting (any() just drains the iterator; append returns None).
-        ids = list(map(self._term_ids.__getitem__, counts))
+        """Add one page or message body."""
+        docnum = self.docnum
+        perdoc = self.perdocwriter
+        perdoc.start_doc(docnum)
+        for name, value in fields.items():
+            if value is None or name.startswith("_"):
+                continue
+            field = self.schema[name]
+            source = self._plan[name]
+            if source is not None:
+                self._add_terms(name, source(value), docnum)
+            perdoc.add_field(name, field, value if field.stored else None, 0)
+            if field.column_type:
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _add_terms(self, name: str, counts, docnum: int) -> None:
+        ids_of = self._term_ids.get(name)
+        if ids_of is None:
+            ids_of = self._term_ids[name] = defaultdict(self._next_id)
+        # Hundreds of postings a page: run the appends inside map() so no bytecode runs per posting
+        # (any() only drains the iterator; append returns None).
+        ids = list(map(ids_of.__getitem__, counts))
         docs, freqs = self._docs, self._freqs
-        while len(docs) < len(self._term_ids):
-            docs.append(array("I"))
-            freqs.append(array("I"))
-        any(map(array.append, map(docs.__getitem__, ids), repeat(self.docnum)))
+        if ids:
+            missing = max(ids) + 1 - len(docs)  # term numbers first seen in this document
+            if missing > 0:
+                docs.extend(array("I") for _ in range(missing))
+                freqs.extend(array("I") for _ in range(missing))
+        any(map(array.append, map(docs.__getitem__, ids), repeat(docnum)))
         any(map(array.append, map(freqs.__getitem__, ids), counts.values()))
-        fields[TEXT] = PREANALYSED
-        fields["_stored_" + TEXT] = text
-        super().add_document(**fields)
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        pdr = self.per_document_reader() if self.codec.length_stats else None
         fieldwriter = self.fieldwriter
-        pool = iter(self.pool.iter_postings())
-        # Terms must reach the term table in field order: pool fields before "text", then the text
-        # field from memory, then the remaining pool fields.
-        before, pending = [], None
-        for item in pool:
-            if item[0] > TEXT:
-                pending = item
-                break
-            before.append(item)
-        fieldwriter.add_postings(self.schema, pdr, before)
-        self._write_text(fieldwriter)
-        if pending is not None:
-            fieldwriter.add_postings(self.schema, pdr, chain([pending], pool))
+        for name in sorted(self._term_ids):  # the term table wants fields, then terms, in order
+            self._write_field(fieldwriter, name)
         fieldwriter.close()
-        if pdr:
-            pdr.close()
 
-    def _write_text(self, fieldwriter) -> None:
-        if not self._term_ids:
-            return
-        fieldwriter.start_field(TEXT, self.schema[TEXT])
+    def _write_field(self, fieldwriter, name: str) -> None:
+        fieldwriter.start_field(name, self.schema[name])
         pw = fieldwriter._postwriter
         limit = pw._blocklimit
         # Sorting str keys orders them by code point, which is the order of their UTF-8 bytes.
-        for term, term_id in sorted(self._term_ids.items()):
+        for term, term_id in sorted(self._term_ids[name].items()):
             docs, freqs = self._docs[term_id], self._freqs[term_id]
             fieldwriter.start_term(term.encode("utf-8"))
-            # Fill W3PostingsWriter's block buffer directly (whoosh==2.7.4 attribute names); every block
-            # but the last is written here, the last by finish_term(), which also inlines short lists.
+            # Fill W3PostingsWriter's block buffer directly (whoosh==2.7.4 attribute names); every
+            # block but the last is written here, the last by finish_term(), which also inlines short
+            # lists (see search.codec).
             for start in range(0, len(docs), limit):
                 chunk = freqs[start:start + limit]
                 pw._ids = docs[start:start + limit]
@@ -88,6 +102,5 @@ class BulkWriter(SegmentWriter):
                 if start + limit < len(docs):
                     pw._write_block()
             fieldwriter.finish_term()
+            self._docs[term_id] = self._freqs[term_id] = None  # free as we go
         fieldwriter.finish_field()
-        self._term_ids.clear()
-        self._docs, self._freqs = [], []

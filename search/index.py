@@ -8,11 +8,13 @@ that searchers still holding it keep working.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import struct
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -93,20 +95,48 @@ def _open_generation(gen_dir: Path) -> whoosh_index.Index:
         raise IndexUnavailable(f"search index at {gen_dir} has schema {version}, this code needs "
                                f"{SCHEMA_VERSION}: rebuild it")
     try:
-        ix = whoosh_index.open_dir(str(gen_dir))
-        # Opening a reader opens every segment's files; reading one stored document and one posting
-        # list touches the rest, so a deleted or truncated file shows up now rather than mid-search.
-        with ix.reader() as reader:
-            for segment_reader, _ in reader.leaf_readers():
-                if segment_reader.doc_count_all():
-                    segment_reader.stored_fields(0)
-                    segment_reader.doc_frequency("visibility", "public")
-                    list(segment_reader.column_reader("agency"))[:1]
+        with warnings.catch_warnings():
+            # On a damaged segment Whoosh retries and drops the files it had opened unclosed.
+            warnings.simplefilter("ignore", ResourceWarning)
+            return _open_checked(gen_dir)
     except whoosh_index.EmptyIndexError as exc:
-        raise IndexUnavailable(f"no search index at {gen_dir}") from exc
+        problem, cause = f"no search index at {gen_dir}", exc
     except _DAMAGE as exc:
-        raise IndexUnavailable(f"search index at {gen_dir} is damaged ({type(exc).__name__}: {exc})") from exc
+        problem, cause = f"search index at {gen_dir} is damaged ({type(exc).__name__}: {exc})", exc
+    _drop_half_open_files(cause)
+    raise IndexUnavailable(problem) from cause
+
+
+def _open_checked(gen_dir: Path) -> whoosh_index.Index:
+    ix = whoosh_index.open_dir(str(gen_dir))
+    # Opening a reader opens every segment's files; reading one stored document and one posting list
+    # touches the rest, so a deleted or truncated file shows up now rather than mid-search.
+    with ix.reader() as reader:
+        for segment_reader, _ in reader.leaf_readers():
+            if segment_reader.doc_count_all():
+                segment_reader.stored_fields(0)
+                segment_reader.doc_frequency("visibility", "public")
+                list(segment_reader.column_reader("agency"))[:1]
     return ix
+
+
+def _drop_half_open_files(error: BaseException) -> None:
+    """Close the files Whoosh opened before it hit the damage (it keeps no handle to close them by)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        link: BaseException | None = error
+        while link is not None:
+            link.__traceback__ = None  # the frames in the traceback hold the half-open readers
+            link = link.__context__
+        gc.collect()
+
+
+def _close_retired(old, new) -> None:
+    """Close the segment readers a refresh did not carry over (whoosh 2.7.4 leaves them open)."""
+    kept = {id(r) for r, _ in new.reader().leaf_readers()}
+    for reader, _ in old.reader().leaf_readers():
+        if id(reader) not in kept and not getattr(reader, "is_closed", True):
+            reader.close()
 
 
 def _new_generation(path: Path) -> Path:
@@ -167,7 +197,10 @@ class SearchIndex:
                     old.close()
             elif self._searcher is not None:
                 try:
-                    self._searcher = self._searcher.refresh()
+                    old = self._searcher
+                    self._searcher = old.refresh()
+                    if self._searcher is not old:
+                        _close_retired(old, self._searcher)
                 except _DAMAGE as exc:
                     raise IndexUnavailable(f"search index at {gen_dir} is damaged ({exc})") from exc
 
@@ -181,6 +214,13 @@ class SearchIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+            self._ix.close()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     # -- writing -------------------------------------------------------------------------------------
 

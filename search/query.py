@@ -11,7 +11,7 @@ from datetime import date
 from whoosh import query as wq
 
 from . import facets as facet_counts
-from .analysis import STOP_STEMS, bigram, stems, words
+from .analysis import STOP_STEMS, bigram, stem, stems, words
 from .highlight import Terms, mark_all, snippet
 from .index import SearchIndex
 from .parse import USER_FIELDS, Node, QueryError, parse
@@ -30,6 +30,8 @@ FILTER_FIELDS = {
 }
 MAX_RESULTS_WINDOW = 1000  # deepest hit a page of results may reach (page * per_page)
 MIN_PREFIX = 2
+COMPLETIONS = ("", "e", "s", "ed", "ing", "ion", "ions", "ation", "ative", "ive", "or", "al", "ally", "ment",
+               "ness", "ity", "ize", "ic", "ical", "ful", "ous", "ence", "ance", "er", "able")
 PHRASE_SLACK = 10  # extra candidates fetched to replace hits dropped by the phrase check
 
 
@@ -107,12 +109,13 @@ def _prefix_query(text: str, terms: _TermCollector, negated: bool) -> wq.Query:
     if not parts or len(parts[-1]) < MIN_PREFIX:
         raise QueryError(f"“{text}*” is too short a prefix: type at least {MIN_PREFIX} letters before the *.")
     last = parts[-1]
-    # The index holds stems, and a stem can be shorter than the prefix typed ("investigat*" against
-    # the stem "investig"), so look for either.
-    stemmed = stems(last)[0]
-    options = {last, stemmed} if last.startswith(stemmed) or stemmed.startswith(last) else {last}
-    prefix = wq.Or([wq.Prefix("text", p) for p in sorted(options)]) if len(options) > 1 \
-        else wq.Prefix("text", last)
+    # The index holds stems, and a word's stem can be shorter than the prefix typed: "investigat*"
+    # must find "investigations", stored as "investig". So besides stems starting with the prefix,
+    # accept the stems of the prefix completed with common endings when they fall short of it.
+    shorter = {stem(last + ending) for ending in COMPLETIONS}
+    options: list[wq.Query] = [wq.Prefix("text", last)]
+    options += [wq.Term("text", s) for s in sorted(shorter) if last.startswith(s) and s != last]
+    prefix = wq.Or(options) if len(options) > 1 else options[0]
     if not negated:
         terms.add(stems(" ".join(parts[:-1])), prefix=last)
     if len(parts) == 1:

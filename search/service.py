@@ -18,18 +18,20 @@ import os
 import struct
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from flask import current_app
+from kombu.exceptions import KombuError
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 
 from search import sources
-from search.filters import resolve_filters
+from search.filters import check_syntax, resolve_filters
 from search.highlight import snippet
 from search.index import CURRENT, IndexBusy, IndexUnavailable, SearchIndex, rebuild
 from search.query import Hit, SearchResults, compile_query, search
@@ -85,6 +87,8 @@ def current_index(inline_limit: int | None = INLINE_REBUILD_LIMIT) -> SearchInde
     with state.lock:
         if state.index is None:
             state.index = _open_or_recover(inline_limit)
+            # Close its files when the app goes away (tests make many apps; a server makes one).
+            weakref.finalize(current_app._get_current_object(), state.index.close)
         return state.index
 
 
@@ -115,6 +119,10 @@ def _open_or_recover(inline_limit: int | None) -> SearchIndex:
         reindex(progress=False, _reopen=False)
         return SearchIndex(path, create=False, lock_timeout=LOCK_TIMEOUT)
     _queue_rebuild(reason)
+    try:  # with TASKS_EAGER the queued rebuild has already run
+        return SearchIndex(path, create=False, lock_timeout=LOCK_TIMEOUT)
+    except IndexUnavailable:
+        pass
     raise SearchUnavailable("Search is being rebuilt after a problem with its index; "
                             "try again in a few minutes.")
 
@@ -125,7 +133,10 @@ def _queue_rebuild(reason: str) -> None:
         return
     state.rebuild_queued_at = time.monotonic()
     log.error("search index unusable, rebuild queued: %s", reason)
-    _task("foiltrack.index.rebuild").delay()
+    try:
+        _task("foiltrack.index.rebuild").delay()
+    except KombuError as exc:
+        log.error("could not queue the rebuild (%s): run `foiltrack reindex`", exc)
 
 
 def _task(name: str):
@@ -143,6 +154,7 @@ def search_for(user, q: str, filters: Mapping[str, object] | None = None, page: 
     a damaged index is being rebuilt.
     """
     allowed = permissions.visible_documents(user) if permissions.can(user, "search") else frozenset()
+    check_syntax(q)
     resolved = resolve_filters(filters)
     return _with_index(lambda index: search(index, q, allowed_visibility=allowed, filters=resolved,
                                              page=page, per_page=per_page, sort=sort))
@@ -231,13 +243,15 @@ def _alert_hit(stored: dict, marked: str) -> Hit:
 
 
 def _write(op: Callable[[SearchIndex], int]) -> int:
-    """Run a write on the current generation; if a rebuild swapped generations meanwhile, write again."""
+    """Run a write on the current generation; if a rebuild swapped generations meanwhile, write again.
+
+    Writers open the index for the write and close it after: only searching processes keep it open.
+    """
     path = index_path()
     for _ in range(3):
         before = _current_target(path)
-        index = current_index(inline_limit=None)
-        index.refresh()
-        result = op(index)
+        with _open_or_recover(inline_limit=None) as index:
+            result = op(index)
         if _current_target(path) == before:
             return result
         log.info("the search index was rebuilt during a write; writing again on the new generation")
