@@ -1,0 +1,80 @@
+"""GET /api/v1/documents/<id>, its pages, and PATCH visibility, for each role."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests import ingest_support as support
+from tests.ingest_support import build_email, make_pdf, reply_address
+from tracker.dispatch import commit
+
+BOTH_DATABASES = True
+nypd, search_service = support.nypd, support.search_service  # fixtures
+PAGES = ["Alpha page about surveillance cameras", "Beta page about vendor invoices"]
+
+
+@pytest.fixture
+def document(app, db_backend, search_service, make_request, nypd):
+    from tracker.operations.documents import blob_store
+    from tracker.operations.mail import deliver_raw
+
+    req = make_request(agency=nypd)
+    raw = build_email(to=reply_address(req), attachments=[("scan.dat", make_pdf(PAGES), "application",
+                                                           "octet-stream")])
+    message, _ = deliver_raw(raw, blob_store().put(raw))
+    commit()
+    return message.documents[0]
+
+
+def test_document_metadata_and_pages(document, api_as):
+    api = api_as("volunteer")
+    body = api.get(f"/api/v1/documents/{document.id}").json
+    assert body["media_type"] == "application/pdf"  # sniffed, though the email said octet-stream
+    from tracker.operations.documents import blob_store
+
+    assert body["sha256"] == hashlib.sha256(blob_store().get(body["sha256"])).hexdigest()
+    assert (body["pages"], body["text_status"], body["visibility"], body["filename"]) == (
+        2, "ok", "internal", "scan.dat")
+    for number, words in ((1, "surveillance cameras"), (2, "vendor invoices")):
+        page = api.get(f"/api/v1/documents/{document.id}/pages/{number}").json
+        assert words in page["text"] and page["ocr"] is False
+    missing = api.get(f"/api/v1/documents/{document.id}/pages/3")
+    assert missing.status_code == 404 and "has no page 3" in missing.json["error"]["message"]
+
+
+@pytest.mark.parametrize(("visibility", "role", "visible"), [
+    ("public", "researcher", True),
+    ("internal", "researcher", False),
+    ("internal", "volunteer", True),
+    ("privileged", "volunteer", False),
+    ("privileged", "lawyer", True),
+    ("privileged", "admin", True),
+])
+def test_who_sees_what(document, api_as, visibility, role, visible):
+    document.visibility = visibility
+    commit()
+    api = api_as(role)
+    expected = 200 if visible else 404
+    assert api.get(f"/api/v1/documents/{document.id}").status_code == expected
+    assert api.get(f"/api/v1/documents/{document.id}/pages/1").status_code == expected
+
+
+def test_lawyer_changes_visibility_and_it_is_reindexed(document, api_as, search_service):
+    response = api_as("lawyer").patch(f"/api/v1/documents/{document.id}", json={"visibility": "public"})
+    assert response.status_code == 200 and response.json["visibility"] == "public"
+    assert search_service.queued_documents[-1] == document.id
+    assert api_as("researcher").get(f"/api/v1/documents/{document.id}").status_code == 200
+
+
+@pytest.mark.parametrize(("role", "payload", "status"), [
+    ("volunteer", {"visibility": "public"}, 403),
+    ("researcher", {"visibility": "public"}, 403),
+    ("lawyer", {"visibility": "secret"}, 422),
+    ("lawyer", {"title": "x"}, 400),
+    ("lawyer", {}, 422),
+])
+def test_visibility_changes_refused(document, api_as, role, payload, status):
+    response = api_as(role).patch(f"/api/v1/documents/{document.id}", json=payload)
+    assert response.status_code == status
