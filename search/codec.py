@@ -9,9 +9,10 @@ supply the missing name. Readers need nothing special: W3Codec reads inlined lis
 
 from __future__ import annotations
 
+from itertools import accumulate
 from operator import sub
 
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter, W3TermInfo
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter, W3TermInfo
 
 
 class _TermInfo(W3TermInfo):
@@ -48,6 +49,25 @@ class _PostingsWriter(W3PostingsWriter):
         return tuple(weights)
 
 
+class _LeafMatcher(W3LeafMatcher):
+    """W3LeafMatcher that decodes a block's ids with a C-level loop and lists all ids block by block
+    (counting facets over every match reads whole posting lists)."""
+
+    def _read_ids(self):
+        if self._data is None:
+            self._read_data()
+        ids = self._data[0]
+        self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+    def all_ids(self):
+        """Every remaining document number, a block at a time."""
+        while self.is_active():
+            if self._ids is None:
+                self._read_ids()
+            yield from self._ids[self._i:]
+            self._next_block()
+
+
 class PageCodec(W3Codec):
     """W3Codec that inlines posting lists shorter than inlinelimit."""
 
@@ -57,6 +77,13 @@ class PageCodec(W3Codec):
     def field_writer(self, storage, segment):
         """The field writer, with inlining that works."""
         return _FieldWriter(self, storage, segment)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        """A matcher over one term's postings."""
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return _LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
     def postings_writer(self, dbfile, byteids=False):
         """The postings writer, with faster block encoding."""

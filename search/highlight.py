@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
-from .analysis import TOKEN_RE, stem, stems
+from .analysis import stem, stems
 
 
 @dataclass(frozen=True)
@@ -27,13 +29,29 @@ class Terms:
 
 
 def _spans(text: str, terms: Terms) -> list[tuple[int, int, str]]:
-    """(start, end, stem) of each word to mark, in order."""
+    """(start, end, lowercase word) of each word to mark, in order."""
+    finder = _finder(terms)
+    if finder is None:
+        return []
     out = []
-    for m in TOKEN_RE.finditer(text):
+    # The regular expression finds the few words that could match (those starting like a stem or a
+    # prefix) at C speed; only those are stemmed and checked.
+    for m in finder.finditer(text):
         word = m.group().lower()
         if terms.matches(word):
             out.append((m.start(), m.end(), word))
     return out
+
+
+@lru_cache(maxsize=256)
+def _finder(terms: Terms) -> re.Pattern | None:
+    # A word whose stem is s starts with s less its last letter ("deny" -> "deni"; "city" -> "citi").
+    heads = {s[:-1] if len(s) > 2 else s for s in terms.stems} | set(terms.prefixes)
+    heads.discard("")
+    if not heads:
+        return None
+    alternatives = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE)
 
 
 def _render(text: str, spans: list[tuple[int, int, str]], start: int, end: int) -> str:
