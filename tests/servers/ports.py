@@ -69,12 +69,12 @@ def find_binary(name: str, *candidates: str, package: str) -> str:
     raise AssertionError("unreachable")  # pytest.skip/fail raise; this keeps type checkers honest
 
 
-def die_with_parent() -> None:
-    """`preexec_fn` for servers: ask Linux to SIGTERM the child when the test process dies."""
+def die_with_parent(signum: int = signal.SIGTERM) -> None:
+    """`preexec_fn` for servers: ask Linux to send `signum` to the child when the test process dies."""
     # A test run killed from outside (a timeout, Ctrl-C twice) never reaches fixture teardown; without
     # this its servers would linger. PR_SET_PDEATHSIG is option 1 of prctl(2).
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+    libc.prctl(1, int(signum), 0, 0, 0)
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:

@@ -7,12 +7,23 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from tests.servers.ports import LOOPBACK, free_port, log_tail, missing
+from tests.servers.ports import (
+    LOOPBACK,
+    die_with_parent,
+    free_port,
+    log_tail,
+    missing,
+    stop_process,
+    wait_for_port,
+)
 
 DATABASE = "foiltrack_test"
 SUPERUSER = "postgres"
@@ -27,7 +38,7 @@ class PostgresServer:
     port: int
     bindir: Path
     host: str = LOOPBACK
-    running: bool = False
+    process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
     def data_dir(self) -> Path:
@@ -68,11 +79,30 @@ class PostgresServer:
         """Drop database `name`, disconnecting whoever still uses it."""
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Wait until the server accepts connections (it answers "starting up" for a moment first)."""
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                psycopg.connect(host=self.host, port=self.port, user=SUPERUSER, dbname="postgres",
+                                connect_timeout=5).close()
+                return
+            except psycopg.OperationalError as error:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"PostgreSQL on port {self.port} is not ready after {timeout:.0f}s: "
+                                       f"{error}{log_tail(self.log_path)}") from error
+                time.sleep(0.1)
+
     def stop(self) -> None:
         """Stop the server at once; the cluster is thrown away, so no clean shutdown is needed."""
-        if self.running:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
-            self.running = False
+        stop_process(self.process)
+        self.process = None
 
     def _run(self, program: str, *args: str) -> None:
         command = [str(self.bindir / program), *args]
@@ -103,23 +133,35 @@ def find_bindir() -> Path:
 def start_postgres() -> PostgresServer:
     """Create a cluster in a fresh temp dir, start it on a free port and create the test database."""
     bindir = find_bindir()
-    if os.geteuid() == 0:
+    as_root = os.geteuid() == 0
+    if as_root:
         try:
             owner = pwd.getpwnam(SUPERUSER)
         except KeyError:
             missing("the `postgres` system user is absent: install the Debian package postgresql")
     root = Path(tempfile.mkdtemp(prefix="foiltrack-postgres-"))
     server = PostgresServer(root=root, port=free_port(), bindir=bindir)
-    if os.geteuid() == 0:
+    if as_root:
         os.chown(root, owner.pw_uid, owner.pw_gid)
     try:
         server._run("initdb", "-D", str(server.data_dir), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8",
                     "--locale=C", "--no-sync")
-        options = (f"-p {server.port} -k {root} -c listen_addresses={server.host} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
-        server._run("pg_ctl", "-D", str(server.data_dir), "-l", str(server.log_path), "-o", options,
-                    "-w", "-t", "60", "start")
-        server.running = True
+        # The postmaster runs as our child rather than through `pg_ctl start`, which detaches it: a test
+        # run killed from outside then takes its cluster down too (SIGQUIT is an immediate shutdown).
+        command = [str(bindir / "postgres"), "-D", str(server.data_dir), "-p", str(server.port),
+                   "-k", str(root), "-c", f"listen_addresses={server.host}", "-c", "fsync=off",
+                   "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        if as_root:
+            # PostgreSQL refuses to run as root. setpriv execs in place, so the death signal still holds.
+            command = ["setpriv", f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--init-groups",
+                       "--pdeathsig=QUIT", "--", *command]
+        with open(server.log_path, "ab") as log:
+            server.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root,
+                start_new_session=True, preexec_fn=partial(die_with_parent, signal.SIGQUIT),
+            )
+        wait_for_port(server.port, process=server.process, log=server.log_path)
+        server.wait_ready()
         server.create_database(DATABASE)
     except BaseException:
         stop_postgres(server)
