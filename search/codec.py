@@ -13,6 +13,7 @@ from itertools import accumulate
 from operator import sub
 
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter, W3TermInfo
+from whoosh.matching import ListMatcher
 
 
 class _TermInfo(W3TermInfo):
@@ -81,7 +82,12 @@ class PageCodec(W3Codec):
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         """A matcher over one term's postings."""
         if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+            ids, weights, values = terminfo.inlined_postings()
+            if len(values) < len(ids):
+                # whoosh 2.7.4 leaves empty values out of inlined lists, and its ListMatcher then gives
+                # '' (str) as a value, which the merge of segments after a few commits rejects.
+                values = (b"",) * len(ids)
+            return ListMatcher(ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo)
         offset, length = terminfo.extent()
         return _LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
