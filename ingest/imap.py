@@ -144,6 +144,17 @@ class Mailbox:
             *self.client.uid("STORE", str(uid), "+FLAGS.SILENT", rf"(\Seen {TRACKED_FLAG})"), "UID STORE"
         )
 
+    def flag_leftovers(self, up_to_uid: int) -> int:
+        """Flag messages at or below the cursor still unflagged (a crash between commit and flag)."""
+        if up_to_uid < 1:
+            return 0
+        data = self._ok(*self.client.uid("SEARCH", "UID", f"1:{up_to_uid}", "UNKEYWORD", TRACKED_FLAG),
+                        "UID SEARCH")
+        uids = sorted(int(u) for chunk in data if chunk for u in chunk.split() if int(u) <= up_to_uid)
+        for uid in uids:
+            self.mark_done(uid)
+        return len(uids)
+
     @property
     def can_idle(self) -> bool:
         """Whether the server announced IDLE."""

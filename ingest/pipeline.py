@@ -120,6 +120,8 @@ def fetch_and_deliver(mailbox: Mailbox, *, inline: bool, stop: threading.Event |
     cursor = _cursor(mailbox.settings.account, mailbox.uidvalidity)
     cursor_id, last_uid = cursor.id, cursor.last_uid
     rollback()  # end the read transaction before talking to the server
+    # Delivered (the cursor is past them) but not flagged: the last run died between commit and flag.
+    mailbox.flag_leftovers(last_uid)
     for uid, raw in mailbox.fetch(mailbox.uids_after(last_uid)):
         if stop is not None and stop.is_set():
             break
