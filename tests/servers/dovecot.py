@@ -217,8 +217,8 @@ def start_dovecot() -> DovecotServer:
         )
     try:
         wait_for_port(server.port, process=server.process, log=server.log_path)
-    except RuntimeError:
-        server.stop()
+    except BaseException:
+        stop_dovecot(server)
         raise
     return server
 

@@ -66,7 +66,7 @@ def start_redis() -> RedisServer:
         wait_for_port(server.port, process=server.process, log=log)
         if not server.command("PING").startswith(b"+PONG"):
             raise RuntimeError(f"redis-server on port {server.port} does not answer PING")
-    except RuntimeError:
+    except BaseException:
         stop_redis(server)
         raise
     return server
