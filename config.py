@@ -46,8 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
     # Web
     Setting("HOST", "127.0.0.1", "Address `foiltrack serve` listens on."),
     Setting("PORT", 5000, "Port `foiltrack serve` listens on.", int),
-    Setting("BASE_URL", "http://127.0.0.1:5000",
-            "Public address of the web app, used in emails and calendar feeds."),
+    Setting("BASE_URL", "",
+            "Public address of the web app, used in emails and calendar feeds; empty means http://HOST:PORT."),
     Setting("TIMEZONE", "America/New_York", "Time zone in which dates are shown and legal days begin."),
     Setting("PAGE_SIZE", 50, "Rows per page in lists, in the web pages and the API.", int),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Failed sign-in attempts allowed per address (Flask-Limiter)."),
@@ -136,7 +136,10 @@ def _derive_paths(values: dict) -> None:
     values["INDEX_DIR"] = values["INDEX_DIR"] or str(data_dir / "index")
     if not values["BROKER_URL"]:
         values["BROKER_URL"] = "filesystem://"
+    if values["BROKER_URL"].startswith("filesystem://"):
         values.setdefault("BROKER_FOLDER", str(data_dir / "broker"))
+    if not values["BASE_URL"]:
+        values["BASE_URL"] = f"http://{values['HOST']}:{values['PORT']}"
 
 
 def secret_key(values: dict) -> str:
