@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from flask import current_app, render_template
 from sqlalchemy import func, select, update
 
+from search.filters import check_syntax, resolve_filters
 from search.parse import QueryError, parse
 from tracker import permissions
 from tracker.dispatch import commit, rollback
@@ -52,13 +53,12 @@ def save_search(user, name: str, query: str, filters: dict | None = None) -> Sav
         raise Forbidden("your role may not search, so it cannot save searches")
     query = (query or "").strip()
     try:
+        check_syntax(query)
         parse(query)
     except QueryError as exc:
         raise Invalid(str(exc), field="query") from None
     kept = {k: str(v).strip() for k, v in (filters or {}).items()
             if k in FILTER_NAMES and str(v or "").strip()}
-    from search.filters import resolve_filters
-
     try:
         resolve_filters(kept)
     except QueryError as exc:
