@@ -20,8 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tracker import create_app  # noqa: E402
-from tracker import deadlines  # noqa: E402
+from tracker import (
+    create_app,  # noqa: E402
+    deadlines,  # noqa: E402
+)
 
 HISTORIES = [
     [],

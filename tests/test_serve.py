@@ -33,6 +33,15 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie awaiting its parent does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_serve_runs_everything_and_stops_on_ctrl_c(tmp_path):
     port = free_port()
     env = {**os.environ, "FOILTRACK_DATA_DIR": str(tmp_path), "FOILTRACK_PORT": str(port),
@@ -61,8 +70,7 @@ def test_serve_runs_everything_and_stops_on_ctrl_c(tmp_path):
         serve.send_signal(signal.SIGINT)
         assert serve.wait(timeout=40) == 0
         time.sleep(1)
-        survivors = {pid for pid in children if os.path.exists(f"/proc/{pid}")
-                     and open(f"/proc/{pid}/stat").read().split()[2] != "Z"}
+        survivors = {pid for pid in children if _alive(pid)}
         assert survivors == set(), (tmp_path / "serve.log").read_text()
         assert "stopped" in (tmp_path / "serve.log").read_text()
         # The embedded broker and the scheduler's state live in the data folder, nowhere else.
