@@ -52,7 +52,7 @@ def test_kill_9_at_random_points_delivers_everything_exactly_once(imap_app, imap
     command = [sys.executable, "-m", "tracker.cli", "ingest", "--once"]
     log = tmp_path / "worker.log"
     started = time.monotonic()
-    kills = 0
+    kills, progress = 0, []
     with open(log, "ab") as out:
         for _ in range(KILLS):
             worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -61,9 +61,12 @@ def test_kill_9_at_random_points_delivers_everything_exactly_once(imap_app, imap
                 worker.send_signal(signal.SIGKILL)
                 kills += 1
             worker.wait()
+            db.session.rollback()
+            progress.append(db.session.scalar(select(func.count()).select_from(Message)))
         final = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=120)
     assert final.returncode == 0, log.read_text()[-3000:]
     assert kills >= 3, "the worker finished before it could be killed often enough; add messages"
+    assert any(0 < delivered < MESSAGES for delivered in progress), progress  # killed mid-delivery
 
     db.session.rollback()
     rows = db.session.execute(select(Message.message_id, Message.request_id, Message.status)).all()

@@ -144,3 +144,9 @@ def test_wrong_password_is_an_error_people_can_act_on(imap_app, runner):
 def test_ingest_without_imap_host_says_what_to_set(app, runner):
     result = runner.invoke(args=["ingest", "--once"])
     assert result.exit_code == 1 and "FOILTRACK_IMAP_HOST" in result.output
+
+
+def test_tls_to_a_plain_server_fails_with_a_clear_error(imap_app, runner):
+    imap_app.config["IMAP_SSL"] = True
+    result = runner.invoke(args=["ingest", "--once"])
+    assert result.exit_code == 1 and "cannot reach the IMAP server" in result.output
