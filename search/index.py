@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.query import Term
 from whoosh.writing import LockError
 
@@ -42,7 +43,8 @@ class IndexBusy(Exception):
 
 
 # Exceptions Whoosh raises from a damaged index: missing segment files, truncated or garbled bytes.
-_DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error, whoosh_index.IndexError)
+_DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error, whoosh_index.IndexError,
+           FileFormatError)
 
 
 def record_fields(record: PageRecord) -> dict:
