@@ -77,7 +77,7 @@ def _current_target(path: Path) -> Path | None:
     return link.resolve() if link.is_symlink() else None
 
 
-def current_index(inline_limit: int | None = INLINE_REBUILD_LIMIT) -> SearchIndex:
+def current_index(inline_limit: int | None | str = "default") -> SearchIndex:
     """This process's SearchIndex, opened once; a missing or damaged index is rebuilt (or queued).
 
     inline_limit: rebuild in this process when the database holds at most this many records
@@ -86,7 +86,7 @@ def current_index(inline_limit: int | None = INLINE_REBUILD_LIMIT) -> SearchInde
     state = _state()
     with state.lock:
         if state.index is None:
-            state.index = _open_or_recover(inline_limit)
+            state.index = _open_or_recover(INLINE_REBUILD_LIMIT if inline_limit == "default" else inline_limit)
             # Close its files when the app goes away (tests make many apps; a server makes one).
             weakref.finalize(current_app._get_current_object(), state.index.close)
         return state.index
