@@ -37,6 +37,7 @@ class Summary:
     rejected: int = 0
     duplicates: int = 0
     documents: list[int] = field(default_factory=list)
+    messages: list[int] = field(default_factory=list)
     extracted: int = 0
     extraction_failed: int = 0
     indexed: int = 0
@@ -78,20 +79,21 @@ def _cursor(account: str, uidvalidity: int) -> MailboxCursor:
 
 def deliver_one(
     mailbox: Mailbox, cursor_id: int, uid: int, raw: bytes, *, inline: bool
-) -> tuple[str, list[int]]:
-    """Keep, deliver and commit one fetched message, then flag it; returns (outcome, new document ids)."""
+) -> tuple[str, int | None, list[int]]:
+    """Keep, deliver and commit one fetched message, then flag it; (outcome, new message id, document ids)."""
     sha = docs.blob_store().put(raw)  # first: whatever happens next, the original is kept
     label = mailbox.settings.mailbox
     try:
-        message, created = deliver_raw(raw, sha, mailbox=label, uid=uid, queue_extraction=not inline)
+        message, created = deliver_raw(raw, sha, mailbox=label, uid=uid, queue_work=not inline)
         outcome = message.status if created else "duplicates"
+        message_id = message.id if created and message.status != "rejected" else None
         document_ids = [d.id for d in message.documents] if created else []
         _advance(cursor_id, uid)
         commit()
     except IntegrityError:
         # A concurrent worker delivered the same bytes or Message-ID between our check and our commit.
         rollback()
-        outcome, document_ids = "duplicates", []
+        outcome, message_id, document_ids = "duplicates", None, []
         _advance(cursor_id, uid)
         commit()
     except OperationalError:
@@ -101,11 +103,11 @@ def deliver_one(
         rollback()
         log.exception("delivery of UID %s (%s) failed; keeping it as rejected", uid, sha)
         reject(sha, len(raw), f"delivery failed: {type(exc).__name__}: {exc}", mailbox=label, uid=uid)
-        outcome, document_ids = "rejected", []
+        outcome, message_id, document_ids = "rejected", None, []
         _advance(cursor_id, uid)
         commit()
     mailbox.mark_done(uid)
-    return outcome, document_ids
+    return outcome, message_id, document_ids
 
 
 def _advance(cursor_id: int, uid: int) -> None:
@@ -126,9 +128,11 @@ def fetch_and_deliver(mailbox: Mailbox, *, inline: bool, stop: threading.Event |
         if stop is not None and stop.is_set():
             break
         summary.fetched += 1
-        outcome, document_ids = deliver_one(mailbox, cursor_id, uid, raw, inline=inline)
+        outcome, message_id, document_ids = deliver_one(mailbox, cursor_id, uid, raw, inline=inline)
         summary.count(outcome)
         summary.documents.extend(document_ids)
+        if message_id is not None:
+            summary.messages.append(message_id)
     return summary
 
 
@@ -164,13 +168,16 @@ def extract_pending(summary: Summary) -> list[int]:
     return ids
 
 
-def index_now(document_ids: list[int]) -> int:
-    """Index documents synchronously, so they are searchable when this returns."""
-    if not document_ids:
+def index_now(document_ids: list[int], message_ids: list[int] = ()) -> int:
+    """Index documents (and message bodies) synchronously, so they are searchable when this returns."""
+    if not document_ids and not message_ids:
         return 0
     from search import service
 
-    service.index_documents_now(document_ids)
+    if message_ids:
+        service.index_messages_now(list(message_ids))
+    if document_ids:
+        service.index_documents_now(document_ids)
     return len(document_ids)
 
 
@@ -180,7 +187,7 @@ def ingest_once(settings: ImapSettings | None = None) -> Summary:
     with Mailbox(settings) as mailbox:
         summary = fetch_and_deliver(mailbox, inline=True)
     extracted = extract_pending(summary)
-    summary.indexed = index_now(sorted(set(extracted) | set(summary.documents)))
+    summary.indexed = index_now(sorted(set(extracted) | set(summary.documents)), summary.messages)
     return summary
 
 

@@ -59,9 +59,13 @@ class RecordingSearch(types.ModuleType):
         self.indexed_now: list[int] = []
         self.queued_documents: list[int] = []
         self.queued_messages: list[int] = []
+        self.messages_indexed_now: list[int] = []
 
     def index_documents_now(self, ids):
         self.indexed_now.extend(ids)
+
+    def index_messages_now(self, ids):
+        self.messages_indexed_now.extend(ids)
 
     def queue_document(self, document_id):
         self.queued_documents.append(document_id)

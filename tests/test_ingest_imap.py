@@ -82,6 +82,7 @@ def test_ingest_once_accounts_for_every_message_and_runs_idempotently(mailbox, r
     page2 = lawyer.get(f"/api/v1/documents/{document['id']}/pages/2").json
     assert "4,000 licences" in page2["text"] and page2["ocr"] is False
     assert search_service.indexed_now == [document["id"]]  # searchable when --once returned
+    assert len(search_service.messages_indexed_now) == 4  # every readable message body too
 
     # The server copies are flagged only now, after the commit.
     for uid in uids:

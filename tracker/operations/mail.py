@@ -243,15 +243,19 @@ def deliver_parsed(
     *,
     mailbox: str = "",
     uid: int | None = None,
-    queue_extraction: bool = True,
+    queue_work: bool = True,
 ) -> Message:
-    """Record a parsed email with its documents, on its request when one is found, else unmatched."""
+    """Record a parsed email with its documents, on its request when one is found, else unmatched.
+
+    Extraction and indexing are queued for after the commit; with `queue_work=False` the caller does
+    them itself (`ingest --once` extracts inline and indexes in one batch at the end).
+    """
     message = _message_from(parsed, raw_sha256, size, mailbox, uid)
     db.session.add(message)
     db.session.flush()
     for attachment in parsed.attachments:
         add_document(
-            attachment.content, attachment.filename, message=message, queue_extraction=queue_extraction
+            attachment.content, attachment.filename, message=message, queue_extraction=queue_work
         )
     request, method, suggestions = find_request_for(parsed)
     if request is None:
@@ -260,7 +264,8 @@ def deliver_parsed(
         db.session.flush()
     else:
         _deliver_to(message, request, method, actor=None, parsed=parsed)
-    after_commit(_index_message_later, message.id)
+    if queue_work:
+        after_commit(_index_message_later, message.id)
     return message
 
 
@@ -277,7 +282,7 @@ def deliver_raw(
     *,
     mailbox: str = "",
     uid: int | None = None,
-    queue_extraction: bool = True,
+    queue_work: bool = True,
 ) -> tuple[Message, bool]:
     """Parse and deliver raw bytes already kept in the blob store; (message, False) when seen before."""
     from ingest.parsing import UnparseableEmail, parse_message
@@ -299,7 +304,7 @@ def deliver_raw(
     if existing is not None:
         return existing, False
     return deliver_parsed(
-        parsed, sha, len(raw), mailbox=mailbox, uid=uid, queue_extraction=queue_extraction
+        parsed, sha, len(raw), mailbox=mailbox, uid=uid, queue_work=queue_work
     ), True
 
 
