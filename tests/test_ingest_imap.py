@@ -151,3 +151,45 @@ def test_tls_to_a_plain_server_fails_with_a_clear_error(imap_app, runner):
     imap_app.config["IMAP_SSL"] = True
     result = runner.invoke(args=["ingest", "--once"])
     assert result.exit_code == 1 and "cannot reach the IMAP server" in result.output
+
+
+def test_poll_task_delivers_and_extract_task_is_idempotent(mailbox, imap_app, make_request, nypd):
+    from tracker.models import Document
+
+    req = make_request(agency=nypd)
+    mailbox.append(build_email(to=reply_address(req), attachments=[pdf_attachment(["Only page"])]))
+    tasks = imap_app.extensions["celery"].tasks
+    line = tasks["foiltrack.ingest.poll"].delay().get()
+    assert line.startswith("fetched 1: delivered 1")
+    document = db.session.scalar(select(Document))
+    assert (document.request_id, document.text_status, document.page_count) == (req.id, "ok", 1)
+    # A redelivered extraction task finds the work done and changes nothing.
+    page_id = document.pages[0].id
+    assert tasks["foiltrack.extract.document"].delay(document.id).get() == "ok"
+    db.session.expire_all()
+    assert document.pages[0].id == page_id
+
+
+def test_worker_keeps_retrying_a_refused_login_and_still_stops(mailbox, imap_app, caplog):
+    import logging
+
+    from ingest.pipeline import run_worker
+
+    caplog.set_level(logging.WARNING, logger="ingest.pipeline")
+    imap_app.config["IMAP_PASSWORD"] = "wrong"
+    stop = threading.Event()
+
+    def work():
+        with imap_app.app_context():
+            run_worker(stop=stop)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    time.sleep(2.5)  # at least two attempts (back-off 1 s, then 2 s)
+    assert worker.is_alive()
+    stop.set()
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+    retries = [r.getMessage() for r in caplog.records if "reconnecting in" in r.getMessage()]
+    assert len(retries) >= 2 and "refused" in retries[0]
+    assert "reconnecting in 1 s" in retries[0] and "reconnecting in 2 s" in retries[1]  # exponential
