@@ -153,8 +153,8 @@ def _email(user: User, saved: SavedSearch, hits: list) -> object:
                            more=max(0, len(hits) - MAX_LISTED),
                            search_url=f"{base}/search?{search_url(saved, sort='date')}",
                            manage_url=f"{base}/search/saved")
-    pages = "page" if len(hits) == 1 else "pages"
-    return build_message(to=[user.email], subject=f"{len(hits)} new {pages} match “{saved.name}”", body=body)
+    what = "1 new page matches" if len(hits) == 1 else f"{len(hits)} new pages match"
+    return build_message(to=[user.email], subject=f"{what} “{saved.name}”", body=body)
 
 
 def _alert_one(saved: SavedSearch, newest: int) -> Outcome | None:
