@@ -125,7 +125,7 @@ def test_message_bodies_are_for_staff_only(app, corpus, people):
     msg["To"] = reply_address(db.session.get(Request, corpus["public"].request_id))
     msg.set_content("The zeppelin surveillance footage will follow by courier.")
     raw = msg.as_bytes()
-    message, _ = deliver_raw(raw, BlobStore(app.config["BLOB_DIR"]).put(raw), queue_extraction=False)
+    message, _ = deliver_raw(raw, BlobStore(app.config["BLOB_DIR"]).put(raw))
     commit()  # queues the message body for indexing (inline here: TASKS_EAGER)
     assert message.status == "delivered"
     for role in ROLES:

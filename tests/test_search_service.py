@@ -43,7 +43,7 @@ def deliver(app, *, to: str, subject: str, body: str = "", html: str = "", attac
     if attachment is not None:
         msg.add_attachment(attachment, maintype="application", subtype="pdf", filename="release.pdf")
     raw = msg.as_bytes()
-    message, _ = deliver_raw(raw, BlobStore(app.config["BLOB_DIR"]).put(raw), queue_extraction=False)
+    message, _ = deliver_raw(raw, BlobStore(app.config["BLOB_DIR"]).put(raw), queue_work=False)
     commit()
     return message
 
