@@ -11,11 +11,15 @@ and merges use it like any other.
 
 from __future__ import annotations
 
+import multiprocessing
+import queue
 from array import array
 from collections import defaultdict
+from collections.abc import Iterable
 from itertools import count, repeat
 
 from whoosh import fields as wfields
+from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 
@@ -104,3 +108,86 @@ class BulkWriter(SegmentWriter):
             fieldwriter.finish_term()
             self._docs[term_id] = self._freqs[term_id] = None  # free as we go
         fieldwriter.finish_field()
+
+
+def _segment_worker(gen_dir: str, jobs, results, kwargs: dict) -> None:
+    """Child process: write the batches of documents it is sent into one segment of its own."""
+    ix = whoosh_index.open_dir(gen_dir)
+    writer = BulkWriter(ix, _lk=False, **kwargs)  # the parent holds the index's write lock
+    while (batch := jobs.get()) is not None:
+        for fields in batch:
+            writer.add_document(**fields)
+    if writer.docnum:
+        results.put(writer._finalize_segment())
+    else:
+        writer._close_segment()
+        results.put(None)
+
+
+def build_parallel(ix, documents: Iterable[dict], procs: int, on_batch=None, batch: int = 250,
+                   **kwargs) -> int:
+    """Write documents into a fresh index as procs segments built side by side; return the count.
+
+    The parent process only prepares and sends batches; each child inverts its share and writes its
+    own segment, and the parent then commits one table of contents listing them all (as Whoosh's
+    MpWriter does with multisegment=True, which cannot use BulkWriter).
+    """
+    ctx = multiprocessing.get_context("fork")
+    jobs, results = ctx.Queue(maxsize=procs * 4), ctx.Queue()
+    gen_dir = ix.storage.folder
+    owner = SegmentWriter(ix, **kwargs)  # takes the write lock; adds no documents of its own
+    workers = [ctx.Process(target=_segment_worker, args=(gen_dir, jobs, results, kwargs), daemon=True)
+               for _ in range(procs)]
+    for w in workers:
+        w.start()
+    count = 0
+    try:
+        chunk: list[dict] = []
+        for fields in documents:
+            chunk.append(fields)
+            if len(chunk) == batch:
+                _send(jobs, chunk, workers)
+                count += len(chunk)
+                chunk = []
+                if on_batch is not None:
+                    on_batch(count)
+        if chunk:
+            _send(jobs, chunk, workers)
+            count += len(chunk)
+        for _ in workers:
+            jobs.put(None)
+        segments = []
+        for _ in workers:
+            segments.append(_receive(results, workers))
+        for w in workers:
+            w.join()
+    except BaseException:
+        for w in workers:
+            if w.is_alive():
+                w.terminate()
+            w.join()
+        owner.cancel()
+        raise
+    owner._close_segment()
+    owner._commit_toc([s for s in segments if s is not None])
+    owner._finish()
+    return count
+
+
+def _send(jobs, chunk: list[dict], workers) -> None:
+    while True:
+        try:
+            jobs.put(chunk, timeout=5)
+            return
+        except queue.Full:
+            if not all(w.is_alive() for w in workers):
+                raise RuntimeError("an index-building process died; see its error above") from None
+
+
+def _receive(results, workers):
+    while True:
+        try:
+            return results.get(timeout=5)
+        except queue.Empty:
+            if not all(w.is_alive() or w.exitcode == 0 for w in workers):
+                raise RuntimeError("an index-building process died; see its error above") from None

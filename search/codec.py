@@ -9,11 +9,12 @@ supply the missing name. Readers need nothing special: W3Codec reads inlined lis
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from itertools import accumulate
 from operator import sub
 
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter, W3TermInfo
-from whoosh.matching import ListMatcher
+from whoosh.matching import ListMatcher, ReadTooFar
 
 
 class _TermInfo(W3TermInfo):
@@ -59,6 +60,24 @@ class _LeafMatcher(W3LeafMatcher):
             self._read_data()
         ids = self._data[0]
         self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+    def skip_to(self, targetid):
+        """Move to the first posting at or after targetid (a binary search within the block)."""
+        if not self.is_active():
+            raise ReadTooFar
+        if self._ids is None:
+            self._read_ids()
+        if targetid <= self._ids[self._i]:
+            return
+        while not self._atend and self._maxid < targetid:
+            self._next_block()
+        if self._atend:
+            return
+        if self._ids is None:
+            self._read_ids()
+        self._i = bisect_left(self._ids, targetid, self._i if self._i < len(self._ids) else 0)
+        if self._i >= self._blocklength:  # cannot happen (the block's last id >= targetid); be safe
+            self._next_block()
 
     def all_ids(self):
         """Every remaining document number, a block at a time."""

@@ -24,7 +24,7 @@ from whoosh.query import Term
 from whoosh.writing import LockError
 
 from .analysis import SCHEMA_VERSION, build_schema
-from .bulk import BulkWriter
+from .bulk import BulkWriter, build_parallel
 from .codec import PageCodec
 from .facets import FacetCache
 from .records import PageRecord
@@ -275,28 +275,26 @@ class SearchIndex:
 
 
 def rebuild(path: str | os.PathLike, records: Iterable[PageRecord], *, total: int | None = None,
-            progress: Callable[[int, int | None], None] | None = None, limitmb: int = 128) -> int:
+            progress: Callable[[int, int | None], None] | None = None, limitmb: int = 128,
+            procs: int | None = None) -> int:
     """Build a fresh index from records beside the current one, swap it in atomically, return the count.
 
-    ``progress(done, total)`` is called every 1,000 records. The generation before the previous one is
-    removed; the previous one stays for searchers that still have it open until they refresh.
+    ``progress(done, total)`` is called as the work advances (every few hundred records). procs
+    processes build segments side by side (default: up to two, one per core); the generation before
+    the previous one is removed, the previous one stays for searchers that still have it open.
     """
     path = Path(path)
+    procs = default_procs() if procs is None else max(1, procs)
     gen_dir = _new_generation(path)
     try:
         ix = whoosh_index.open_dir(str(gen_dir))
-        writer = BulkWriter(ix, limitmb=limitmb, compound=False, codec=_codec())
-        count = 0
-        try:
-            for record in records:
-                writer.add_document(**record_fields(record))
-                count += 1
-                if progress is not None and count % 1000 == 0:
-                    progress(count, total)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        kwargs = {"limitmb": limitmb, "compound": False, "codec": _codec()}
+        fields = (record_fields(r) for r in records)
+        if procs > 1:
+            report = (lambda n: progress(n, total)) if progress is not None else None
+            count = build_parallel(ix, fields, procs, on_batch=report, **kwargs)
+        else:
+            count = _build_serial(ix, fields, kwargs, progress, total)
         ix.close()
         _open_generation(gen_dir).close()
     except BaseException:
@@ -309,4 +307,25 @@ def rebuild(path: str | os.PathLike, records: Iterable[PageRecord], *, total: in
             shutil.rmtree(old, ignore_errors=True)
     if progress is not None:
         progress(count, total)
+    return count
+
+
+def default_procs() -> int:
+    """Processes a rebuild uses by default: one per core, at most two."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _build_serial(ix, fields: Iterable[dict], kwargs: dict, progress, total) -> int:
+    writer = BulkWriter(ix, **kwargs)
+    count = 0
+    try:
+        for doc in fields:
+            writer.add_document(**doc)
+            count += 1
+            if progress is not None and count % 1000 == 0:
+                progress(count, total)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
     return count

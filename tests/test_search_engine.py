@@ -427,3 +427,44 @@ def test_index_directory_layout_survives_a_copy(tmp_path):
     shutil.copytree(tmp_path / "ix", tmp_path / "copy", symlinks=True)
     with SearchIndex(Path(tmp_path / "copy"), create=False) as ix:
         assert ix.doc_count() == len(RECORDS)
+
+
+# -- long posting lists (several on-disk blocks per term) --------------------------------------------
+
+def numbered_pages(n: int) -> list[PageRecord]:
+    """Pages whose words follow their number, so every query's answer is arithmetic."""
+    out = []
+    for i in range(n):
+        words_ = ["alpha" if i % 2 == 0 else "", "beta" if i % 3 == 0 else "", "gamma" if i % 5 == 0 else "",
+                  "delta epsilon" if i % 7 == 0 else "epsilon delta", f"item{i}"]
+        out.append(page(f"page:{i}", " ".join(w for w in words_ if w), document_id=i // 10, page=i % 10 + 1,
+                        visibility="public" if i % 4 else "internal", released_on=date(2010 + i % 10, 1, 1)))
+    return out
+
+
+@pytest.mark.parametrize("how", ["writer", "rebuild-1", "rebuild-2"])
+@pytest.mark.parametrize(("q", "allowed", "rule"), [
+    ("alpha beta", EVERYONE, lambda i: i % 6 == 0),
+    ("alpha NOT beta", EVERYONE, lambda i: i % 2 == 0 and i % 3),
+    ("alpha OR gamma", EVERYONE, lambda i: i % 2 == 0 or i % 5 == 0),
+    ('"delta epsilon"', EVERYONE, lambda i: i % 7 == 0),
+    ('"epsilon delta" gamma', EVERYONE, lambda i: i % 7 and i % 5 == 0),
+    ("beta gamma", PUBLIC, lambda i: i % 15 == 0 and i % 4),
+    ("item1*", EVERYONE, lambda i: str(i).startswith("1")),
+])
+def test_long_posting_lists_answer_exactly(tmp_path, how, q, allowed, rule):
+    records = numbered_pages(1500)
+    path = tmp_path / "ix"
+    if how == "writer":
+        with SearchIndex(path) as ix:
+            ix.write(records)
+    else:
+        rebuild(path, records, procs=int(how[-1]))
+    expected = {f"page:{i}" for i in range(1500) if rule(i)}
+    with SearchIndex(path, create=False) as ix:
+        results = run(ix, q, allowed, per_page=100)
+        assert results.total == len(expected)
+        assert sum(n for _, n in results.facets["year"]) == len(expected)
+        assert keys(results) <= expected and len(results.hits) == min(100, len(expected))
+        deep = run(ix, q, allowed, per_page=100, page=2, sort="date")
+        assert keys(deep) <= expected
