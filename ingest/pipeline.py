@@ -188,6 +188,11 @@ def ingest_once(settings: ImapSettings | None = None) -> Summary:
         summary = fetch_and_deliver(mailbox, inline=True)
     extracted = extract_pending(summary)
     summary.indexed = index_now(sorted(set(extracted) | set(summary.documents)), summary.messages)
+    if summary.indexed:
+        # Newly searchable pages may match someone's saved search: tell them now, not at the next schedule.
+        from tracker.operations.saved_searches import alert_saved_searches
+
+        alert_saved_searches()
     return summary
 
 

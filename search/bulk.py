@@ -17,10 +17,14 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from itertools import count, repeat
+from operator import and_, or_, rshift
 
 from whoosh import fields as wfields
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
+
+
+_FREQ_MASK = 0xFFFF
 
 
 class BulkWriter(SegmentWriter):
@@ -29,10 +33,9 @@ class BulkWriter(SegmentWriter):
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self._next_id = count().__next__
-        # Per field: term -> term number; per term number: its documents and frequencies.
+        # Per field: term -> term number; per term number: its packed postings.
         self._term_ids: dict[str, defaultdict[str, int]] = {}
-        self._docs: list[array] = []
-        self._freqs: list[array] = []
+        self._postings: list[array] = []
         self._plan = {name: self._term_source(field) for name, field in self.schema.items()}
 
     @staticmethod
@@ -68,17 +71,19 @@ class BulkWriter(SegmentWriter):
         ids_of = self._term_ids.get(name)
         if ids_of is None:
             ids_of = self._term_ids[name] = defaultdict(self._next_id)
-        # Hundreds of postings a page: run the appends inside map() so no bytecode runs per posting
-        # (any() only drains the iterator; append returns None).
         ids = list(map(ids_of.__getitem__, counts))
-        docs, freqs = self._docs, self._freqs
-        if ids:
-            missing = max(ids) + 1 - len(docs)  # term numbers first seen in this document
-            if missing > 0:
-                docs.extend(array("I") for _ in range(missing))
-                freqs.extend(array("I") for _ in range(missing))
-        any(map(array.append, map(docs.__getitem__, ids), repeat(docnum)))
-        any(map(array.append, map(freqs.__getitem__, ids), counts.values()))
+        if not ids:
+            return
+        postings = self._postings
+        missing = max(ids) + 1 - len(postings)  # term numbers first seen in this document
+        if missing > 0:
+            postings.extend(array("Q") for _ in range(missing))
+        freqs = counts.values()
+        if max(freqs) > _FREQ_MASK:
+            freqs = [min(f, _FREQ_MASK) for f in freqs]
+        # Hundreds of postings a page: one packed value (document << 16 | frequency) per posting, appended
+        # inside map() so no bytecode runs per posting (any() only drains the iterator).
+        any(map(array.append, map(postings.__getitem__, ids), map(or_, repeat(docnum << 16), freqs)))
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -93,20 +98,21 @@ class BulkWriter(SegmentWriter):
         limit = pw._blocklimit
         # Sorting str keys orders them by code point, which is the order of their UTF-8 bytes.
         for term, term_id in sorted(self._term_ids[name].items()):
-            docs, freqs = self._docs[term_id], self._freqs[term_id]
+            packed = self._postings[term_id]
             fieldwriter.start_term(term.encode("utf-8"))
             # Fill W3PostingsWriter's block buffer directly (whoosh==2.7.4 attribute names); every
             # block but the last is written here, the last by finish_term(), which also inlines short
             # lists (see search.codec).
-            for start in range(0, len(docs), limit):
-                chunk = freqs[start:start + limit]
-                pw._ids = docs[start:start + limit]
-                pw._weights = array("f", chunk)
-                pw._maxweight = float(max(chunk))
-                if start + limit < len(docs):
+            for start in range(0, len(packed), limit):
+                chunk = packed[start:start + limit]
+                freqs = array("f", map(and_, chunk, repeat(_FREQ_MASK)))
+                pw._ids = array("I", map(rshift, chunk, repeat(16)))
+                pw._weights = freqs
+                pw._maxweight = max(freqs)
+                if start + limit < len(packed):
                     pw._write_block()
             fieldwriter.finish_term()
-            self._docs[term_id] = self._freqs[term_id] = None  # free as we go
+            self._postings[term_id] = None  # free as we go
         fieldwriter.finish_field()
 
 

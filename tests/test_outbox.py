@@ -221,5 +221,5 @@ def test_an_agency_reply_to_what_we_sent_finds_its_request(mail_app, smtp_sink, 
     reply["In-Reply-To"] = received.message["Message-ID"]
     reply.set_content("Soon.")
     raw = reply.as_bytes()
-    message, _new = deliver_raw(raw, BlobStore(mail_app.config["BLOB_DIR"]).put(raw), queue_extraction=False)
+    message, _new = deliver_raw(raw, BlobStore(mail_app.config["BLOB_DIR"]).put(raw), queue_work=False)
     assert (message.request_id, message.match_method) == (req.id, "thread")

@@ -83,6 +83,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     # Search and documents (search engineer)
     ("search.index", "GET"): SIGNED_IN,
     ("search.saved", "GET"): SIGNED_IN,
+    ("search.save", "POST"): SIGNED_IN,
+    ("search.delete", "POST"): SIGNED_IN,
     ("documents.view", "GET"): SIGNED_IN,
     ("documents.file", "GET"): SIGNED_IN,
 }

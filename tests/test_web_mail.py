@@ -69,7 +69,7 @@ def email_bytes(*, subject="Your records request", body="Please see attached.", 
 def arrive(app, raw: bytes) -> Message:
     """Deliver raw bytes the way the mail worker does: keep them, then parse, match and commit."""
     sha = BlobStore(app.config["BLOB_DIR"]).put(raw)
-    message, _new = deliver_raw(raw, sha, queue_extraction=False)
+    message, _new = deliver_raw(raw, sha, queue_work=False)
     commit()
     return message
 

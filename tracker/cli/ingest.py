@@ -17,6 +17,7 @@ def command(once: bool) -> None:
     """Read the campaign mailbox (IMAP_* settings): IDLE and deliver until stopped, or once with --once."""
     from ingest.imap import ImapSettings, MailboxError
     from ingest.pipeline import ingest_once, run_worker
+    from search.index import IndexBusy
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -30,6 +31,10 @@ def command(once: bool) -> None:
         summary = ingest_once(settings)
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from exc
+    except IndexBusy as exc:
+        raise click.ClickException(
+            f"the mail was delivered but the search index is busy ({exc}); run `foiltrack ingest --once` "
+            "again, or `foiltrack reindex`") from exc
     except OSError as exc:
         where = f"{settings.host}:{settings.port}"
         raise click.ClickException(f"cannot reach the IMAP server {where}: {exc}") from exc
