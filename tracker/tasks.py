@@ -65,6 +65,8 @@ def celery_init_app(app: Flask) -> Celery:
     return celery
 
 
+TASK_MODULES = ("ingest.tasks", "ingest.smtp_tasks", "search.tasks", "tracker.notifications.tasks")
+
 SCHEDULE = {
     "daily-reminders": {"task": "foiltrack.reminders.send_due", "schedule": crontab(hour=7, minute=0)},
     "weekly-digest": {"task": "foiltrack.reminders.digest", "schedule": crontab(hour=7, minute=30,
@@ -82,12 +84,8 @@ def _register_tasks(celery: Celery) -> None:
 
         return run()
 
-    # The other task modules register themselves on this Celery app when present.
-    for module in ("ingest.tasks", "ingest.smtp_tasks", "search.tasks", "tracker.notifications.tasks"):
-        try:
-            imported = __import__(module, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name and module.startswith(exc.name):
-                continue
-            raise
-        imported.register(celery)
+    from importlib import import_module
+
+    # Each area declares its own tasks on this Celery app.
+    for module in TASK_MODULES:
+        import_module(module).register(celery)
