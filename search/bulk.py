@@ -23,7 +23,6 @@ from whoosh import fields as wfields
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-
 _FREQ_MASK = 0xFFFF
 
 
