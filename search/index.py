@@ -9,6 +9,7 @@ that searchers still holding it keep working.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import shutil
 import struct
@@ -285,6 +286,8 @@ def rebuild(path: str | os.PathLike, records: Iterable[PageRecord], *, total: in
     """
     path = Path(path)
     procs = default_procs() if procs is None else max(1, procs)
+    if multiprocessing.current_process().daemon:
+        procs = 1  # a daemonic process (a Celery prefork child) may not start processes of its own
     gen_dir = _new_generation(path)
     try:
         ix = whoosh_index.open_dir(str(gen_dir))
