@@ -245,8 +245,10 @@ def search(index: SearchIndex, q: str, *, allowed_visibility: frozenset[str],
 
 
 def _leaves(searcher):
-    """(segment searcher, document offset) pairs; a one-segment index is its own leaf."""
-    return searcher.subsearchers if searcher.subsearchers else [(searcher, 0)]
+    """(segment searcher, document offset) pairs; a one-segment index is its own leaf, an empty one none."""
+    leaves = searcher.subsearchers if searcher.subsearchers else [(searcher, 0)]
+    # A brand-new index has an empty reader with no segment: nothing to search or count.
+    return [(sub, offset) for sub, offset in leaves if sub.reader().segment() is not None]
 
 
 def _int(value) -> int | None:
