@@ -82,6 +82,11 @@ def test_demo_loads_every_status_once(fresh):
             "appeal_constructively_denied", "in_litigation", "closed", "withdrawn"} <= statuses
     assert {"acknowledgment", "determination", "date_certain", "appeal", "appeal_determination",
             "article78"} <= kinds
+    with sqlite3.connect(fresh / "foiltrack.sqlite3") as conn:
+        messages = dict(conn.execute("SELECT status, count(*) FROM messages GROUP BY status").fetchall())
+        documents = conn.execute("SELECT text_status, page_count, visibility FROM documents").fetchall()
+    assert messages == {"delivered": 3, "unmatched": 1}
+    assert sorted(documents) == [("ok", 8, "public"), ("ok", 12, "public"), ("ok", 20, "internal")]
     credentials = (fresh / "demo-credentials.txt").read_text()
     assert "researcher@example.org" in credentials
     assert oct((fresh / "demo-credentials.txt").stat().st_mode & 0o777) == "0o600"
@@ -91,3 +96,27 @@ def test_bad_setting_is_a_clear_error(tmp_path):
     result = foiltrack(tmp_path, "db", "upgrade", env={"FOILTRACK_PORT": "eighty"})
     assert result.returncode != 0
     assert "FOILTRACK_PORT must be a whole number" in result.stderr
+
+
+def test_demo_productions_are_searchable_within_each_role(fresh):
+    assert foiltrack(fresh, "demo").returncode == 0
+    from tracker import create_app
+    from tracker.dispatch import commit
+    from tracker.extensions import db
+    from tracker.models import User
+    from tracker.operations import issue_token
+
+    app = create_app({"DATA_DIR": str(fresh), "SECRET_KEY": "x", "TASKS_EAGER": True})
+    with app.app_context():
+        tokens = {role: issue_token(db.session.scalar(db.select(User).where(User.role == role)))
+                  for role in ("lawyer", "researcher")}
+        commit()
+    client = app.test_client()
+
+    def documents_found(role):
+        body = client.get("/api/v1/search?q=probe+image&per_page=100",
+                          headers={"Authorization": f"Bearer {tokens[role]}"}).json
+        return {hit["document_id"] for hit in body["hits"] if hit.get("document_id")}
+
+    assert len(documents_found("lawyer")) == 3
+    assert len(documents_found("researcher")) == 2

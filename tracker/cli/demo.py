@@ -133,7 +133,49 @@ def load_demo() -> dict:
             suit.requests.append(request)
             db.session.add(suit)
     db.session.flush()
+    _deliver_demo_mail(lawyer, today)
     return people
+
+
+# (request title, file name, pages, who may see it) for the productions the agencies "sent".
+PRODUCTIONS = [
+    ("DMV photo database access by police", "DMV-production-1.pdf", 12, "public"),
+    ("Vendor demonstrations of biometric systems", "MTA-vendor-demonstrations.pdf", 8, "public"),
+    ("Facial recognition records sought in the Article 78 proceeding", "NYPD-production-001.pdf", 20,
+     "internal"),
+]
+
+
+def _deliver_demo_mail(lawyer: User, today: date) -> None:
+    """Agency replies carrying made-up productions, and one stranger's email, through the real mail path."""
+    from ingest.blobs import BlobStore
+    from tracker.cli.demo_mail import agency_reply, production_pdf, stranger_message
+    from tracker.models import Request
+    from tracker.operations.documents import set_visibility
+    from tracker.operations.mail import deliver_raw
+
+    store = BlobStore(current_app.config["BLOB_DIR"])
+    for seed, (title, filename, pages, visibility) in enumerate(PRODUCTIONS, start=1):
+        request = db.session.scalar(select(Request).where(Request.title == title))
+        released = max(e.occurred_on for e in request.events if e.type == "records_released")
+        raw = agency_reply(request, f"Records responsive to your request {request.reference}",
+                           "Please find attached records responsive to your request.",
+                           (filename, production_pdf(title, pages, seed)), released)
+        message, _new = deliver_raw(raw, store.put(raw), queue_work=False)
+        for document in message.documents:
+            set_visibility(document, visibility, lawyer)
+    raw = stranger_message(today - timedelta(days=1))
+    deliver_raw(raw, store.put(raw), queue_work=False)
+
+
+def make_demo_searchable() -> int:
+    """Extract and index the demonstration documents, as `foiltrack ingest --once` would."""
+    from ingest.pipeline import Summary, extract_pending, index_now
+    from tracker.models import Message
+
+    extracted = extract_pending(Summary())
+    messages = db.session.scalars(select(Message.id).where(Message.direction == "in")).all()
+    return index_now(extracted, list(messages))
 
 
 @click.command("demo")
@@ -145,6 +187,7 @@ def command() -> None:
     if not people:
         click.echo("The demonstration campaign is already loaded.")
         return
+    make_demo_searchable()
     lines = [f"{email}  password: {password}" for email, password in people.items()]
     path = Path(current_app.config["DATA_DIR"]) / "demo-credentials.txt"
     path.write_text("\n".join(lines) + "\n")
