@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import shutil
 from datetime import date
 from pathlib import Path
@@ -468,3 +469,18 @@ def test_long_posting_lists_answer_exactly(tmp_path, how, q, allowed, rule):
         assert keys(results) <= expected and len(results.hits) == min(100, len(expected))
         deep = run(ix, q, allowed, per_page=100, page=2, sort="date")
         assert keys(deep) <= expected
+
+
+def _rebuild_in_child(path: Path) -> None:
+    rebuild(path, RECORDS, procs=2)
+
+
+def test_rebuild_inside_a_daemonic_process_builds_serially(tmp_path):
+    # Celery's prefork children are daemonic and may not start processes: rebuild must still work.
+    ctx = multiprocessing.get_context("fork")
+    child = ctx.Process(target=_rebuild_in_child, args=(tmp_path / "ix",), daemon=True)
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    with SearchIndex(tmp_path / "ix", create=False) as ix:
+        assert ix.doc_count() == len(RECORDS)

@@ -7,9 +7,9 @@ The PDFs are made up on the spot (clearly example text, no real records), then e
 from __future__ import annotations
 
 import random
+from datetime import datetime, time
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
