@@ -12,6 +12,7 @@ from tracker import permissions
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.web.access import require
+from tracker.web.paging import page_window
 
 bp = Blueprint("documents", __name__)
 
@@ -27,17 +28,6 @@ def visible_document(document_id: int) -> Document:
     if found is None or not permissions.can_see_document(current_user, found):
         abort(404, description=f"There is no document {document_id} that you can see.")
     return found
-
-
-def _page_numbers(current: int, last: int) -> list[int | None]:
-    """The first and last pages and those near the current one (None marks a gap)."""
-    wanted = sorted({1, last, *range(max(1, current - 4), min(last, current + 4) + 1)})
-    out: list[int | None] = []
-    for n in wanted:
-        if out and n - (out[-1] or 0) > 1:
-            out.append(None)
-        out.append(n)
-    return out
 
 
 @bp.get("/documents/<int:document_id>")
@@ -60,7 +50,7 @@ def view(document_id: int):
     req = document.request or (document.message.request if document.message is not None else None)
     return render_template(
         "documents/view.html", document=document, page=page, number=number, last=last, q=q, text=text,
-        page_numbers=_page_numbers(number, last), request_record=req,
+        page_numbers=page_window(number, last, spread=4), request_record=req,
         can_open_request=req is not None and permissions.can_see_request(current_user, req),
         can_open_message=document.message is not None and permissions.can(current_user, "message.view"),
         has_text_page=set(numbers), inline=document.media_type in INLINE_TYPES,

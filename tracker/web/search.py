@@ -15,6 +15,7 @@ from tracker.operations import saved_searches as saving
 from tracker.operations.errors import OperationError
 from tracker.operations.saved_searches import FILTER_NAMES
 from tracker.web.access import require
+from tracker.web.paging import page_window
 
 bp = Blueprint("search", __name__)
 
@@ -67,17 +68,6 @@ def _link(q: str, filters: dict, sort: str, page: int = 1, **changes) -> str:
     return url_for("search.index") + "?" + urlencode(args)
 
 
-def _pages(current: int, last: int) -> list[int | None]:
-    """Page numbers to offer: the first, the last and a few around the current one (None is a gap)."""
-    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-    out: list[int | None] = []
-    for n in wanted:
-        if out and n - (out[-1] or 0) > 1:
-            out.append(None)
-        out.append(n)
-    return out
-
-
 @bp.get("/search")
 @require("search")
 def index():
@@ -99,7 +89,7 @@ def index():
         context["error"], status = str(exc), 503
     else:
         last = max(1, min(-(-results.total // PER_PAGE), MAX_RESULTS_WINDOW // PER_PAGE))
-        context.update(results=results, last_page=last, page_numbers=_pages(results.page, last))
+        context.update(results=results, last_page=last, page_numbers=page_window(results.page, last, spread=2))
     return render_template("search/index.html", **context), status
 
 
