@@ -109,7 +109,7 @@ def world(matrix_app, make_user, make_agency, make_request):
     """A user per role, a public request with an appeal, a campaign, a lawsuit, a message and a document."""
     from tracker.dispatch import commit
     from tracker.extensions import db
-    from tracker.models import Document, Litigation, Message
+    from tracker.models import Document, Litigation, Message, SavedSearch
     from tracker.operations import issue_token, record_event
 
     users = {role: make_user(role, f"{role}@example.org") for role in SIGNED_IN}
@@ -127,6 +127,8 @@ def world(matrix_app, make_user, make_agency, make_request):
     suit = Litigation(caption="Matrix v. Agency")
     suit.requests.append(public)
     db.session.add_all([document, suit])
+    saved = SavedSearch(user=feeds, name="Matrix", query="contract")
+    db.session.add(saved)
     token = issue_token(users["admin"], "matrix")
     commit()
     from tracker.models import ApiToken
@@ -139,6 +141,8 @@ def world(matrix_app, make_user, make_agency, make_request):
             "message_id": message.id, "document_id": document.id, "token": "not-a-real-invitation",
             "token_id": db.session.scalar(db.select(ApiToken.id).where(ApiToken.token_hash != "")),
             "secret": feeds.calendar_secret, "filename": "style.css",
+            # Someone else's saved search: deleting it is refused with a message, never a 403 or a 500.
+            "saved_id": saved.id,
         },
         "token": token,
     }
