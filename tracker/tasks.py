@@ -35,12 +35,14 @@ def celery_init_app(app: Flask) -> Celery:
     broker_options = {}
     if config["BROKER_URL"].startswith("filesystem://"):
         folder = Path(config["BROKER_FOLDER"])
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         broker_options = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            # Kombu otherwise keeps its exchange files in the current directory.
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         }
     celery.conf.update(
