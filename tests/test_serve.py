@@ -52,8 +52,10 @@ def test_serve_runs_everything_and_stops_on_ctrl_c(tmp_path):
                              capture_output=True, text=True, timeout=120)
     assert upgrade.returncode == 0, upgrade.stderr
     log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 - closed at the end of the test
+    elsewhere = tmp_path / "started-from"
+    elsewhere.mkdir()
     serve = subprocess.Popen([sys.executable, "-m", "tracker.cli", "serve"], env=env, stdout=log,
-                             stderr=subprocess.STDOUT)
+                             stderr=subprocess.STDOUT, cwd=elsewhere)
     try:
         deadline = time.monotonic() + 60
         page = None
@@ -74,7 +76,8 @@ def test_serve_runs_everything_and_stops_on_ctrl_c(tmp_path):
         assert survivors == set(), (tmp_path / "serve.log").read_text()
         assert "stopped" in (tmp_path / "serve.log").read_text()
         # The embedded broker and the scheduler's state live in the data folder, nowhere else.
-        assert (tmp_path / "broker").is_dir()
+        assert (tmp_path / "broker" / "control").is_dir()
+        assert list(elsewhere.iterdir()) == []
     finally:
         if serve.poll() is None:
             serve.kill()
