@@ -276,7 +276,8 @@ def test_memory_limit_is_reported(tmp_path):
 
 
 def test_cpu_limit_stops_ocr(tmp_path):
-    path = scan_pdf(tmp_path / "s.pdf", [["CPU bound"]])
+    # A page full of text lines, so that reading it takes tesseract several CPU seconds on any machine.
+    path = scan_pdf(tmp_path / "s.pdf", [[f"CPU bound line {n} of the scanned page" for n in range(40)]])
     # tesseract is bounded by the CPU budget (its inherited RLIMIT_CPU and a timeout of as many
     # seconds): one second is not enough for a 600 dpi letter page.
     result = extract(path, limits=Limits(cpu_seconds=1, ocr_dpi=600))
