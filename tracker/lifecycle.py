@@ -18,55 +18,26 @@ from typing import Any
 from tracker import deadlines
 
 STATUSES = (
-    "draft",
-    "submitted",
-    "acknowledged",
-    "extended",
-    "granted",
-    "partially_granted",
-    "denied",
-    "no_records",
-    "constructively_denied",
-    "appeal_filed",
-    "appeal_granted",
-    "appeal_denied",
-    "appeal_constructively_denied",
-    "in_litigation",
-    "closed",
-    "withdrawn",
+    "draft", "submitted", "acknowledged", "extended",
+    "granted", "partially_granted", "denied", "no_records", "constructively_denied",
+    "appeal_filed", "appeal_granted", "appeal_denied", "appeal_constructively_denied",
+    "in_litigation", "closed", "withdrawn",
 )
 
 EVENT_TYPES = (
-    "submitted",
-    "acknowledged",
-    "extended",
-    "records_released",
-    "granted",
-    "partially_granted",
-    "denied",
-    "no_records",
-    "appeal_filed",
-    "appeal_granted",
-    "appeal_denied",
-    "article78_filed",
-    "fee_requested",
-    "fee_paid",
-    "clarification_requested",
-    "closed",
-    "withdrawn",
-    "note",
+    "submitted", "acknowledged", "extended", "records_released",
+    "granted", "partially_granted", "denied", "no_records",
+    "appeal_filed", "appeal_granted", "appeal_denied", "article78_filed",
+    "fee_requested", "fee_paid", "clarification_requested", "closed", "withdrawn", "note",
 )
 
 DEADLINE_KINDS = ("acknowledgment", "determination", "date_certain", "appeal", "appeal_determination", "article78")
 
-# Determinations that end the agency's first answer; the last three can be appealed (POL §89(4)(a)).
-DETERMINATIONS = ("granted", "partially_granted", "denied", "no_records")
+# Answers that can be appealed to the agency's appeals officer (POL §89(4)(a)).
 APPEALABLE = ("partially_granted", "denied", "no_records", "constructively_denied")
 
 # Events that may be logged at any point in a request's life, even after it is closed.
 ALWAYS_ALLOWED = frozenset({"note"})
-# Events about paperwork with the agency that do not move the request between phases.
-SIDE_EVENTS = frozenset({"fee_requested", "fee_paid", "clarification_requested", "records_released"})
 
 LABELS = {
     "acknowledgment": "Acknowledgment due",
