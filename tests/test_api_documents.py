@@ -78,3 +78,49 @@ def test_lawyer_changes_visibility_and_it_is_reindexed(document, api_as, search_
 def test_visibility_changes_refused(document, api_as, role, payload, status):
     response = api_as(role).patch(f"/api/v1/documents/{document.id}", json=payload)
     assert response.status_code == status
+
+
+@pytest.fixture
+def zipped(app, db_backend, search_service, make_request, nypd):
+    """An emailed zip of two text files: the zip and each member are documents (members are children)."""
+    import io
+    import zipfile
+
+    from tracker.operations.documents import blob_store
+    from tracker.operations.mail import deliver_raw
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("memo.txt", "Counsel's memo about the surveillance contract.\n")
+        archive.writestr("invoice.txt", "Invoice for camera maintenance.\n")
+    req = make_request(agency=nypd)
+    raw = build_email(to=reply_address(req), attachments=[("records.zip", buffer.getvalue(), "application", "zip")])
+    message, _ = deliver_raw(raw, blob_store().put(raw))
+    commit()
+    container = next(d for d in message.documents if d.parent_id is None)
+    members = [d for d in message.documents if d.parent_id == container.id]
+    assert len(members) == 2
+    return container, members
+
+
+def test_a_zips_visibility_reaches_its_members(zipped, api_as):
+    # The zip's own file holds its members' bytes: hiding the zip must hide what is inside it too.
+    container, members = zipped
+    lawyer = api_as("lawyer")
+    assert lawyer.patch(f"/api/v1/documents/{container.id}", json={"visibility": "privileged"}).status_code == 200
+    volunteer = api_as("volunteer")
+    for member in members:
+        assert volunteer.get(f"/api/v1/documents/{member.id}").status_code == 404
+    assert lawyer.patch(f"/api/v1/documents/{container.id}", json={"visibility": "public"}).status_code == 200
+    researcher = api_as("researcher")
+    assert [researcher.get(f"/api/v1/documents/{m.id}").status_code for m in members] == [200, 200]
+
+
+def test_hiding_a_member_hides_the_zip_that_holds_it(zipped, api_as):
+    container, members = zipped
+    lawyer = api_as("lawyer")
+    assert lawyer.patch(f"/api/v1/documents/{container.id}", json={"visibility": "public"}).status_code == 200
+    assert lawyer.patch(f"/api/v1/documents/{members[0].id}", json={"visibility": "privileged"}).status_code == 200
+    researcher = api_as("researcher")
+    assert researcher.get(f"/api/v1/documents/{container.id}").status_code == 404  # would carry the memo
+    assert researcher.get(f"/api/v1/documents/{members[1].id}").status_code == 200  # still released

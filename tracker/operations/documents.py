@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from tracker import permissions
 from tracker.dispatch import defer
@@ -197,8 +197,36 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
         raise Forbidden("only lawyers and admins may change who can see a document")
     if visibility not in VISIBILITIES:
         raise Invalid(f"visibility must be one of {', '.join(VISIBILITIES)}", field="visibility")
-    if document.visibility != visibility:
-        document.visibility = visibility
-        db.session.flush()
-        after_commit(index_later, document.id)
+    # A zip's file holds its members' bytes, so a container is never easier to see than what it holds:
+    # the change reaches every member, and a container less restricted than the new value is raised to it.
+    rank = VISIBILITIES.index
+    affected = [document, *_members(document)]
+    affected += [c for c in _containers(document) if rank(c.visibility) < rank(visibility)]
+    for changed in affected:
+        if changed.visibility != visibility:
+            changed.visibility = visibility
+            after_commit(index_later, changed.id)
+    db.session.flush()
     return document
+
+
+def _members(document: Document) -> list[Document]:
+    """Every document unpacked from this one (a zip's members, and theirs)."""
+    found, frontier = [], [document.id]
+    while frontier:
+        children = db.session.scalars(select(Document).where(Document.parent_id.in_(frontier))).all()
+        found += children
+        frontier = [c.id for c in children]
+    return found
+
+
+def _containers(document: Document) -> list[Document]:
+    """The documents this one was unpacked from, innermost first."""
+    found, parent_id = [], document.parent_id
+    while parent_id is not None:
+        parent = db.session.get(Document, parent_id)
+        if parent is None:
+            break
+        found.append(parent)
+        parent_id = parent.parent_id
+    return found
