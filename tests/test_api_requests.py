@@ -119,7 +119,11 @@ def test_unanswered_appeal_opens_the_article78_clock(lawyer, agency_id):
         ({"title": "x", "received_on": "2023-02-30"}, 422, "invalid_date"),
         ({"title": "x", "received_on": "yesterday"}, 422, "invalid_date"),
         ({"title": "x", "received_on": 20230101}, 422, "invalid_date"),
+        ({"title": "x", "received_on": "1850-01-01"}, 422, "invalid_date"),
+        ({"title": "x", "received_on": "1999-12-31"}, 422, "invalid_date"),
         ({"title": "x", "assignees": ["nobody@example.org"]}, 422, "unknown_user"),
+        ({"title": "x", "assignees": "nobody@example.org"}, 422, "invalid"),
+        ({"title": "x", "tracking_numbers": "FOIL-2023-1"}, 422, "invalid"),
         ({"title": "x", "colour": "red"}, 400, "unknown_field"),
     ],
 )
@@ -140,8 +144,11 @@ def test_bad_request_bodies_get_json_errors(lawyer, agency_id, payload, status, 
         ({"type": "appeal_denied", "occurred_on": "2023-01-10"}, 409, "illegal_transition"),
         ({"type": "article78_filed", "occurred_on": "2023-01-10"}, 409, "illegal_transition"),
         ({"type": "acknowledged", "occurred_on": "2022-12-01"}, 422, "invalid_date"),
-        ({"type": "acknowledged", "occurred_on": "2999-01-01"}, 409, "illegal_transition"),
+        ({"type": "acknowledged", "occurred_on": "2150-01-01"}, 409, "illegal_transition"),
+        ({"type": "acknowledged", "occurred_on": "2999-01-01"}, 422, "invalid_date"),
         ({"type": "extended", "occurred_on": "2023-01-10"}, 409, "illegal_transition"),
+        ({"type": "extended", "occurred_on": "2023-01-10", "data": {"date_certain": "2250-01-01"}}, 422,
+         "invalid_date"),
         ({"type": "denied", "occurred_on": "2023-01-10", "data": {"exemptions": ["87(2)(z)"]}}, 422, "invalid"),
         ({"type": "records_released", "occurred_on": "2023-01-10", "data": {"pages": -3}}, 422, "invalid"),
     ],
@@ -154,6 +161,15 @@ def test_bad_events_are_refused_and_nothing_is_recorded(lawyer, agency_id, event
     assert response.json["error"]["code"] == code
     after = lawyer.get(f"/api/v1/requests/{created['id']}?as_of=2023-01-09").json
     assert [e["type"] for e in after["events"]] == ["submitted"]
+
+
+@pytest.mark.parametrize("as_of", ["1850-01-01", "9999-12-31"])
+def test_as_of_outside_the_calendar_is_refused(lawyer, agency_id, as_of):
+    created = lawyer.post("/api/v1/requests", json={
+        "agency_id": agency_id, "title": "x", "received_on": "2023-01-06"}).json
+    response = lawyer.get(f"/api/v1/requests/{created['id']}?as_of={as_of}")
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["field"] == "as_of"
 
 
 def test_illegal_transition_message_says_why(lawyer, agency_id):

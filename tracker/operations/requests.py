@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from tracker import lifecycle
+from tracker import deadlines, lifecycle
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.models import Agency, Appeal, Event, Request, TrackingNumber, User
@@ -18,17 +18,29 @@ from tracker.operations.errors import Conflict, Invalid
 MAX_TITLE = 500
 
 
+# The holiday table ends in deadlines.LAST_YEAR; a date in its last year could still open a clock
+# (four months, then GCL §25-a) that runs past the table, so the latest accepted date is a year earlier.
+EARLIEST_DATE = date(deadlines.FIRST_YEAR, 1, 1)
+LATEST_DATE = date(deadlines.LAST_YEAR - 1, 12, 31)
+
+
 def parse_date(value, field: str) -> date:
-    """A date from an ISO string (or a date), or Invalid naming the field."""
+    """A date from an ISO string (or a date) within the deadline calendar, or Invalid naming the field."""
     if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
+        parsed = value
+    elif not isinstance(value, str):
         raise Invalid(f"{field} must be a date written YYYY-MM-DD", code="invalid_date", field=field)
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid(f"{field} {value!r} is not a real date written YYYY-MM-DD", code="invalid_date",
-                      field=field) from None
+    else:
+        try:
+            parsed = date.fromisoformat(value.strip())
+        except ValueError:
+            raise Invalid(f"{field} {value!r} is not a real date written YYYY-MM-DD", code="invalid_date",
+                          field=field) from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise Invalid(f"{field} {parsed.isoformat()} is outside the dates deadlines can be computed for "
+                      f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}); check the year",
+                      code="invalid_date", field=field)
+    return parsed
 
 
 def _new_reply_token() -> str:
@@ -107,8 +119,8 @@ def file_request(
     )
     if campaign is not None and campaign != "":
         request.campaign = find_campaign(campaign, create=True)
-    request.tracking_numbers = _tracking_rows(list(tracking_numbers or ()))
-    request.assignees = _users_by_email(list(assignees or ()))
+    request.tracking_numbers = _tracking_rows(tracking_numbers or ())
+    request.assignees = _users_by_email(assignees or ())
     request.reference = "pending-" + request.reply_token
     db.session.add(request)
     db.session.flush()
