@@ -356,3 +356,17 @@ def test_nytime_converts_utc_to_new_york(app):
     from tracker.web.filters import nytime
 
     assert nytime(datetime(2024, 7, 1, 3, 30)) == "Sun Jun 30, 2024, 11:30 PM EDT"
+
+
+def test_oversized_bodies_are_refused_before_they_are_read(web_app, api_as):
+    # Nothing the app takes is bigger than a letter; an unbounded body would fill memory or the temp disk.
+    huge = b"x" * (17 << 20)
+    # A file part: Werkzeug caps plain form fields by itself, but spools file parts to disk unbounded.
+    multipart = (b'--b\r\nContent-Disposition: form-data; name="upload"; filename="a"\r\n\r\n' + huge
+                 + b'\r\n--b--\r\n')
+    response = web_app.test_client().post("/login", data=multipart,
+                                          content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 413
+    api = api_as("lawyer").post("/api/v1/requests", data=b'{"title": "' + huge + b'"}',
+                                headers={"Content-Type": "application/json"})
+    assert api.status_code == 413 and api.json["error"]["code"] == "request_entity_too_large"

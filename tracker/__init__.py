@@ -11,6 +11,10 @@ from flask import Flask
 import config as settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# The largest request body accepted (Flask's MAX_CONTENT_LENGTH, 413 beyond it): nothing the app takes is
+# bigger than a letter, and an unbounded body (a JSON post, or a file part the CSRF check parses before
+# sign-in) would fill memory or the temporary disk.
+MAX_REQUEST_BYTES = 16 << 20
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -22,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     app.config.update(values)
+    app.config["MAX_CONTENT_LENGTH"] = values.get("MAX_CONTENT_LENGTH") or MAX_REQUEST_BYTES
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     app.config["SECRET_KEY"] = settings.secret_key(values)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
