@@ -11,7 +11,7 @@ import re
 import socket
 import ssl
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import imaplib2
 
@@ -35,7 +35,7 @@ class ImapSettings:
     host: str
     port: int
     user: str
-    password: str
+    password: str = field(repr=False)  # kept out of reprs: a logged traceback must not carry it
     ssl: bool = True
     mailbox: str = "INBOX"
     timeout: float = 60.0

@@ -193,3 +193,10 @@ def test_worker_keeps_retrying_a_refused_login_and_still_stops(mailbox, imap_app
     retries = [r.getMessage() for r in caplog.records if "reconnecting in" in r.getMessage()]
     assert len(retries) >= 2 and "refused" in retries[0]
     assert "reconnecting in 1 s" in retries[0] and "reconnecting in 2 s" in retries[1]  # exponential
+
+
+def test_the_imap_password_stays_out_of_logs_and_tracebacks():
+    from ingest.imap import ImapSettings
+
+    settings = ImapSettings("imap.example.org", 993, "foil", "hunter2-secret")
+    assert "hunter2-secret" not in repr(settings) and "foil" in repr(settings)
