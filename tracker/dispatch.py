@@ -32,8 +32,16 @@ def commit() -> None:
         discard()
         raise
     queued = db.session.info.pop(_KEY, [])
+    first_failure = None
     for fn, args, kwargs in queued:
-        fn(*args, **kwargs)
+        try:
+            fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - logged; the rest still runs, then the first is raised
+            # The data is committed: each queued piece (one email of twenty) must still get its chance.
+            log.exception("work queued after the commit failed: %s%r", getattr(fn, "__name__", fn), args)
+            first_failure = first_failure or exc
+    if first_failure is not None:
+        raise first_failure
 
 
 def rollback() -> None:
