@@ -74,17 +74,30 @@ def test_failed_sign_ins_are_rate_limited_but_successes_are_not(limited_app, mak
     assert "Too many" in refused.get_data(as_text=True)
 
 
+def test_session_cookie_stays_on_this_site(web_app, make_user):
+    user = make_user("lawyer")
+    response = web_app.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
+    assert "SameSite=Lax" in response.headers["Set-Cookie"]
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+
+
 def test_remember_me_is_off_unless_ticked(web_app, make_user):
     user = make_user("lawyer")
     response = web_app.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
     assert "remember_token" not in response.headers.get("Set-Cookie", "")
 
 
-def test_next_parameter_cannot_leave_the_site(web_app, make_user):
+@pytest.mark.parametrize(("target", "location"), [
+    ("//evil.example.org/", "/"),
+    ("/%5Cevil.example.org", "/"),
+    ("https://evil.example.org/", "/"),
+    ("/requests?status=denied", "/requests?status=denied"),
+])
+def test_next_parameter_cannot_leave_the_site(web_app, make_user, target, location):
     user = make_user("lawyer")
-    response = web_app.test_client().post("/login?next=//evil.example.org/",
+    response = web_app.test_client().post(f"/login?next={target}",
                                           data={"email": user.email, "password": PASSWORD})
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == location
 
 
 def test_sign_out(lawyer_client):

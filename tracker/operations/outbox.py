@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from email.utils import getaddresses
 
 from flask import current_app
-from kombu.exceptions import OperationalError
+from kombu.exceptions import KombuError
 from sqlalchemy import select
 
 from ingest import smtp
@@ -161,7 +161,7 @@ def queue_send(message_id: int) -> None:
     task = current_app.extensions["celery"].tasks[TASK_NAME]
     try:
         task.delay(message_id)
-    except OperationalError as exc:
+    except (KombuError, OSError) as exc:
         # The broker is down: the message stays queued, says why, and retry_failed() hands it over again.
         log.error("outgoing message %s was not handed to the task queue: %s", message_id, exc)
         message = db.session.get(Message, message_id)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.dispatch import commit, rollback
 from tracker.extensions import db, limiter
@@ -32,9 +34,17 @@ def _failed(response) -> bool:
 
 def _safe_next(target: str | None) -> str:
     """Only local paths: a sign-in link must not send people to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Browsers read a backslash as a slash ("/\\evil.org" is another site); control characters never belong.
+    unsafe = "\\" in (target or "") or any(ord(c) < 32 for c in (target or ""))
+    if target and not unsafe and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc:
         return target
     return url_for("dashboard.index")
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash("no account has this password")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,7 +58,11 @@ def login():
     if request.method == "POST":
         email = form.get("email").lower()
         user = db.session.scalar(select(User).where(User.email == email)) if email else None
-        if user is not None and user.active and user.check_password(request.form.get("password", "")):
+        password = request.form.get("password", "")
+        if user is None:
+            # Check against a throwaway hash anyway, so the answer takes as long whether the email exists.
+            check_password_hash(_dummy_hash(), password)
+        elif user.active and user.check_password(password):
             login_user(user, remember=request.form.get("remember") == "on")
             log.info("sign-in: %s from %s", email, get_remote_address())
             return redirect(_safe_next(request.args.get("next")))
