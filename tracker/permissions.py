@@ -74,3 +74,10 @@ def can_see_request(user, request) -> bool:
 def can_see_document(user, document) -> bool:
     """Whether `user` may read `document` (its visibility within the role's ceiling)."""
     return can(user, "document.view") and document.visibility in visible_documents(user)
+
+
+def can_download_original(user, message) -> bool:
+    """Whether `user` may have an email's original bytes: they carry every attachment, so only someone
+    who may see all of its documents may."""
+    visible = visible_documents(user)
+    return all(d.visibility in visible for d in message.documents)

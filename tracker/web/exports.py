@@ -157,6 +157,10 @@ def write_bundle(target, r: Request, user) -> dict:
         for n, m in enumerate(messages, 1):
             when = local(m.sent_at or m.received_at)
             path = f"emails/{n:04d}-{when:%Y-%m-%d}-{m.direction}-{_slug(m.subject)}.eml"
+            if not permissions.can_download_original(user, m):
+                manifest["missing"].append({"path": path, "sha256": m.raw_sha256,
+                                            "reason": "carries attachments this person may not see"})
+                continue
             try:
                 add(path, blobs.get(m.raw_sha256), f"original email {m.message_id or m.id}")
             except (FileNotFoundError, ValueError) as exc:

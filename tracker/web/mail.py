@@ -161,9 +161,7 @@ def message(message_id: int):
 
 
 def _raw_allowed(message: Message) -> bool:
-    # The original carries every attachment, so only someone who may see all of them may download it.
-    visible = permissions.visible_documents(current_user)
-    return all(d.visibility in visible for d in message.documents)
+    return permissions.can_download_original(current_user, message)
 
 
 @bp.get("/messages/<int:message_id>.eml")
