@@ -37,7 +37,7 @@ def parse_date(value, field: str) -> date:
             raise Invalid(f"{field} {value!r} is not a real date written YYYY-MM-DD", code="invalid_date",
                           field=field) from None
     if not EARLIEST_DATE <= parsed <= LATEST_DATE:
-        raise Invalid(f"{field} {parsed.isoformat()} is outside the dates deadlines can be computed for "
+        raise Invalid(f"the date {parsed.isoformat()} is outside the dates deadlines can be computed for "
                       f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}); check the year",
                       code="invalid_date", field=field)
     return parsed
