@@ -262,3 +262,27 @@ def test_me_gives_role_and_calendar_url(lawyer):
     assert body["email"] == lawyer.user.email
     assert body["calendar_url"].startswith("http://tracker.test/calendar/")
     assert body["calendar_url"].endswith(".ics")
+
+
+HUGE = "99999999999999999999"  # more than a database integer holds
+
+
+@pytest.mark.parametrize("path", [f"/api/v1/requests/{HUGE}", f"/api/v1/requests/{HUGE}/events",
+                                  f"/api/v1/agencies/{HUGE}", f"/api/v1/documents/{HUGE}",
+                                  f"/api/v1/messages/{HUGE}", "/api/v1/documents/1/pages/" + HUGE])
+def test_ids_too_big_for_the_database_are_not_found(lawyer, path):
+    response = lawyer.get(path)
+    assert response.status_code == 404, response.json
+    assert response.json["error"]["code"] == "not_found"
+
+
+def test_page_too_big_for_the_database_is_refused(lawyer):
+    response = lawyer.get(f"/api/v1/requests?page={HUGE}")
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["code"] == "invalid_page"
+
+
+def test_agency_id_too_big_for_the_database_is_unknown(lawyer):
+    response = lawyer.post("/api/v1/requests", json={"agency_id": int(HUGE), "title": "x"})
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["code"] == "unknown_agency"

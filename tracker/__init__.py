@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 import config as settings
 
@@ -15,6 +16,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # bigger than a letter, and an unbounded body (a JSON post, or a file part the CSRF check parses before
 # sign-in) would fill memory or the temporary disk.
 MAX_REQUEST_BYTES = 16 << 20
+# The largest id a database integer column holds: a bigger number in a URL would overflow the driver.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in routes, bounded by MAX_ID so that a huge number is a 404, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -26,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     app.config.update(values)
+    app.url_map.converters["int"] = IdConverter
     app.config["MAX_CONTENT_LENGTH"] = values.get("MAX_CONTENT_LENGTH") or MAX_REQUEST_BYTES
     # The session cookie never rides along on another site's links or forms (CSRF tokens stay the main guard).
     app.config["SESSION_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"] or "Lax"

@@ -67,6 +67,10 @@ def json_body() -> dict:
     return data
 
 
+# Far beyond any real list, and small enough that the row offset stays a database integer.
+MAX_PAGE = 1_000_000
+
+
 def page_args() -> tuple[int, int]:
     """`page` and `per_page` from the query string, checked."""
     from flask import current_app
@@ -76,8 +80,8 @@ def page_args() -> tuple[int, int]:
         per_page = int(request.args.get("per_page", current_app.config["PAGE_SIZE"]))
     except ValueError:
         raise ApiError(400, "invalid_page", "page and per_page must be whole numbers") from None
-    if page < 1 or not 1 <= per_page <= 500:
-        raise ApiError(400, "invalid_page", "page starts at 1; per_page is between 1 and 500")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 500:
+        raise ApiError(400, "invalid_page", f"page is between 1 and {MAX_PAGE}; per_page is between 1 and 500")
     return page, per_page
 
 

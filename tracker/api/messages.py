@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from tracker import permissions
+from tracker import MAX_ID, permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
 from tracker.dispatch import commit
@@ -94,7 +94,7 @@ def assign(message_id: int):
     request_id = data.get("request_id")
     if isinstance(request_id, bool) or not isinstance(request_id, int):
         raise ApiError(422, "invalid", "request_id must be the id of a request", "request_id")
-    target = db.session.get(Request, request_id)
+    target = db.session.get(Request, request_id) if 0 < request_id <= MAX_ID else None
     if target is None or not permissions.can_see_request(g.api_user, target):
         raise ApiError(422, "unknown_request", f"there is no request {request_id}", "request_id")
     assign_message(m, target, g.api_user)

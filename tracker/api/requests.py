@@ -6,7 +6,7 @@ from flask import g, jsonify, request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker import permissions
+from tracker import MAX_ID, permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
 from tracker.dispatch import commit
@@ -114,7 +114,7 @@ def create_request():
     agency_id = body.get("agency_id")
     if isinstance(agency_id, bool) or not isinstance(agency_id, int):
         raise ApiError(422, "invalid", "agency_id must be the id of an agency", "agency_id")
-    agency = db.session.get(Agency, agency_id)
+    agency = db.session.get(Agency, agency_id) if 0 < agency_id <= MAX_ID else None
     if agency is None:
         raise ApiError(422, "unknown_agency", f"there is no agency {agency_id}", "agency_id")
     created = file_request(
