@@ -202,12 +202,29 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
     rank = VISIBILITIES.index
     affected = [document, *_members(document)]
     affected += [c for c in _containers(document) if rank(c.visibility) < rank(visibility)]
+    changed_ids = []
     for changed in affected:
         if changed.visibility != visibility:
             changed.visibility = visibility
-            after_commit(index_later, changed.id)
+            changed_ids.append(changed.id)
     db.session.flush()
+    if changed_ids:
+        after_commit(reindex_now, changed_ids)
     return document
+
+
+def reindex_now(document_ids: list[int]) -> None:
+    """Re-index these documents before answering: who may find a page must change at once, not when the
+    index worker gets to it. If the index is busy (a rebuild holds it), the single writer does it next."""
+    from search import service
+    from search.index import IndexBusy
+
+    try:
+        service.index_documents_now(document_ids)
+    except IndexBusy:
+        log.warning("search index busy: documents %s re-indexed by the index worker instead", document_ids)
+        for document_id in document_ids:
+            service.queue_document(document_id)
 
 
 def _members(document: Document) -> list[Document]:
