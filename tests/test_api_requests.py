@@ -53,6 +53,7 @@ def test_full_life_of_a_request(lawyer, agency_id, app):
 
     body = log("acknowledged", "2023-01-12")
     assert body["status"] == "acknowledged"
+    assert body["next_deadline"] == {"kind": "determination", "due_on": "2023-02-10"}
     # 20 business days after Thu Jan 12, skipping MLK Day (Mon Jan 16): Fri Feb 10.
     assert deadline(body, "determination")["due_on"] == "2023-02-10"
 
@@ -151,6 +152,8 @@ def test_bad_request_bodies_get_json_errors(lawyer, agency_id, payload, status, 
          "invalid_date"),
         ({"type": "denied", "occurred_on": "2023-01-10", "data": {"exemptions": ["87(2)(z)"]}}, 422, "invalid"),
         ({"type": "records_released", "occurred_on": "2023-01-10", "data": {"pages": -3}}, 422, "invalid"),
+        ({"type": "records_released", "occurred_on": "2023-01-10", "data": {"pages": 10**20}}, 422, "invalid"),
+        ({"type": "fee_requested", "occurred_on": "2023-01-10", "data": {"fee": 1e308}}, 422, "invalid"),
     ],
 )
 def test_bad_events_are_refused_and_nothing_is_recorded(lawyer, agency_id, event, status, code):

@@ -53,16 +53,22 @@ def message_summaries(r: Request, user) -> list[dict]:
 
 
 def detail(r: Request, as_of=None) -> dict:
-    """The request as GET returns it, trimmed to what the user's role may read."""
+    """The request as GET returns it (as it stood at the end of `as_of`), trimmed to what the role may read."""
     user = g.api_user
     if not permissions.can(user, "request.view"):
         return out.request_public(r)
-    body = out.request_detail(r, request_state(r, as_of=as_of), messages=message_summaries(r, user),
+    state = request_state(r, as_of=as_of)
+    body = out.request_detail(r, state, messages=message_summaries(r, user),
                               with_notes=permissions.can(user, "note.view"))
     if as_of is not None:
-        body["as_of"] = as_of.isoformat()
-        body["events"] = [e for e in body["events"] if e["occurred_on"] <= body["as_of"]]
-        body["status"] = request_state(r, as_of=as_of).status
+        # The stored status and next deadline are today's; that day's come from the events up to it.
+        upcoming = state.next_deadline
+        body.update(
+            as_of=as_of.isoformat(),
+            status=state.status,
+            next_deadline={"kind": upcoming.kind, "due_on": out.iso(upcoming.due_on)} if upcoming else None,
+            events=[e for e in body["events"] if e["occurred_on"] <= as_of.isoformat()],
+        )
     return body
 
 

@@ -16,6 +16,9 @@ from tracker.operations.directory import find_campaign
 from tracker.operations.errors import Conflict, Invalid
 
 MAX_TITLE = 500
+# Bounds that no real production or fee comes near, so that a typo cannot store an absurd number.
+MAX_PAGES_RELEASED = 10_000_000
+MAX_FEE = 1_000_000
 
 
 # The holiday table ends in deadlines.LAST_YEAR; a date in its last year could still open a clock
@@ -178,12 +181,13 @@ def _clean_event_data(event_type: str, data) -> dict:
         data["exemptions"] = check_grounds(data["exemptions"])
     if "pages" in data:
         pages = data["pages"]
-        if isinstance(pages, bool) or not isinstance(pages, int) or pages < 0:
-            raise Invalid("data.pages must be a whole number of pages, 0 or more", field="data.pages")
+        if isinstance(pages, bool) or not isinstance(pages, int) or not 0 <= pages <= MAX_PAGES_RELEASED:
+            raise Invalid(f"data.pages must be a whole number of pages from 0 to {MAX_PAGES_RELEASED:,}",
+                          field="data.pages")
     if "fee" in data:
         fee = data["fee"]
-        if isinstance(fee, bool) or not isinstance(fee, int | float) or fee < 0:
-            raise Invalid("data.fee must be an amount in dollars, 0 or more", field="data.fee")
+        if isinstance(fee, bool) or not isinstance(fee, int | float) or not 0 <= fee <= MAX_FEE:
+            raise Invalid(f"data.fee must be an amount in dollars from 0 to {MAX_FEE:,}", field="data.fee")
     return data
 
 
