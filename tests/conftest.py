@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -159,6 +160,31 @@ def make_user(app):
         return user
 
     return make
+
+
+PASSWORD = "correct horse battery"
+
+
+def csrf_token(response) -> str:
+    """The CSRF token of a page's form, as a browser would send it back."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+@pytest.fixture
+def login(client, make_user):
+    """Factory: login(role) signs a new user of that role in on `client` (through the form) and returns it."""
+
+    def sign_in(role: str):
+        user = make_user(role)
+        page = client.get("/login")
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                               "csrf_token": csrf_token(page)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in
 
 
 @pytest.fixture

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pytest
 from icalendar import Calendar
 
+from tests.conftest import csrf_token
 from tracker.clock import legal_today
 
 
@@ -125,10 +125,6 @@ def test_campaign_feed_for_lawyers_only(app, client, lawyer_api, volunteer, make
     assert client.get(f"/calendar/{volunteer_secret}/campaign/{campaign_id}.ics").status_code == 404
 
 
-def csrf_token(page) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
-    assert found, "the page has no CSRF token"
-    return found.group(1)
 
 
 def test_calendar_page_shows_feed_and_renews(app, client, make_user):

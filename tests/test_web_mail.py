@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from ingest.blobs import BlobStore
+from tests.conftest import csrf_token
 from tests.servers.ports import LOOPBACK, free_port
 from tracker.dispatch import commit
 from tracker.extensions import db
@@ -19,28 +20,10 @@ from tracker.models import Document, Message, SenderRoute
 from tracker.operations.mail import deliver_raw, reject
 
 AGENCY_DOMAIN = "records.agency.example.gov"
-PASSWORD = "correct horse battery"
 
 
-def csrf_token(response) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
-    assert found, "the page has no CSRF token"
-    return found.group(1)
 
 
-@pytest.fixture
-def login(client, make_user):
-    """Factory: login(role) signs a new user of that role in on `client` and returns the user."""
-
-    def sign_in(role: str):
-        user = make_user(role)
-        page = client.get("/login")
-        response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                               "csrf_token": csrf_token(page)})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return user
-
-    return sign_in
 
 
 def download(client, url: str):

@@ -2,34 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
+from tests.conftest import csrf_token
 from tests.search_support import add_pages, make_pdf
-
-PASSWORD = "correct horse battery"
-
-
-def csrf_token(response) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
-    assert found, "the page has no CSRF token"
-    return found.group(1)
-
-
-@pytest.fixture
-def login(client, make_user):
-    """Factory: login(role) signs a new user of that role in on `client`."""
-
-    def sign_in(role: str):
-        user = make_user(role)
-        page = client.get("/login")
-        response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                               "csrf_token": csrf_token(page)})
-        assert response.status_code == 302
-        return user
-
-    return sign_in
 
 
 @pytest.fixture

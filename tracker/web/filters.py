@@ -54,26 +54,27 @@ EVENT_LABELS = {
 }
 
 
-def nydate(value) -> str:
-    """'Monday, January 9, 2023': a legal date as is, a stored UTC timestamp converted to New York."""
+def _legal_date(value) -> date | None:
+    """A legal date as is (or from ISO text); a stored UTC timestamp as its New York date."""
     if value is None or value == "":
-        return ""
+        return None
     if isinstance(value, str):
         value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = local(value).date()
-    return f"{value:%A}, {value:%B} {value.day}, {value.year}"
+    return value
+
+
+def nydate(value) -> str:
+    """'Monday, January 9, 2023': a legal date as is, a stored UTC timestamp converted to New York."""
+    day = _legal_date(value)
+    return f"{day:%A}, {day:%B} {day.day}, {day.year}" if day else ""
 
 
 def shortdate(value) -> str:
     """'Mon Jan 9, 2023', for tables."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
-    if isinstance(value, datetime):
-        value = local(value).date()
-    return f"{value:%a} {value:%b} {value.day}, {value.year}"
+    day = _legal_date(value)
+    return f"{day:%a} {day:%b} {day.day}, {day.year}" if day else ""
 
 
 def nytime(value: datetime | None) -> str:
