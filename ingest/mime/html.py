@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import html as html_lib
-import re
-from html.parser import HTMLParser
 
 import nh3
+
+from ingest.extract.markup import html_to_text as visible_text
 
 # Images may only point at parts of the same message (cid:); anything else is a remote fetch,
 # which is how trackers learn that, when and where a message was read.
@@ -38,49 +38,10 @@ def sanitize_html(markup: str) -> str:
     )
 
 
-_BLOCK_TAGS = {
-    "p", "div", "br", "tr", "li", "ul", "ol", "table", "blockquote", "pre", "hr",
-    "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "address", "section", "article", "header", "footer",
-}
-_SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template"}
-
-
-class _TextCollector(HTMLParser):
-    """Collects the visible text of an HTML document, with line breaks at block boundaries."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _SKIP_TAGS:
-            self.skipping += 1
-        elif tag in _BLOCK_TAGS:
-            self.chunks.append("\n")
-        elif tag == "td":
-            self.chunks.append("\t")
-
-    def handle_endtag(self, tag):
-        if tag in _SKIP_TAGS:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in _BLOCK_TAGS:
-            self.chunks.append("\n")
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.chunks.append(data)
-
-
 def html_to_text(markup: str) -> str:
     """The readable text of an HTML body: block elements become line breaks, scripts and styles vanish."""
-    collector = _TextCollector()
     try:
-        collector.feed(markup)
-        collector.close()
+        return visible_text(markup)
     except (AssertionError, ValueError):
         # Very old parsers asserted on odd markup; fall back to stripping every tag.
         return html_lib.unescape(nh3.clean(markup, tags=set()))
-    text = "".join(collector.chunks).replace("\xa0", " ")
-    lines = [re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
