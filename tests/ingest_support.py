@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -51,38 +49,41 @@ def pdf_attachment(pages: list[str], filename: str = "response.pdf"):
     return (filename, make_pdf(pages), "application", "pdf")
 
 
-class RecordingSearch(types.ModuleType):
-    """Stands in for search.service (tested by its own suite) and records what mail-in asks of it."""
+class SearchCalls:
+    """What mail-in asked of the real search service, call by call."""
 
     def __init__(self):
-        super().__init__("search.service")
         self.indexed_now: list[int] = []
         self.queued_documents: list[int] = []
         self.queued_messages: list[int] = []
         self.messages_indexed_now: list[int] = []
 
-    def index_documents_now(self, ids):
-        self.indexed_now.extend(ids)
-
-    def index_messages_now(self, ids):
-        self.messages_indexed_now.extend(ids)
-
-    def queue_document(self, document_id):
-        self.queued_documents.append(document_id)
-
-    def queue_message(self, message_id):
-        self.queued_messages.append(message_id)
-
 
 @pytest.fixture
 def search_service(monkeypatch):
-    """A recording stand-in for search.service: these tests prove delivery and extraction, not search."""
-    stand_in = RecordingSearch()
-    monkeypatch.setitem(sys.modules, "search.service", stand_in)
-    import search
+    """The real search.service, with each call mail-in makes also written down for the tests to check."""
+    from search import service
 
-    monkeypatch.setattr(search, "service", stand_in, raising=False)
-    return stand_in
+    calls = SearchCalls()
+
+    def spy(name, log, many):
+        real = getattr(service, name)
+
+        def recording(arg):
+            if many:
+                arg = list(arg)
+                log.extend(arg)
+            else:
+                log.append(arg)
+            return real(arg)
+
+        monkeypatch.setattr(service, name, recording)
+
+    spy("index_documents_now", calls.indexed_now, True)
+    spy("index_messages_now", calls.messages_indexed_now, True)
+    spy("queue_document", calls.queued_documents, False)
+    spy("queue_message", calls.queued_messages, False)
+    return calls
 
 
 @pytest.fixture
