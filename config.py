@@ -50,6 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Public address of the web app, used in emails and calendar feeds; empty means http://HOST:PORT."),
     Setting("TIMEZONE", "America/New_York", "Time zone in which dates are shown and legal days begin."),
     Setting("PAGE_SIZE", 50, "Rows per page in lists, in the web pages and the API.", int),
+    Setting("PROXY_COUNT", 0,
+            "Reverse proxies in front of the web app whose X-Forwarded-For/-Proto are trusted (0: none).", int),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Failed sign-in attempts allowed per address (Flask-Limiter)."),
     Setting("RATELIMIT_STORAGE_URI", "memory://",
             "Where the sign-in rate limiter keeps its counts; use redis://... with several web processes."),

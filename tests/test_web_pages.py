@@ -383,3 +383,24 @@ def test_oversized_bodies_are_refused_before_they_are_read(web_app, api_as):
     api = api_as("lawyer").post("/api/v1/requests", data=b'{"title": "' + huge + b'"}',
                                 headers={"Content-Type": "application/json"})
     assert api.status_code == 413 and api.json["error"]["code"] == "request_entity_too_large"
+
+
+@pytest.fixture(params=[0, 1], ids=["direct", "behind-a-proxy"])
+def proxied_app(app_config, request):
+    app_config.update(LOGIN_RATE_LIMIT="2 per minute", PROXY_COUNT=request.param, WTF_CSRF_ENABLED=False)
+    return request.getfixturevalue("app")
+
+
+def test_sign_in_limits_count_each_client_behind_a_proxy(proxied_app, make_user):
+    # Two clients behind one proxy: with PROXY_COUNT set, one client's failures do not lock out the other;
+    # without it, everyone behind the proxy shares one count (and the proxy's headers are not trusted).
+    user = make_user("lawyer")
+    client = proxied_app.test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(2):
+        failed = client.post("/login", data={"email": user.email, "password": "wrong password!"},
+                             headers={"X-Forwarded-For": "198.51.100.7"}, environ_base=proxy)
+        assert failed.status_code == 401
+    other = client.post("/login", data={"email": user.email, "password": PASSWORD},
+                        headers={"X-Forwarded-For": "203.0.113.9"}, environ_base=proxy)
+    assert other.status_code == (302 if proxied_app.config["PROXY_COUNT"] else 429)
