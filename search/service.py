@@ -115,7 +115,9 @@ def _open_or_recover(inline_limit: int | None) -> SearchIndex:
     if total == 0 and _current_target(path) is None:
         return SearchIndex(path, create=True, lock_timeout=LOCK_TIMEOUT)  # a new installation
     if inline_limit is None or total <= inline_limit:
-        log.warning("rebuilding the search index (%s records): %s", total, reason)
+        # The reason tells people what to run by hand; here it is being done for them.
+        log.warning("search index unusable (%s); rebuilding it from the database now (%s records)",
+                    reason.split(": run `")[0], total)
         reindex(progress=False, _reopen=False)
         return SearchIndex(path, create=False, lock_timeout=LOCK_TIMEOUT)
     _queue_rebuild(reason)
