@@ -14,17 +14,6 @@ SEES = {
 }
 
 
-def make_pdf(pages: list[str]) -> bytes:
-    """A PDF with a text layer, one string per page (fpdf2, the test dependency)."""
-    fpdf = pytest.importorskip("fpdf", reason="fpdf2 (test dependency) makes the PDFs these tests read")
-    doc = fpdf.FPDF()
-    doc.set_font("Helvetica", size=11)
-    for text in pages:
-        doc.add_page()
-        doc.multi_cell(0, 7, text)
-    return bytes(doc.output())
-
-
 def add_pages(request, pages: list[str], *, visibility: str = "public", filename: str = "production.pdf",
               content: bytes | None = None, ocr: bool = False):
     """A document on `request` with these pages' text, committed (which queues its indexing).

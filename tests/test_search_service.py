@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import search_support as support
+from tests.ingest_support import make_pdf
 from tests.search_support import add_pages
 
 people = support.people  # fixture
@@ -56,7 +57,7 @@ def test_page_records_carry_the_request_agency_campaign_and_the_mail_date(app, n
     from tracker.operations.documents import store_extraction
 
     message = deliver(app, to=reply_address(nypd_request), subject="Production 1",
-                      attachment=support.make_pdf(["one"]))
+                      attachment=make_pdf(["one"]))
     [document] = message.documents
     store_extraction(document, ExtractResult(status="ok", page_count=3, pages=[
         PageText(1, "Contract for facial recognition software."), PageText(2, "   "),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import csrf_token
-from tests.search_support import add_pages, make_pdf
+from tests.ingest_support import make_pdf
+from tests.search_support import add_pages
 
 
 @pytest.fixture
