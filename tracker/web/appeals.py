@@ -54,16 +54,10 @@ def view(appeal_id: int):
         if form.get("outcome") and form.get("outcome") != appeal.outcome:
             changes["outcome"] = form.get("outcome")
             changes["decided_on"] = form.get("decided_on") or None
-        try:
-            update_appeal(appeal, current_user, **changes)
-            commit()
-        except OperationError as exc:
-            rollback()
-            form.error(exc.field or "_form", exc.message)
-            status = exc.status
-        else:
+        if form.save(update_appeal, appeal, current_user, **changes):
             flash("The appeal was updated.", "info")
             return redirect(url_for("appeals.view", appeal_id=appeal.id))
+        status = form.status
     from tracker import deadlines
 
     due = deadlines.appeal_determination_due(appeal.received_on, appeal.request.agency.closures)

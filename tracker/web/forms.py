@@ -13,9 +13,25 @@ class Form:
     def __init__(self, values=None):
         self.values = values if values is not None else request.form
         self.errors: dict[str, str] = {}
+        self.status = 200
 
     def __bool__(self) -> bool:  # a Form is "ok" when nothing is wrong
         return not self.errors
+
+    def save(self, operation, *args, **kwargs) -> bool:
+        """Run an operation and commit once; a refusal becomes a message on its field (and `status`)."""
+        from tracker.dispatch import commit, rollback
+        from tracker.operations import OperationError
+
+        try:
+            operation(*args, **kwargs)
+            commit()
+        except OperationError as exc:
+            rollback()
+            self.error(exc.field or "_form", exc.message)
+            self.status = exc.status
+            return False
+        return True
 
     def get(self, name: str, default: str = "") -> str:
         """The typed text of a field, stripped."""

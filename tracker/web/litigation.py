@@ -92,16 +92,10 @@ def view(litigation_id: int):
         changes = {name: form.get(name) for name in ("caption", "court", "index_number", "judge")}
         changes.update(filed_on=form.get("filed_on") or None, decided_on=form.get("decided_on") or None,
                        decision=request.form.get("decision", ""), outcome=form.get("outcome") or "pending")
-        try:
-            update_litigation(suit, current_user, **changes)
-            commit()
-        except OperationError as exc:
-            rollback()
-            form.error(exc.field or "_form", exc.message)
-            status = exc.status
-        else:
+        if form.save(update_litigation, suit, current_user, **changes):
             flash("The lawsuit was updated.", "info")
             return redirect(url_for("litigation.view", litigation_id=suit.id))
+        status = form.status
     limits = [article78_limit(r, suit.filed_on) for r in suit.requests]
     return render_template("litigation/view.html", suit=suit, limits=limits, form=form,
                            outcomes=LITIGATION_OUTCOMES, today=legal_today()), status
