@@ -7,7 +7,7 @@ import logging
 from flask import current_app
 from sqlalchemy import delete, select
 
-from tracker import permissions
+from tracker import audit, permissions
 from tracker.dispatch import defer
 from tracker.extensions import db
 from tracker.models import Document, Page
@@ -78,6 +78,7 @@ def add_document(
     parent=None,
     visibility: str = "internal",
     queue_extraction: bool = True,
+    actor=None,
 ) -> Document:
     """Store a file once in the blob store and record it as a Document (a zip's members become children)."""
     from ingest.extract import ArchiveRefused, extract_zip_members, safe_member_name, sniff
@@ -99,6 +100,9 @@ def add_document(
     )
     db.session.add(document)
     db.session.flush()
+    audit.record(actor, "document.add", document, request=request or getattr(message, "request_id", None),
+                 changes={"filename": name, "sha256": sha, "visibility": visibility, "message": document.message_id,
+                          "parent": document.parent_id})
     if document.media_type == "application/zip":
         try:
             members = extract_zip_members(content, extract_limits())
@@ -115,6 +119,7 @@ def add_document(
                 parent=document,
                 visibility=visibility,
                 queue_extraction=queue_extraction,
+                actor=actor,
             )
     if queue_extraction:
         after_commit(queue_extraction_task, document.id)
@@ -171,6 +176,9 @@ def store_extraction(document: Document, result, *, reindex: bool = True) -> Doc
         error = document.text_error
     document.text_error = clean_text(error, 2000)
     db.session.flush()
+    audit.record(audit.SYSTEM, "document.extract", document,
+                 changes={"text_status": document.text_status, "pages": document.page_count,
+                          "error": document.text_error})
     if reindex:
         after_commit(index_later, document.id)
     return document
@@ -181,6 +189,7 @@ def record_extraction_failure(document: Document, reason: str) -> Document:
     document.text_status = "failed"
     document.text_error = clean_text(f"extraction did not run: {reason}", 2000)
     db.session.flush()
+    audit.record(audit.SYSTEM, "document.extract_failed", document, changes={"error": document.text_error})
     return document
 
 
@@ -205,6 +214,8 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
     changed_ids = []
     for changed in affected:
         if changed.visibility != visibility:
+            audit.record(actor, "document.visibility", changed,
+                         changes={"visibility": {"before": changed.visibility, "after": visibility}})
             changed.visibility = visibility
             changed_ids.append(changed.id)
     db.session.flush()

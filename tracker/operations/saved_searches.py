@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 
 from search.filters import check_syntax, resolve_filters
 from search.parse import QueryError, parse
-from tracker import permissions
+from tracker import audit, permissions
 from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Document, Page, SavedSearch, User
@@ -68,6 +68,7 @@ def save_search(user, name: str, query: str, filters: dict | None = None) -> Sav
     saved = SavedSearch(user_id=user.id, name=name, query=query, filters=kept, last_page_id=newest)
     db.session.add(saved)
     db.session.flush()
+    audit.record(user, "saved_search.create", saved, changes={"name": name, "query": query, "filters": kept})
     return saved
 
 
@@ -81,7 +82,9 @@ def owned_search(user, saved_id: int) -> SavedSearch:
 
 def delete_search(user, saved_id: int) -> None:
     """Forget one of the user's saved searches."""
-    db.session.delete(owned_search(user, saved_id))
+    found = owned_search(user, saved_id)
+    audit.record(user, "saved_search.delete", found, changes={"name": found.name, "query": found.query})
+    db.session.delete(found)
     db.session.flush()
 
 
