@@ -112,7 +112,6 @@ def test_over_plain_http_cookies_are_not_secure_but_keep_samesite(client, make_u
 
 def test_templates_have_no_inline_script_or_handlers():
     import re
-    from pathlib import Path
 
     from tracker import ROOT
 

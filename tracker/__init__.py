@@ -75,6 +75,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.cli import register_commands
 
     register_commands(app)
+    from tracker import redaction
+
+    redaction.init_app(app)  # last: it reads every route's secret arguments
     return app
 
 
