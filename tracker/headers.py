@@ -21,6 +21,9 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "frame-ancestors 'none'",
 ))
 
+# A PDF opens in the browser's own viewer, which a page policy would block; nothing can frame it still.
+FILE_POLICY = "frame-ancestors 'none'"
+
 # A year, as browsers' preload lists ask; sent only when the configured base URL is https.
 HSTS_SECONDS = 365 * 24 * 3600
 
@@ -57,4 +60,7 @@ def init_app(app: Flask) -> None:
     def _security_headers(response):
         for name, value in headers.items():
             response.headers.setdefault(name, value)
+        if response.mimetype == "application/pdf" and response.headers["Content-Security-Policy"] == \
+                CONTENT_SECURITY_POLICY:
+            response.headers["Content-Security-Policy"] = FILE_POLICY
         return response
