@@ -21,6 +21,7 @@ PERMISSIONS = frozenset({
     "message.send",            # email the agency from the campaign address (requests, follow-ups)
     "document.view",           # documents up to the role's visibility ceiling (see VISIBLE)
     "document.set_visibility",
+    "document.upload",         # add files by hand (a portal production, a letter that came by post)
     "appeal.manage",
     "litigation.manage",
     "export",
@@ -34,7 +35,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "lawyer": PERMISSIONS - {"users.manage"},
     "volunteer": frozenset({
         "request.view", "request.view_public", "event.create", "note.create", "note.view",
-        "message.view", "message.assign", "document.view", "search",
+        "message.view", "message.assign", "document.view", "document.upload", "search",
     }),
     "researcher": frozenset({"request.view_public", "document.view", "search"}),
 }
