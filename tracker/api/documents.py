@@ -76,10 +76,7 @@ def patch_document(document_id: int):
         raise ApiError(422, "invalid", "send the visibility: public, internal or privileged", "visibility")
     set_visibility(document, data["visibility"], g.api_user)
     commit()
-<<<<<<< HEAD
     return jsonify(document_json(document, g.api_user))
-=======
-    return jsonify(document_json(document))
 
 
 @bp.post("/requests/<int:request_id>/documents")
@@ -104,5 +101,4 @@ def upload_documents(request_id: int):
     added = add_documents(found, files, g.api_user, released_on=http.form["released_on"],
                           visibility=http.form.get("visibility", "internal"), event_id=http.form.get("event_id"))
     commit()
-    return jsonify({"items": [document_json(d) for d in added]}), 201
->>>>>>> records
+    return jsonify({"items": [document_json(d, g.api_user) for d in added]}), 201
