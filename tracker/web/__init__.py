@@ -31,6 +31,7 @@ BLUEPRINTS = [
     "bulk",
     "exports",
     "audit",
+    "uploads",
 ]
 
 
