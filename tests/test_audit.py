@@ -233,3 +233,20 @@ def test_mail_delivered_to_a_request_is_on_its_trail_as_the_system(app, world, s
     assert (row.actor_kind, row.request_id) == ("system", world["request"].id)
     assert row.changes["status"] == "delivered"
     assert newest("event.record").actor_kind == "system"
+
+
+def test_no_actor_is_the_command_line_inside_a_command_and_the_system_elsewhere(app, world):
+    from tracker import audit
+
+    assert audit.record(None, "test.outside").actor_kind == "system"
+    with audit.acting_from_command_line():
+        inside = audit.record(None, "test.inside")
+    assert inside.actor_kind == "cli" and inside.actor_label.startswith("command line (")
+    assert audit.record(None, "test.after").actor_kind == "system"
+    # Every foiltrack command runs that way (a Celery worker, also a click program, does not).
+    assert all(getattr(c.callback, "foiltrack_command_line", False)
+               for c in [*app.cli.commands["users"].commands.values(), app.cli.commands["reminders"]])
+    result = app.test_cli_runner().invoke(args=["users", "create", "cli.made@example.org", "--role", "researcher",
+                                                "--no-password"])
+    assert result.exit_code == 0, result.output
+    assert newest("user.create").actor_kind == "cli"

@@ -4,12 +4,17 @@
 commits), so the row is saved with the change it describes, or not at all. The actor is a person (a
 `User`), the command line (`CLI`, which names the system account that ran `foiltrack`) or the system
 (`SYSTEM`: workers, the mail intake, the scheduler). An operation given no actor records the person
-signed in to the current web request, if there is one, else the system.
+signed in to the current web request (or an anonymous visitor, in a request nobody signed in to); outside
+a web request, the command line while one of `foiltrack`'s own commands runs (`acting_from_command_line`,
+set by tracker.cli for each of them), else the system.
 """
 
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -41,18 +46,35 @@ def cli_actor() -> Actor:
 
 
 
-def _current_person():
+ANONYMOUS = Actor("anonymous", "anonymous visitor")
+_command_line: ContextVar[Actor | None] = ContextVar("foiltrack_command_line", default=None)
+
+
+@contextmanager
+def acting_from_command_line() -> Iterator[Actor]:
+    """Within this block (a `foiltrack` command), operations given no actor record the command line."""
+    token = _command_line.set(cli_actor())
+    try:
+        yield _command_line.get()
+    finally:
+        _command_line.reset(token)
+
+
+def _implicit_actor():
+    """Who acts when an operation is given no actor (see the module's docstring)."""
     from flask import has_request_context
     from flask_login import current_user
 
-    if has_request_context() and getattr(current_user, "is_authenticated", False):
-        return current_user._get_current_object()  # noqa: SLF001 - the User, not Flask-Login's proxy
-    return None
+    if has_request_context():
+        if getattr(current_user, "is_authenticated", False):
+            return current_user._get_current_object()  # noqa: SLF001 - the User, not Flask-Login's proxy
+        return ANONYMOUS
+    return _command_line.get() or SYSTEM
 
 
 def _who(actor) -> tuple[str, int | None, str]:
     if actor is None:
-        actor = _current_person() or SYSTEM
+        actor = _implicit_actor()
     if isinstance(actor, Actor):
         return actor.kind, None, actor.label
     if getattr(actor, "id", None) is not None and hasattr(actor, "email"):

@@ -23,7 +23,30 @@ def register_commands(app: Flask) -> None:
     from importlib import import_module
 
     for name in COMMAND_MODULES:
-        app.cli.add_command(import_module(name).command)
+        command = import_module(name).command
+        _as_command_line(command)
+        app.cli.add_command(command)
+
+
+def _as_command_line(command: click.Command) -> None:
+    """Make the audit trail name the command line as the actor of what `command` (and its subcommands) do."""
+    from functools import wraps
+
+    from tracker.audit import acting_from_command_line
+
+    for sub in getattr(command, "commands", {}).values():
+        _as_command_line(sub)
+    original = command.callback
+    if original is None or getattr(original, "foiltrack_command_line", False):
+        return
+
+    @wraps(original)
+    def run(*args, **kwargs):
+        with acting_from_command_line():
+            return original(*args, **kwargs)
+
+    run.foiltrack_command_line = True
+    command.callback = run
 
 
 def _create_app():
