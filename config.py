@@ -52,9 +52,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_SIZE", 50, "Rows per page in lists, in the web pages and the API.", int),
     Setting("PROXY_COUNT", 0,
             "Reverse proxies in front of the web app whose X-Forwarded-For/-Proto are trusted (0: none).", int),
-    Setting("LOGIN_RATE_LIMIT", "10 per minute", "Failed sign-in attempts allowed per address (Flask-Limiter)."),
-    Setting("RATELIMIT_STORAGE_URI", "memory://",
-            "Where the sign-in rate limiter keeps its counts; use redis://... with several web processes."),
+    Setting("REMEMBER_DAYS", 30, "Days a ticked “remember me” keeps a person signed in on that browser.", int),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute",
+            "Failed sign-ins allowed from one address to one account before that address must wait."),
+    Setting("LOGIN_ACCOUNT_LIMIT", "30 per hour",
+            "Failed sign-ins allowed to one account from all addresses before the account is locked a while."),
+    Setting("RATELIMIT_STORAGE_URI", "database",
+            "Where sign-in failures are counted, shared by every web process: `database` (no extra server) or "
+            "redis://...; when Redis cannot be reached the database is used instead."),
     # Mail out
     Setting("MAIL_DOMAIN", "foil.example.org", "Domain of the per-request reply addresses."),
     Setting("REPLY_ADDRESS", "foil+{token}@{domain}",
@@ -80,6 +85,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OCR_LANGUAGES", "eng", "Tesseract languages for scanned pages, e.g. eng+spa."),
     # Deadlines
     Setting("REMINDER_DAYS", 7, "Days before a deadline that its assignees are reminded.", int),
+    Setting("NOTICE_CLAIM_SECONDS", 600,
+            "A reminder, digest or alert claimed by a run that died is taken over by another run after this.",
+            int),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -125,7 +125,7 @@ def _unexpected(exc: Exception):
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint (exempt from CSRF: it authenticates by bearer token, not cookie)."""
-    from tracker.api import agencies, appeals, documents, me, messages, requests, search  # noqa: F401 - registers routes
+    from tracker.api import agencies, appeals, documents, me, messages, requests, search, users  # noqa: F401 - registers routes
     from tracker.extensions import csrf
 
     csrf.exempt(bp)

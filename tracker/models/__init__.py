@@ -1,6 +1,7 @@
 """The database model: every table of FOIL Tracker, one module per area."""
 
 from tracker.models.agencies import Agency, Campaign
+from tracker.models.audit import AuditEntry, SignInFailure
 from tracker.models.documents import Document, Page
 from tracker.models.mail import MailboxCursor, Message, SenderRoute
 from tracker.models.notify import Reminder, SavedSearch
@@ -12,6 +13,7 @@ __all__ = [
     "Agency",
     "ApiToken",
     "Appeal",
+    "AuditEntry",
     "Campaign",
     "Document",
     "Event",
@@ -23,6 +25,7 @@ __all__ = [
     "Request",
     "SavedSearch",
     "SenderRoute",
+    "SignInFailure",
     "TrackingNumber",
     "User",
 ]

@@ -7,7 +7,7 @@ import logging
 from flask import current_app
 from sqlalchemy import delete, select
 
-from tracker import permissions
+from tracker import audit, permissions
 from tracker.dispatch import defer
 from tracker.extensions import db
 from tracker.models import Document, Page
@@ -80,6 +80,7 @@ def add_document(
     queue_extraction: bool = True,
     released_on=None,
     event=None,
+    actor=None,
 ) -> Document:
     """Store a file once in the blob store and record it as a Document (a zip's members become children)."""
     from ingest.extract import ArchiveRefused, extract_zip_members, safe_member_name, sniff
@@ -103,6 +104,9 @@ def add_document(
     )
     db.session.add(document)
     db.session.flush()
+    audit.record(actor, "document.add", document, request=request or getattr(message, "request_id", None),
+                 changes={"filename": name, "sha256": sha, "visibility": visibility, "message": document.message_id,
+                          "parent": document.parent_id})
     if document.media_type == "application/zip":
         try:
             members = extract_zip_members(content, extract_limits())
@@ -121,6 +125,7 @@ def add_document(
                 queue_extraction=queue_extraction,
                 released_on=released_on,
                 event=event,
+                actor=actor,
             )
     if queue_extraction:
         after_commit(queue_extraction_task, document.id)
@@ -177,6 +182,9 @@ def store_extraction(document: Document, result, *, reindex: bool = True) -> Doc
         error = document.text_error
     document.text_error = clean_text(error, 2000)
     db.session.flush()
+    audit.record(audit.SYSTEM, "document.extract", document,
+                 changes={"text_status": document.text_status, "pages": document.page_count,
+                          "error": document.text_error})
     if reindex:
         after_commit(index_later, document.id)
     return document
@@ -187,6 +195,7 @@ def record_extraction_failure(document: Document, reason: str) -> Document:
     document.text_status = "failed"
     document.text_error = clean_text(f"extraction did not run: {reason}", 2000)
     db.session.flush()
+    audit.record(audit.SYSTEM, "document.extract_failed", document, changes={"error": document.text_error})
     return document
 
 
@@ -211,6 +220,8 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
     changed_ids = []
     for changed in affected:
         if changed.visibility != visibility:
+            audit.record(actor, "document.visibility", changed,
+                         changes={"visibility": {"before": changed.visibility, "after": visibility}})
             changed.visibility = visibility
             changed_ids.append(changed.id)
     db.session.flush()
