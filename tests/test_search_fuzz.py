@@ -48,7 +48,7 @@ def record(n: int) -> PageRecord:
     """Page n, public, internal or privileged."""
     visibility = ("public", "public", "internal", "privileged")[n % 4]
     return PageRecord(key=f"page:{n}", text=page_text(n), document_id=n // 40, page=n % 40 + 1,
-                      visibility=visibility, agency="Agency %d" % (n % 7), agency_id=n % 7)
+                      visibility=visibility, agency=f"Agency {n % 7}", agency_id=n % 7)
 
 
 def build(path, layout: str) -> SearchIndex:
