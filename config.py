@@ -35,6 +35,9 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy database URL; empty means SQLite in DATA_DIR. Production: postgresql+psycopg://..."),
     Setting("BLOB_DIR", "", "Content-addressed store of raw emails and attachments; empty means DATA_DIR/blobs."),
     Setting("INDEX_DIR", "", "Whoosh search index folder; empty means DATA_DIR/index."),
+    Setting("SEARCH_BUDGET_SECONDS", 2.0,
+            "Time one search may take; when it runs out the search answers what it found, marked partial "
+            "(0: no limit).", float),
     Setting("SECRET_KEY", "",
             "Key that signs sessions and CSRF tokens; empty means a random key kept in DATA_DIR/secret_key."),
     # Tasks
@@ -116,6 +119,14 @@ def coerce(setting: Setting, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{ENV_PREFIX}{setting.name} must be a whole number, not {value!r}") from None
+    if setting.type is float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{ENV_PREFIX}{setting.name} must be a number, not {value!r}") from None
+        if number != number or number < 0:  # NaN or negative
+            raise ConfigError(f"{ENV_PREFIX}{setting.name} must be a number of at least 0, not {value!r}")
+        return number
     return str(value)
 
 

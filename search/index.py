@@ -28,6 +28,7 @@ from .analysis import SCHEMA_VERSION, build_schema
 from .bulk import BulkWriter, build_parallel
 from .codec import PageCodec
 from .facets import FacetCache
+from .postings import PostingCache
 from .records import PageRecord
 from .scoring import PageWeighting
 
@@ -171,6 +172,7 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._searcher = None
         self.facet_cache = FacetCache()
+        self.posting_cache = PostingCache()
         link = self.path / CURRENT
         if not link.exists() and not link.is_symlink():
             if not create:

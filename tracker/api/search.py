@@ -60,8 +60,11 @@ def results_json(results: SearchResults, user) -> dict:
         hits.append(hit)
     facets = {FACET_NAMES[name]: [{"value": v, "count": n} for v, n in pairs]
               for name, pairs in results.facets.items() if name in FACET_NAMES}
-    return {"total": results.total, "total_is_estimate": results.total_is_estimate, "hits": hits,
+    body = {"total": results.total, "total_is_estimate": results.total_is_estimate, "hits": hits,
             "facets": facets, "page": results.page, "per_page": results.per_page}
+    if results.partial:
+        body["partial"] = True  # the time budget ran out: what was found by then
+    return body
 
 
 @bp.get("/search")

@@ -159,8 +159,10 @@ def search_for(user, q: str, filters: Mapping[str, object] | None = None, page: 
     allowed = permissions.visible_documents(user) if permissions.can(user, "search") else frozenset()
     check_syntax(q)
     resolved = resolve_filters(filters)
+    budget = current_app.config["SEARCH_BUDGET_SECONDS"]
     return _with_index(lambda index: search(index, q, allowed_visibility=allowed, filters=resolved,
-                                             page=page, per_page=per_page, sort=sort))
+                                             page=page, per_page=per_page, sort=sort,
+                                             budget=budget if budget > 0 else None))
 
 
 def _with_index(run: Callable[[SearchIndex], object]):
