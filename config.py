@@ -35,6 +35,13 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy database URL; empty means SQLite in DATA_DIR. Production: postgresql+psycopg://..."),
     Setting("BLOB_DIR", "", "Content-addressed store of raw emails and attachments; empty means DATA_DIR/blobs."),
     Setting("INDEX_DIR", "", "Whoosh search index folder; empty means DATA_DIR/index."),
+    # Search
+    Setting("SEARCH_ENGINE", "whoosh",
+            "Search engine: whoosh (embedded index in INDEX_DIR) or postgres (full-text search in the "
+            "PostgreSQL database itself; needs DATABASE_URL on PostgreSQL)."),
+    Setting("SEARCH_BUDGET_SECONDS", 2.0,
+            "Time one search may take; a search cut short answers what it found with \"partial\": true.",
+            float),
     Setting("SECRET_KEY", "",
             "Key that signs sessions and CSRF tokens; empty means a random key kept in DATA_DIR/secret_key."),
     # Tasks
@@ -108,6 +115,14 @@ def coerce(setting: Setting, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{ENV_PREFIX}{setting.name} must be a whole number, not {value!r}") from None
+    if setting.type is float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{ENV_PREFIX}{setting.name} must be a number, not {value!r}") from None
+        if not number > 0:
+            raise ConfigError(f"{ENV_PREFIX}{setting.name} must be more than 0, not {value!r}")
+        return number
     return str(value)
 
 
@@ -126,7 +141,20 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
         values[setting.name] = coerce(setting, raw)
     values.update(overrides)  # Flask and extension keys (TESTING, WTF_CSRF_ENABLED, ...) pass through.
     _derive_paths(values)
+    _check_search_engine(values)
     return values
+
+
+SEARCH_ENGINES = ("whoosh", "postgres")
+
+
+def _check_search_engine(values: dict) -> None:
+    engine = values["SEARCH_ENGINE"] = values["SEARCH_ENGINE"].strip().lower()
+    if engine not in SEARCH_ENGINES:
+        raise ConfigError(f"{ENV_PREFIX}SEARCH_ENGINE must be whoosh or postgres, not {engine!r}")
+    if engine == "postgres" and not values["DATABASE_URL"].startswith("postgresql"):
+        raise ConfigError(f"{ENV_PREFIX}SEARCH_ENGINE=postgres needs {ENV_PREFIX}DATABASE_URL on PostgreSQL "
+                          "(postgresql+psycopg://...)")
 
 
 def _derive_paths(values: dict) -> None:
