@@ -78,6 +78,8 @@ def add_document(
     parent=None,
     visibility: str = "internal",
     queue_extraction: bool = True,
+    released_on=None,
+    event=None,
 ) -> Document:
     """Store a file once in the blob store and record it as a Document (a zip's members become children)."""
     from ingest.extract import ArchiveRefused, extract_zip_members, safe_member_name, sniff
@@ -96,6 +98,8 @@ def add_document(
         parent_id=getattr(parent, "id", None),
         visibility=visibility,
         text_status="pending",
+        released_on=released_on,
+        event_id=getattr(event, "id", None),
     )
     db.session.add(document)
     db.session.flush()
@@ -115,6 +119,8 @@ def add_document(
                 parent=document,
                 visibility=visibility,
                 queue_extraction=queue_extraction,
+                released_on=released_on,
+                event=event,
             )
     if queue_extraction:
         after_commit(queue_extraction_task, document.id)
