@@ -1,6 +1,7 @@
 """What the index is built from: PageRecords read from the database (the truth; the index is a cache).
 
-One record per page of a document, one per message body, and one per request (title and description). A page carries its document's visibility.
+One record per page of a document, one per message body, and one per request (title and description).
+A page carries its document's visibility.
 A message body is always ``internal``: raw mail holds names, phone numbers and negotiating positions
 that the campaign has not decided to publish, so researchers never search it; staff (volunteers,
 lawyers, admins) do. A record's release date is the document's ``released_on`` when set, otherwise the
