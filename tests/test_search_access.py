@@ -14,6 +14,7 @@ from tests.search_support import ROLES, SEES, add_pages
 people = support.people  # fixture
 
 BOTH_DATABASES = True
+BOTH_SEARCH_ENGINES = True  # and once more with PostgreSQL full-text search
 
 
 @pytest.fixture
