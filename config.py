@@ -35,6 +35,10 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy database URL; empty means SQLite in DATA_DIR. Production: postgresql+psycopg://..."),
     Setting("BLOB_DIR", "", "Content-addressed store of raw emails and attachments; empty means DATA_DIR/blobs."),
     Setting("INDEX_DIR", "", "Whoosh search index folder; empty means DATA_DIR/index."),
+    # Search
+    Setting("SEARCH_ENGINE", "whoosh",
+            "Search engine: whoosh (embedded index in INDEX_DIR) or postgres (full-text search in the "
+            "PostgreSQL database itself; needs DATABASE_URL on PostgreSQL)."),
     Setting("SEARCH_BUDGET_SECONDS", 2.0,
             "Time one search may take; when it runs out the search answers what it found, marked partial "
             "(0: no limit).", float),
@@ -145,7 +149,20 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
         values[setting.name] = coerce(setting, raw)
     values.update(overrides)  # Flask and extension keys (TESTING, WTF_CSRF_ENABLED, ...) pass through.
     _derive_paths(values)
+    _check_search_engine(values)
     return values
+
+
+SEARCH_ENGINES = ("whoosh", "postgres")
+
+
+def _check_search_engine(values: dict) -> None:
+    engine = values["SEARCH_ENGINE"] = values["SEARCH_ENGINE"].strip().lower()
+    if engine not in SEARCH_ENGINES:
+        raise ConfigError(f"{ENV_PREFIX}SEARCH_ENGINE must be whoosh or postgres, not {engine!r}")
+    if engine == "postgres" and not values["DATABASE_URL"].startswith("postgresql"):
+        raise ConfigError(f"{ENV_PREFIX}SEARCH_ENGINE=postgres needs {ENV_PREFIX}DATABASE_URL on PostgreSQL "
+                          "(postgresql+psycopg://...)")
 
 
 def _derive_paths(values: dict) -> None:

@@ -169,15 +169,26 @@ def extract_pending(summary: Summary) -> list[int]:
 
 
 def index_now(document_ids: list[int], message_ids: list[int] = ()) -> int:
-    """Index documents (and message bodies) synchronously, so they are searchable when this returns."""
+    """Have documents (and message bodies) indexed; return how many documents were handed over.
+
+    With PostgreSQL search they are written now (the index is a table, any process may write it). The
+    Whoosh index has one writer, the index worker: a command queues its writes like any other process
+    (with TASKS_EAGER they run inline, so they are searchable when this returns).
+    """
     if not document_ids and not message_ids:
         return 0
-    from tracker.searching import service
+    from tracker.searching import engines, service
 
-    if message_ids:
-        service.index_messages_now(list(message_ids))
-    if document_ids:
-        service.index_documents_now(document_ids)
+    if engines.uses_postgres():
+        if message_ids:
+            service.index_messages_now(list(message_ids))
+        if document_ids:
+            service.index_documents_now(document_ids)
+        return len(document_ids)
+    for message_id in message_ids:
+        service.queue_message(message_id)
+    for document_id in document_ids:
+        service.queue_document(document_id)
     return len(document_ids)
 
 

@@ -226,22 +226,15 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
             changed_ids.append(changed.id)
     db.session.flush()
     if changed_ids:
-        after_commit(reindex_now, changed_ids)
+        # The index worker re-indexes them; until it has, searches check each hit's document against
+        # the database before answering (tracker.searching.engines), so hiding takes effect at once.
+        after_commit(_index_all_later, changed_ids)
     return document
 
 
-def reindex_now(document_ids: list[int]) -> None:
-    """Re-index these documents before answering: who may find a page must change at once, not when the
-    index worker gets to it. If the index is busy (a rebuild holds it), the single writer does it next."""
-    from search.index import IndexBusy
-    from tracker.searching import service
-
-    try:
-        service.index_documents_now(document_ids)
-    except IndexBusy:
-        log.warning("search index busy: documents %s re-indexed by the index worker instead", document_ids)
-        for document_id in document_ids:
-            service.queue_document(document_id)
+def _index_all_later(document_ids: list[int]) -> None:
+    for document_id in document_ids:
+        index_later(document_id)
 
 
 def _members(document: Document) -> list[Document]:
