@@ -30,6 +30,7 @@ BLUEPRINTS = [
     "bulk",
     "exports",
     "uploads",
+    "letters",
 ]
 
 

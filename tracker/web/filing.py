@@ -86,12 +86,18 @@ def new():
         rollback()
         form.operation_error(exc)
         return _new_form(form, 422)
+    references = ", ".join(r.reference for r in created)
+    if received_on is None:
+        # Drafts: next comes the letter to each agency, previewed, then emailed or recorded as filed.
+        flash(f"{'Request' if len(created) == 1 else str(len(created)) + ' requests'} {references} "
+              f"{'is' if len(created) == 1 else 'are'} ready to file: check each letter, then send it or "
+              "record how it was filed.", "success")
+        return redirect(url_for("letters.file", ids=",".join(str(r.id) for r in created)))
     if len(created) == 1:
         flash(f"Request {created[0].reference} is filed with {created[0].agency.name}.", "success")
         return redirect(url_for("requests.view", request_id=created[0].id))
-    flash(f"{len(created)} requests are filed, one with each agency: "
-          + ", ".join(r.reference for r in created) + ".", "success")
-    return redirect(url_for("requests.index", q=title if "{agency}" not in title else "", sort="newest"))
+    flash(f"{len(created)} requests are filed, one with each agency: {references}.", "success")
+    return redirect(url_for("letters.file", ids=",".join(str(r.id) for r in created)))
 
 
 def _event_form(found, form: Form, status: int = 200):
