@@ -189,3 +189,19 @@ def test_follow_up_cites_the_agencys_clock_not_our_appeal_deadline(app, make_req
     record_event(req, "denied", legal_today(), None)
     body = draft_email(req, "followup", None)["body"]
     assert "appeal" not in body.lower()
+
+
+def test_a_campaign_keeps_its_own_letter_and_refuses_unknown_variables(lawyer_client, make_request):
+    req = make_request(campaign="Ban the Scan")
+    url = f"/campaigns/{req.campaign_id}"
+    page = lawyer_client.get(url)
+    assert "Public Officers Law §89(3)(a)" in page.get_data(as_text=True)  # the default, ready to edit
+    bad = lawyer_client.post(url + "/letter", data={"csrf_token": csrf(page), "letterhead": "Ban the Scan",
+                                                    "request_template": "Dear {officer}, {title}"})
+    assert bad.status_code == 422 and "unknown variable {officer}" in bad.get_data(as_text=True)
+    good = lawyer_client.post(url + "/letter", data={
+        "csrf_token": csrf(page), "letterhead": "Ban the Scan Coalition\nNew York",
+        "request_template": "To {agency}: please send {title}. Signed, {requester} for {campaign}."})
+    assert good.status_code == 302
+    letter = lawyer_client.get(f"/requests/{req.id}/letters/request").get_data(as_text=True)
+    assert f"To {req.agency.name}: please send {req.title}. Signed, Test lawyer for Ban the Scan." in letter
