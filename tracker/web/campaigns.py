@@ -81,8 +81,9 @@ def view(campaign_id: int, form: Form | None = None, status: int = 200):
         "campaigns/view.html", campaign=campaign, requests=requests, today=today,
         by_status=[(s, by_status[s]) for s in STATUSES if by_status[s]], answered=answered,
         coming=upcoming([r for r in requests if r.status not in ("closed", "withdrawn")], today, 30),
-        letter_form=form if form is not None else Form({"request_template": campaign.request_template or DEFAULT_REQUEST_TEMPLATE,
-                                  "letterhead": campaign.letterhead}),
+        letter_form=form if form is not None else Form({
+            "request_template": campaign.request_template or DEFAULT_REQUEST_TEMPLATE,
+            "letterhead": campaign.letterhead}),
         variables=VARIABLES,
     ), status
 
