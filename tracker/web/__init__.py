@@ -31,6 +31,7 @@ BLUEPRINTS = [
     "exports",
     "uploads",
     "letters",
+    "portal",
 ]
 
 
