@@ -32,6 +32,8 @@ BLUEPRINTS = [
     "exports",
     "uploads",
     "audit",
+    "letters",
+    "portal",
 ]
 
 
