@@ -37,6 +37,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "message.view", "message.assign", "document.view", "search",
     }),
     "researcher": frozenset({"request.view_public", "document.view", "search"}),
+    # Anyone without an account, when the public portal (PUBLIC_PORTAL) is on: public pages only.
+    "anonymous": frozenset({"request.view_public", "document.view", "search"}),
 }
 
 # The most sensitive documents each role may see (DESIGN §3: public, internal, privileged).
@@ -45,13 +47,35 @@ VISIBLE: dict[str, frozenset[str]] = {
     "lawyer": frozenset(VISIBILITIES),
     "volunteer": frozenset({"public", "internal"}),
     "researcher": frozenset({"public"}),
+    "anonymous": frozenset({"public"}),
 }
+
+
+class PublicVisitor:
+    """Someone without an account reading the public portal: the "anonymous" role, public pages only.
+
+    Only the public side and the token-less search API hand this out, and only while PUBLIC_PORTAL is on;
+    everywhere else, nobody signed in holds no permission at all.
+    """
+
+    role = "anonymous"
+    active = True
+    is_authenticated = False
+    is_anonymous = True
+    id = None
+    email = ""
+    display_name = "the public"
+
+
+PUBLIC = PublicVisitor()
 
 
 def can(user, permission: str) -> bool:
     """Whether `user` (a User, or None for nobody signed in) holds `permission`."""
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
+    if isinstance(user, PublicVisitor):
+        return permission in ROLE_PERMISSIONS["anonymous"]
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
@@ -59,6 +83,8 @@ def can(user, permission: str) -> bool:
 
 def visible_documents(user) -> frozenset[str]:
     """The document visibilities `user` may see (and search)."""
+    if isinstance(user, PublicVisitor):
+        return VISIBLE["anonymous"]
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
     return VISIBLE.get(user.role, frozenset())

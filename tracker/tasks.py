@@ -67,7 +67,8 @@ def celery_init_app(app: Flask) -> Celery:
     return celery
 
 
-TASK_MODULES = ("ingest.tasks", "ingest.smtp_tasks", "search.tasks", "tracker.notifications.tasks")
+TASK_MODULES = ("ingest.tasks", "ingest.smtp_tasks", "search.tasks", "tracker.notifications.tasks",
+                "tracker.public.notify")
 
 SCHEDULE = {
     "daily-reminders": {"task": "foiltrack.reminders.send_due", "schedule": crontab(hour=7, minute=0)},
@@ -75,6 +76,8 @@ SCHEDULE = {
                                                                                  day_of_week="mon")},
     "recompute-deadlines": {"task": "foiltrack.deadlines.recompute_all", "schedule": crontab(hour=0, minute=5)},
     "saved-search-alerts": {"task": "foiltrack.search.alerts", "schedule": crontab(minute="*/10")},
+    "purge-unconfirmed-residents": {"task": "foiltrack.public.purge_unconfirmed",
+                                    "schedule": crontab(hour=3, minute=15)},
 }
 
 

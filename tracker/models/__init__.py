@@ -4,6 +4,7 @@ from tracker.models.agencies import Agency, Campaign
 from tracker.models.documents import Document, Page
 from tracker.models.mail import MailboxCursor, Message, SenderRoute
 from tracker.models.notify import Reminder, SavedSearch
+from tracker.models.public import Resident, ResidentEmail
 from tracker.models.requests import Appeal, Event, Litigation, Request, TrackingNumber
 from tracker.models.users import ROLES, ApiToken, User
 
@@ -21,6 +22,8 @@ __all__ = [
     "Page",
     "Reminder",
     "Request",
+    "Resident",
+    "ResidentEmail",
     "SavedSearch",
     "SenderRoute",
     "TrackingNumber",

@@ -230,6 +230,10 @@ def record_event(
     db.session.flush()
     _follow_up_records(request, event)
     recompute(request, today)
+    if request.resident_id is not None:
+        from tracker.public.notify import event_recorded
+
+        event_recorded(request, event)  # the resident who asked hears of each step (issue 12)
     return event
 
 
