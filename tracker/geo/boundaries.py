@@ -65,10 +65,15 @@ def project(lon: float, lat: float) -> tuple[float, float]:
 
 
 def _projected(geometry: dict):
+    import shapely
     from shapely.geometry import shape
-    from shapely.ops import transform
 
-    return transform(lambda x, y, z=None: project(x, y), shape(geometry)).buffer(0)
+    def flat(coords):  # an (n, 2) array of longitudes and latitudes, all at once
+        out = coords.copy()
+        out[:, 0], out[:, 1] = project(coords[:, 0], coords[:, 1])
+        return out
+
+    return shapely.transform(shape(geometry), flat).buffer(0)
 
 
 def _path(geometry) -> str:

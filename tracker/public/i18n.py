@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, refresh
 
 LANGUAGES = {"en": "English", "es": "Español"}
 SESSION_KEY = "public_language"
@@ -39,3 +39,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     babel.init_app(app, locale_selector=_select_locale)
+    # Flask-Babel caches the locale on `g`; an app context that outlives one request (tests, scripts)
+    # must not hand one visitor's language to the next request.
+    app.before_request(refresh)

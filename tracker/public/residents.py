@@ -98,6 +98,8 @@ def _translated(exc: OperationError) -> str:
         return gettext("Give your name: the request is filed in it.")
     if exc.field == "email" and exc.code == "invalid":
         return gettext("Give an email address we can send the confirmation link to.")
+    if exc.field == "postal_address":
+        return gettext("The postal address is longer than %(n)s characters.", n=500)
     if exc.field == "nta":
         return gettext("Choose a residential neighborhood from the map or the list.")
     return known.get(exc.code, exc.message)
