@@ -147,8 +147,6 @@ def confirm(secret: str, *, now: datetime | None = None) -> tuple[Resident, str]
     if resident.state != "pending":
         raise Conflict("this request was already confirmed", code="already_confirmed")
     if _expired(resident, now):
-        resident.state = "expired"
-        db.session.flush()
         raise Conflict("this confirmation link has expired; please fill in the form again", code="expired")
     campaign = resident.campaign
     neighborhood = find_neighborhood(resident.nta_code)

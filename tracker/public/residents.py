@@ -118,7 +118,6 @@ def confirm_page(secret: str):
         commit()
     except OperationError as exc:
         rollback()
-        commit()  # an expired link is marked expired even though nothing was filed
         return render_template("public/confirm.html", resident=None, error=_translated(exc),
                                lang=chosen_language()), exc.status
     return redirect(url_for("public.status", secret=status_secret, confirmed=1))
