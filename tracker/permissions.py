@@ -27,11 +27,12 @@ PERMISSIONS = frozenset({
     "campaign.watch",          # campaign-wide calendar feeds and the weekly campaign digest
     "search",
     "users.manage",
+    "resident.view",           # residents' names, emails and postal addresses (issue 12); forget a resident
 })
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": PERMISSIONS,
-    "lawyer": PERMISSIONS - {"users.manage"},
+    "lawyer": PERMISSIONS - {"users.manage"},  # lawyers and admins alone hold resident.view
     "volunteer": frozenset({
         "request.view", "request.view_public", "event.create", "note.create", "note.view",
         "message.view", "message.assign", "document.view", "search",

@@ -24,3 +24,12 @@ def init_app(app: Flask) -> None:
 
     i18n.init_app(app)
     app.register_blueprint(bp)
+    app.add_template_global(neighborhood_name, "nta_name")
+
+
+def neighborhood_name(code: str) -> str:
+    """'Greenpoint, Brooklyn' for 'BK0101' (empty for an unknown code), for the staff pages."""
+    from tracker.geo import find_neighborhood
+
+    place = find_neighborhood(code)
+    return f"{place.name}, {place.borough}" if place else ""

@@ -105,74 +105,73 @@ def _translated(exc: OperationError) -> str:
     return known.get(exc.code, exc.message)
 
 
-@bp.route("/confirm/<secret>", methods=["GET", "POST"])
-def confirm_page(secret: str):
+@bp.route("/confirm/<link>", methods=["GET", "POST"])
+def confirm_page(link: str):
     """The emailed link: a button to confirm (so that a mail scanner opening the link files nothing)."""
     if request.method == "GET":
-        resident = find_by_secret(secret, Resident.confirm_hash) if _known(secret) else None
-        return render_template("public/confirm.html", resident=resident, secret=secret,
+        resident = _pending(link)
+        return render_template("public/confirm.html", resident=resident, link=link,
                                place=geo.find_neighborhood(resident.nta_code) if resident else None,
                                lang=chosen_language()), 200 if resident else 404
     try:
-        _resident, status_secret = confirm(secret)
+        _resident, status_secret = confirm(link)
         commit()
     except OperationError as exc:
         rollback()
         return render_template("public/confirm.html", resident=None, error=_translated(exc),
                                lang=chosen_language()), exc.status
-    return redirect(url_for("public.status", secret=status_secret, confirmed=1))
+    return redirect(url_for("public.status", link=status_secret, confirmed=1))
 
 
-def _known(secret: str) -> bool:
+def _pending(link: str) -> Resident | None:
     from tracker.operations.errors import NotFound
 
     try:
-        find_by_secret(secret, Resident.confirm_hash)
+        return find_by_secret(link, Resident.confirm_hash)
     except NotFound:
-        return False
-    return True
+        return None
 
 
-def _resident_or_404(secret: str) -> Resident:
+def _resident_or_404(link: str) -> Resident:
     from tracker.operations.errors import NotFound
 
     try:
-        return find_by_secret(secret, Resident.status_hash)
+        return find_by_secret(link, Resident.status_hash)
     except NotFound:
         abort(404)
 
 
-@bp.get("/status/<secret>")
-def status(secret: str):
+@bp.get("/status/<link>")
+def status(link: str):
     """The resident's private page: their request's public timeline and deadlines, withdraw, forget me."""
     from tracker.operations import request_state
 
-    resident = _resident_or_404(secret)
+    resident = _resident_or_404(link)
     item = resident.request
     state = request_state(item) if item else None
     events = [e for e in item.events if e.type in PUBLIC_EVENTS] if item else []
     return render_template("public/status.html", resident=resident, request_=item, state=state, events=events,
-                           place=geo.find_neighborhood(resident.nta_code), secret=secret,
+                           place=geo.find_neighborhood(resident.nta_code), link=link,
                            confirmed=request.args.get("confirmed") == "1", lang=chosen_language())
 
 
-@bp.post("/status/<secret>/withdraw")
-def withdraw_page(secret: str):
+@bp.post("/status/<link>/withdraw")
+def withdraw_page(link: str):
     """Withdraw the resident's request (the agency is told)."""
-    resident = _resident_or_404(secret)
+    resident = _resident_or_404(link)
     try:
         withdraw(resident)
         commit()
     except OperationError as exc:
         rollback()
         return render_template("public/done.html", message=_translated(exc), lang=chosen_language()), exc.status
-    return redirect(url_for("public.status", secret=secret))
+    return redirect(url_for("public.status", link=link))
 
 
-@bp.post("/status/<secret>/forget")
-def forget_page(secret: str):
+@bp.post("/status/<link>/forget")
+def forget_page(link: str):
     """Remove the resident's name, email and address; the request stays under a pseudonym."""
-    resident = _resident_or_404(secret)
+    resident = _resident_or_404(link)
     forget(resident)
     commit()
     return render_template("public/done.html", lang=chosen_language(), message=gettext(
