@@ -107,4 +107,7 @@ def can_download_original(user, message) -> bool:
     """Whether `user` may have an email's original bytes: they carry every attachment, so only someone
     who may see all of its documents may."""
     visible = visible_documents(user)
+    request = getattr(message, "request", None)
+    if request is not None and request.resident_id is not None and not can(user, "resident.view"):
+        return False  # a resident's letter names them: for lawyers and admins only (issue 12)
     return all(d.visibility in visible for d in message.documents)

@@ -126,6 +126,15 @@ def letter_for(campaign: Campaign, neighborhood, resident: Resident) -> str:
     return (campaign.letter_template or DEFAULT_LETTER).format_map(values).strip()
 
 
+def _scrubbed(resident: Resident, text: str) -> str:
+    """`text` with the resident's name, email and postal address (and each of its lines) as the pseudonym."""
+    personal = [v for v in (resident.name, resident.email, resident.postal_address) if v]
+    personal += [line for line in resident.postal_address.splitlines() if line.strip()]
+    for value in sorted(set(personal), key=len, reverse=True):
+        text = text.replace(value, resident.pseudonym)
+    return text
+
+
 def find_by_secret(secret: str, column) -> Resident:
     """The resident whose emailed secret this is, or NotFound."""
     if not isinstance(secret, str) or not 10 <= len(secret) <= 100:
@@ -154,12 +163,17 @@ def confirm(secret: str, *, now: datetime | None = None) -> tuple[Resident, str]
         raise Conflict("the campaign has no agency email to send requests to; nothing was filed")
     letter = letter_for(campaign, neighborhood, resident)
     title = f"Facial recognition in {neighborhood.name}, {neighborhood.borough} ({neighborhood.code})"
-    request = file_request(None, campaign.agency, title, letter, campaign=campaign, visibility="public")
+    # The team's copies name the pseudonym: the resident's details are for lawyers and admins only
+    # (the Requester row), while the letter that leaves, kept byte for byte as evidence, names the resident.
+    request = file_request(None, campaign.agency, title, _scrubbed(resident, letter), campaign=campaign,
+                           visibility="public")
     request.nta_code, request.resident_id = neighborhood.code, resident.id
     body = (f"To the Records Access Officer of {campaign.agency.name}:\n\n{letter}\n\n"
             f"Replies to the reply address of this email reach the requester through {campaign.name}.\n")
-    send_email(request, None, campaign.agency.foil_email,
-               f"Freedom of Information Law request: {title} ({request.reference})", body, kind="request")
+    message = send_email(request, None, campaign.agency.foil_email,
+                         f"Freedom of Information Law request: {title} ({request.reference})", body,
+                         kind="request")
+    message.body_text = _scrubbed(resident, body)
     status_secret = secrets.token_urlsafe(24)
     resident.state, resident.confirmed_at = "confirmed", now
     resident.confirm_hash, resident.status_hash = None, secret_hash(status_secret)
@@ -200,18 +214,11 @@ def forget(resident: Resident, actor=None) -> Resident:
         raise Forbidden("only lawyers and admins may forget a resident")
     if resident.forgotten_at is not None:
         return resident
-    personal = [v for v in (resident.name, resident.email, resident.postal_address) if v]
-    personal += [line for line in resident.postal_address.splitlines() if line]
-
-    def scrub(text: str) -> str:
-        for value in sorted(personal, key=len, reverse=True):
-            text = text.replace(value, resident.pseudonym)
-        return text
-
     for request in resident.requests:
-        request.description = scrub(request.description)
+        request.description = _scrubbed(resident, request.description)
         for message in db.session.scalars(select(Message).where(Message.request_id == request.id)):
-            message.body_text, message.subject = scrub(message.body_text), scrub(message.subject)
+            message.body_text = _scrubbed(resident, message.body_text)
+            message.subject = _scrubbed(resident, message.subject)
     resident.name, resident.email, resident.postal_address, resident.client_address = "", "", "", ""
     resident.confirm_hash = resident.status_hash = None
     resident.forgotten_at = utcnow()
