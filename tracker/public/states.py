@@ -27,7 +27,9 @@ LABELS = {
     "released": _l("Records released"),
 }
 RELEASING_EVENTS = ("records_released", "granted", "partially_granted", "appeal_granted")
-DENIED = ("denied", "no_records", "constructively_denied", "appeal_denied", "appeal_constructively_denied")
+DENIED = ("denied", "no_records", "appeal_denied")
+# The agency let a deadline pass without answering (a constructive denial): shown as overdue.
+LATE = ("constructively_denied", "appeal_constructively_denied")
 APPEALING = ("appeal_filed", "in_litigation")
 NOT_COUNTED = ("draft", "withdrawn")
 
@@ -50,7 +52,7 @@ def request_state(row: RequestRow, released: bool, today: date) -> str:
         return "appeal"
     if row.status in DENIED:
         return "denied"
-    if row.next_deadline_on is not None and row.next_deadline_on < today:
+    if row.status in LATE or (row.next_deadline_on is not None and row.next_deadline_on < today):
         return "overdue"
     return "waiting"
 
