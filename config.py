@@ -90,6 +90,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EXTRACT_CPU_SECONDS", 120, "CPU-time limit of the child process that extracts a document.", int),
     Setting("EXTRACT_MAX_PAGES", 5000, "Pages extracted from one document at most.", int),
     Setting("OCR_LANGUAGES", "eng", "Tesseract languages for scanned pages, e.g. eng+spa."),
+    # Public side (issue 12)
+    Setting("PUBLIC_PORTAL", False,
+            "Open the public pages (/public/...) and token-less public search to anyone without an account.",
+            bool),
+    Setting("RESIDENT_CONFIRM_HOURS", 48, "Hours a resident's emailed confirmation link stays valid.", int),
+    Setting("RESIDENT_RETENTION_DAYS", 30,
+            "Days an unconfirmed resident submission (name, email) is kept before it is deleted.", int),
+    Setting("RESIDENT_LIMIT_PER_EMAIL", 5, "Resident submissions one email address may make in 24 hours.",
+            int),
+    Setting("RESIDENT_LIMIT_PER_ADDRESS", 20,
+            "Resident submissions one network address may make in 24 hours.", int),
     # Deadlines
     Setting("REMINDER_DAYS", 7, "Days before a deadline that its assignees are reminded.", int),
     Setting("NOTICE_CLAIM_SECONDS", 600,

@@ -72,6 +72,7 @@ TASK_MODULES = (
     "tracker.mailroom.smtp_tasks",
     "tracker.searching.tasks",
     "tracker.notifications.tasks",
+    "tracker.public.notify",
 )
 
 SCHEDULE = {
@@ -80,6 +81,8 @@ SCHEDULE = {
                                                                                  day_of_week="mon")},
     "recompute-deadlines": {"task": "foiltrack.deadlines.recompute_all", "schedule": crontab(hour=0, minute=5)},
     "saved-search-alerts": {"task": "foiltrack.search.alerts", "schedule": crontab(minute="*/10")},
+    "purge-unconfirmed-residents": {"task": "foiltrack.public.purge_unconfirmed",
+                                    "schedule": crontab(hour=3, minute=15)},
 }
 
 

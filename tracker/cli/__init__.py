@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "tracker.cli.reminders",
     "tracker.cli.reindex",
     "tracker.cli.importer",
+    "tracker.public.residents",
 )
 
 

@@ -5,6 +5,7 @@ from tracker.models.audit import AuditEntry, SignInFailure
 from tracker.models.documents import Document, Page
 from tracker.models.mail import MailboxCursor, Message, SenderRoute
 from tracker.models.notify import Reminder, SavedSearch
+from tracker.models.public import Resident, ResidentEmail
 from tracker.models.requests import Appeal, Event, Litigation, Request, TrackingNumber
 from tracker.models.users import ROLES, ApiToken, User
 
@@ -23,6 +24,8 @@ __all__ = [
     "Page",
     "Reminder",
     "Request",
+    "Resident",
+    "ResidentEmail",
     "SavedSearch",
     "SenderRoute",
     "SignInFailure",

@@ -236,6 +236,10 @@ def record_event(
         "type": event_type, "occurred_on": occurred, "data": clean, "note": event.note})
     _follow_up_records(request, event)
     recompute(request, today)
+    if request.resident_id is not None:
+        from tracker.public.notify import event_recorded
+
+        event_recorded(request, event)  # the resident who asked hears of each step (issue 12)
     return event
 
 
