@@ -70,8 +70,6 @@ def safe_member_name(name: str) -> str:
 
 def _check_declared(infos: list[zipfile.ZipInfo], limits: Limits, budget: ArchiveBudget) -> None:
     """Refuse before inflating anything when the declared sizes already break a limit."""
-    if len(infos) > budget.members_left:
-        raise ArchiveRefused(f"too many members ({len(infos)}; at most {limits.zip_max_members} in all)")
     declared = 0
     for info in infos:
         if info.flag_bits & 0x1:
@@ -121,8 +119,10 @@ class _Unpacker:
         try:
             with open(path, "rb") as fh, zipfile.ZipFile(fh) as zf:
                 infos = [i for i in zf.infolist() if not i.is_dir()]
-                _check_declared(infos, self.limits, self.budget)
+                if len(infos) > self.budget.members_left:
+                    raise ArchiveRefused(f"too many members (over {self.limits.zip_max_members} in all)")
                 _check_layout(fh, infos, os.fstat(fh.fileno()).st_size)
+                _check_declared(infos, self.limits, self.budget)
                 for info in infos:
                     self._member(zf, info, prefix, depth, ancestors)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as exc:
@@ -214,7 +214,9 @@ def check_container(path: str, limits: Limits) -> None:
     try:
         with open(path, "rb") as fh, zipfile.ZipFile(fh) as zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]
-            _check_declared(infos, limits, ArchiveBudget.from_limits(limits))
+            if len(infos) > limits.zip_max_members:
+                raise ArchiveRefused(f"too many members ({len(infos)} > {limits.zip_max_members})")
             _check_layout(fh, infos, os.fstat(fh.fileno()).st_size)
+            _check_declared(infos, limits, ArchiveBudget.from_limits(limits))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
         raise ArchiveRefused(f"corrupt: {exc}") from exc
