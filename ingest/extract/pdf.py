@@ -6,6 +6,7 @@ same dicts the child writes to its parent, so a crash after page k still leaves 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator
 
@@ -49,10 +50,8 @@ def _reset_last_error() -> None:
     previous document's: in a warm child, a file after an encrypted one was reported as needing a
     password. After this, such a file reads as damaged, as it does in a fresh process.
     """
-    try:
+    with contextlib.suppress(pdfium.PdfiumError):
         pdfium.PdfDocument(b"%").close()
-    except pdfium.PdfiumError:
-        pass
 
 
 def _extract_with_pdfium(doc: pdfium.PdfDocument, path: str, limits: Limits, start_page: int, step: int):

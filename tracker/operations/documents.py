@@ -82,6 +82,8 @@ def add_document(
     parent=None,
     visibility: str = "internal",
     queue_extraction: bool = True,
+    released_on=None,
+    event=None,
 ) -> Document:
     """Store a file once in the blob store and record it as a Document.
 
@@ -104,6 +106,8 @@ def add_document(
         parent_id=getattr(parent, "id", None),
         visibility=visibility,
         text_status="pending",
+        released_on=released_on,
+        event_id=getattr(event, "id", None),
     )
     db.session.add(document)
     db.session.flush()
@@ -225,6 +229,8 @@ def _add_member(archive: Document, member) -> Document:
         parent_id=archive.id,
         visibility=archive.visibility,
         text_status="pending",
+        released_on=archive.released_on,
+        event_id=archive.event_id,
     )
     db.session.add(document)
     return document
@@ -240,7 +246,7 @@ def record_extraction_failure(document: Document, reason: str) -> Document:
 
 def index_later(document_id: int) -> None:
     """Hand the document's pages to the search index's single writer."""
-    from search import service
+    from tracker.searching import service
 
     service.queue_document(document_id)
 
@@ -270,8 +276,8 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
 def reindex_now(document_ids: list[int]) -> None:
     """Re-index these documents before answering: who may find a page must change at once, not when the
     index worker gets to it. If the index is busy (a rebuild holds it), the single writer does it next."""
-    from search import service
     from search.index import IndexBusy
+    from tracker.searching import service
 
     try:
         service.index_documents_now(document_ids)
