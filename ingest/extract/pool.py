@@ -50,10 +50,8 @@ class Run:
 
     @property
     def hit_a_limit(self) -> bool:
-        """True when the child ran out of memory or died: it is not given another document."""
-        return not self.finished or any(
-            e["event"] == "fail" and e.get("error") == ERROR_MEMORY for e in self.events
-        )
+        """True when the child died or ran into a limit (even one it survived): it gets no other document."""
+        return not self.finished or any(e.get("error") in (ERROR_MEMORY, ERROR_CPU) for e in self.events)
 
 
 class ExtractionChild:

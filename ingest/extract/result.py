@@ -52,6 +52,7 @@ class Limits:
     max_file_mb: int = 512  # inputs larger than this are refused before parsing
     max_restarts: int = 3  # after a child dies on a page, a new child resumes past it this many times
     workers: int = 1  # EXTRACT_WORKERS: children reading one large PDF or scan at once, page by page
+    split_min_bytes: int = 128 << 10  # files smaller than this are read by one child, whatever workers says
     child_documents: int = 100  # EXTRACT_CHILD_DOCUMENTS: a warm child is recycled after this many
     zip_max_depth: int = 3
     zip_max_members: int = 1000

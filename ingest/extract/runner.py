@@ -28,9 +28,6 @@ from .result import (
 )
 
 _PAGED = ("application/pdf", "image/")
-# Files at least this large are read by several children at once (every ``Limits.workers``-th page
-# each): scans and long reports. Small files go to one child, where a second would only cost CPU.
-_SPLIT_MIN_BYTES = 256 << 10
 
 
 def extract(
@@ -61,7 +58,9 @@ def extract(
     if media_type == ZIP:
         return _extract_archive(path, limits, unpack_dir, archive_budget, deadline)
     paged = media_type.startswith(_PAGED)
-    step = max(1, limits.workers) if paged and size >= _SPLIT_MIN_BYTES else 1
+    # Large files (scans, long reports) are read by several children at once, every workers-th page
+    # each; a small file goes to one child, where a second would only cost CPU.
+    step = max(1, limits.workers) if paged and size >= limits.split_min_bytes else 1
     if step == 1:
         return _assemble([_strand(path, media_type, limits, 1, 1, deadline)], media_type)
     # Each child reads every step-th page; OCR's page cap is shared out between them.
