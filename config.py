@@ -89,6 +89,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EXTRACT_MEMORY_MB", 1024, "Address-space limit of the child process that extracts a document.", int),
     Setting("EXTRACT_CPU_SECONDS", 120, "CPU-time limit of the child process that extracts a document.", int),
     Setting("EXTRACT_MAX_PAGES", 5000, "Pages extracted from one document at most.", int),
+    Setting("EXTRACT_WORKERS", 2, "Sandboxed children reading one large PDF or scan at once, each every "
+            "n-th page (OCR of one scan spreads over the cores).", int),
+    Setting("EXTRACT_CHILD_DOCUMENTS", 100, "Documents one warm extraction child reads before it is "
+            "replaced by a fresh one (it is replaced at once after any limit is hit).", int),
+    Setting("EXTRACT_ARCHIVE_MB", 512, "Bytes the zip attachments of one email may unpack to, all nesting "
+            "levels together; past it the archive is refused whole.", int),
+    Setting("EXTRACT_ARCHIVE_MEMBERS", 1000, "Files (nested zips included) the zip attachments of one email "
+            "may hold, all nesting levels together.", int),
     Setting("OCR_LANGUAGES", "eng", "Tesseract languages for scanned pages, e.g. eng+spa."),
     # Public side (issue 12)
     Setting("PUBLIC_PORTAL", False,

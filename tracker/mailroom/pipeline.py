@@ -144,8 +144,9 @@ def extract_document(document_id: int, *, reindex: bool = True, force: bool = Fa
     if document.text_status != "pending" and not force:
         return document.text_status  # done already: a redelivered task is a no-op
     sha, media_type = document.sha256, document.media_type
+    budget = docs.archive_budget(document) if media_type == "application/zip" else None
     rollback()  # extraction can take minutes: hold no transaction open meanwhile
-    result = docs.extract_text(sha, media_type)
+    result = docs.extract_text(sha, media_type, budget=budget)
     document = db.session.get(Document, document_id)
     if document is None:
         return None
@@ -155,17 +156,21 @@ def extract_document(document_id: int, *, reindex: bool = True, force: bool = Fa
 
 
 def extract_pending(summary: Summary) -> list[int]:
-    """Extract every document still pending (this run's, and any a crash left behind), committing each."""
-    ids = list(
-        db.session.scalars(select(Document.id).where(Document.text_status == "pending").order_by(Document.id))
-    )
-    rollback()
-    for document_id in ids:
-        status = extract_document(document_id, reindex=False)
-        summary.extracted += 1
-        if status == "failed":
-            summary.extraction_failed += 1
-    return ids
+    """Extract every document still pending (this run's, any a crash left behind, and the members an
+    archive's extraction adds), committing each."""
+    done: list[int] = []
+    while True:
+        pending = select(Document.id).where(Document.text_status == "pending", Document.id.not_in(done))
+        ids = list(db.session.scalars(pending.order_by(Document.id)))
+        rollback()
+        if not ids:
+            return done
+        for document_id in ids:
+            status = extract_document(document_id, reindex=False)
+            summary.extracted += 1
+            if status == "failed":
+                summary.extraction_failed += 1
+        done += ids
 
 
 def index_now(document_ids: list[int], message_ids: list[int] = ()) -> int:
