@@ -1,4 +1,4 @@
-"""pending work table, leases (issue 13)
+"""pending work table, deployment facts (issue 13)
 
 Revision ID: a0010deploy
 Revises: a0009extract
@@ -14,8 +14,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table(
+        'deployment_facts',
+        sa.Column('name', sa.String(length=100), primary_key=True),
+        sa.Column('value', sa.Text(), nullable=False),
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table('deployment_facts')
