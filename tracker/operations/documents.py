@@ -186,7 +186,7 @@ def record_extraction_failure(document: Document, reason: str) -> Document:
 
 def index_later(document_id: int) -> None:
     """Hand the document's pages to the search index's single writer."""
-    from search import service
+    from tracker.searching import service
 
     service.queue_document(document_id)
 
@@ -216,8 +216,8 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
 def reindex_now(document_ids: list[int]) -> None:
     """Re-index these documents before answering: who may find a page must change at once, not when the
     index worker gets to it. If the index is busy (a rebuild holds it), the single writer does it next."""
-    from search import service
     from search.index import IndexBusy
+    from tracker.searching import service
 
     try:
         service.index_documents_now(document_ids)
