@@ -32,7 +32,6 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery = Celery(app.name, task_cls=FlaskTask)
     config = app.config
-    broker_options = {}
     if config["BROKER_URL"].startswith("filesystem://"):
         folder = Path(config["BROKER_FOLDER"])
         for sub in ("queue", "processed", "control"):
@@ -45,6 +44,9 @@ def celery_init_app(app: Flask) -> Celery:
             "control_folder": str(folder / "control"),
             "store_processed": False,
         }
+    else:
+        # A task whose worker died unacknowledged goes back to the queue after this long (an hour by default).
+        broker_options = {"visibility_timeout": config["BROKER_VISIBILITY_SECONDS"]}
     celery.conf.update(
         broker_url=config["BROKER_URL"],
         broker_transport_options=broker_options,
