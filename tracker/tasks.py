@@ -27,8 +27,13 @@ def celery_init_app(app: Flask) -> Celery:
 
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
+            from tracker.pending_work import mark_done
+
             with app.app_context():
-                return self.run(*args, **kwargs)
+                result = self.run(*args, **kwargs)
+                # A job relayed from the pending-work table is done once its task has run (and committed).
+                mark_done(self.request.id)
+                return result
 
     celery = Celery(app.name, task_cls=FlaskTask)
     config = app.config

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from tracker.extensions import db
 from tracker.leases import Lease, watch
 
 log = logging.getLogger(__name__)
@@ -43,8 +46,29 @@ def scheduler_command() -> None:
     """The task scheduler (Celery beat) behind the `scheduler` lease: a second copy waits as a standby."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     hold_lease("scheduler")
+    start_sweeper(current_app._get_current_object())
     celery = current_app.extensions["celery"]
     celery.Beat(loglevel="INFO").run()
+
+
+def start_sweeper(app) -> threading.Thread:
+    """Relay stuck follow-up work every SWEEP_SECONDS, in this process (it needs no broker to start)."""
+    from tracker.pending_work import SWEEP_SECONDS, sweep
+
+    def run() -> None:
+        while True:
+            with app.app_context():
+                try:
+                    sweep()
+                except Exception:  # noqa: BLE001 - the database may be restarting: the next sweep tries again
+                    log.exception("sweeper: this sweep failed")
+                finally:
+                    db.session.remove()
+            time.sleep(SWEEP_SECONDS)
+
+    thread = threading.Thread(target=run, name="sweeper", daemon=True)
+    thread.start()
+    return thread
 
 
 @click.command("indexer")

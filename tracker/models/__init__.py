@@ -6,6 +6,7 @@ from tracker.models.mail import MailboxCursor, Message, SenderRoute
 from tracker.models.notify import Reminder, SavedSearch
 from tracker.models.requests import Appeal, Event, Litigation, Request, TrackingNumber
 from tracker.models.users import ROLES, ApiToken, User
+from tracker.models.work import DeploymentFact, PendingWork
 
 __all__ = [
     "ROLES",
@@ -13,12 +14,14 @@ __all__ = [
     "ApiToken",
     "Appeal",
     "Campaign",
+    "DeploymentFact",
     "Document",
     "Event",
     "Litigation",
     "MailboxCursor",
     "Message",
     "Page",
+    "PendingWork",
     "Reminder",
     "Request",
     "SavedSearch",
