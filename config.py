@@ -49,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Celery broker URL; empty means a filesystem broker in DATA_DIR (no server). Production: redis://..."),
     Setting("TASKS_EAGER", False, "Run background tasks inline in the calling process (tests, one-off scripts).",
             bool),
+    Setting("BROKER_VISIBILITY_SECONDS", 300,
+            "Seconds before a task taken by a worker that died goes back to the queue (Redis broker).", int),
     Setting("WORKER_CONCURRENCY", 2, "Processes of the Celery worker started by `foiltrack serve`.", int),
     # Web
     Setting("HOST", "127.0.0.1", "Address `foiltrack serve` listens on."),

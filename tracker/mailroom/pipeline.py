@@ -212,6 +212,11 @@ def ingest_once(settings: ImapSettings | None = None) -> Summary:
     return summary
 
 
+# Passes run back to back while each finds mail, before the worker goes back to IDLE (bounded, so that a
+# message left on the server for a retry cannot keep the worker spinning).
+MAX_RELOOKS = 3
+
+
 def run_worker(
     settings: ImapSettings | None = None, *, stop: threading.Event | None = None, max_backoff: float = 300.0
 ) -> None:
@@ -220,6 +225,7 @@ def run_worker(
     poll = max(1, int(current_app.config["IMAP_POLL_SECONDS"]))
     stop = stop or _stop_on_signals()
     backoff = 1.0
+    relooks = 0
     while not stop.is_set():
         mailbox = Mailbox(settings)
         try:
@@ -230,6 +236,11 @@ def run_worker(
                 if summary.fetched:
                     log.info("mail worker: %s", summary.line())
                 backoff = 1.0
+                if summary.fetched and relooks < MAX_RELOOKS:
+                    # Mail that arrived during this pass raises no IDLE notice: look again before waiting.
+                    relooks += 1
+                    continue
+                relooks = 0
                 mailbox.wait_for_mail(poll, stop)
         except (*TRANSIENT_ERRORS, MailboxError, OperationalError) as exc:
             rollback()

@@ -8,6 +8,7 @@ from tracker.models.notify import Reminder, SavedSearch
 from tracker.models.public import Resident, ResidentEmail
 from tracker.models.requests import Appeal, Event, Litigation, Request, TrackingNumber
 from tracker.models.users import ROLES, ApiToken, User
+from tracker.models.work import DeploymentFact, PendingWork
 
 __all__ = [
     "ROLES",
@@ -16,12 +17,14 @@ __all__ = [
     "Appeal",
     "AuditEntry",
     "Campaign",
+    "DeploymentFact",
     "Document",
     "Event",
     "Litigation",
     "MailboxCursor",
     "Message",
     "Page",
+    "PendingWork",
     "Reminder",
     "Request",
     "Resident",
