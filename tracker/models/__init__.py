@@ -5,8 +5,10 @@ from tracker.models.audit import AuditEntry, SignInFailure
 from tracker.models.documents import Document, Page
 from tracker.models.mail import MailboxCursor, Message, SenderRoute
 from tracker.models.notify import Reminder, SavedSearch
+from tracker.models.public import Resident, ResidentEmail
 from tracker.models.requests import Appeal, Event, Litigation, Request, TrackingNumber
 from tracker.models.users import ROLES, ApiToken, User
+from tracker.models.work import DeploymentFact, PendingWork
 
 __all__ = [
     "ROLES",
@@ -15,14 +17,18 @@ __all__ = [
     "Appeal",
     "AuditEntry",
     "Campaign",
+    "DeploymentFact",
     "Document",
     "Event",
     "Litigation",
     "MailboxCursor",
     "Message",
     "Page",
+    "PendingWork",
     "Reminder",
     "Request",
+    "Resident",
+    "ResidentEmail",
     "SavedSearch",
     "SenderRoute",
     "SignInFailure",

@@ -275,13 +275,14 @@ def draft_email(request: Request, kind: str, actor: User | None = None, reply_to
                 "Public Officers Law §89(3)(a) asks you to acknowledge this request within five "
                 "business days." + signature)
     else:
+        from tracker.request_letter import agency_clock, long_date
+
         state = request_state(request)
         subject = f"Follow-up: FOIL request {ours}: {request.title}"
-        due = state.next_deadline
-        when = (f" The {due.kind.replace('_', ' ')} deadline is {due.due_on:%B} {due.due_on.day}, "
-                f"{due.due_on.year}." if due else "")
-        received = (f", which you received on {state.received_on:%B} {state.received_on.day}, "
-                    f"{state.received_on.year}" if state.received_on else "")
+        # The agency's own clock (POL §89(3)(a) or §89(4)(a)), never our appeal or Article 78 deadline.
+        clock = agency_clock(state.deadlines)
+        when = f" {clock.sentence()}" if clock else ""
+        received = f", which you received on {long_date(state.received_on)}" if state.received_on else ""
         body = (greeting + f"I write about our Freedom of Information Law request {ours} "
                 f"(\u201c{request.title}\u201d){received}.{when}\n\n"
                 "Please tell us where the request stands and when we can expect the records." + signature)

@@ -131,6 +131,7 @@ def file_request(
     db.session.flush()
     request.reference = f"FT-{request.created_at.year}-{request.id:05d}"
     audit.record(actor, "request.file", request, changes=audit.snapshot(request, AUDITED_FIELDS))
+    _index_after_commit(request)  # staff search titles and descriptions
     if received_on is not None:
         record_event(request, "submitted", parse_date(received_on, "received_on"), actor)
     else:
@@ -235,6 +236,10 @@ def record_event(
         "type": event_type, "occurred_on": occurred, "data": clean, "note": event.note})
     _follow_up_records(request, event)
     recompute(request, today)
+    if request.resident_id is not None:
+        from tracker.public.notify import event_recorded
+
+        event_recorded(request, event)  # the resident who asked hears of each step (issue 12)
     return event
 
 
@@ -286,6 +291,19 @@ def update_request(request: Request, actor: User | None, **changes) -> Request:
     audit.record(actor, "request.update", request,
                  changes=audit.diff(before, audit.snapshot(request, AUDITED_FIELDS)))
     return request
+
+
+def _index_after_commit(request: Request) -> None:
+    from tracker.operations.documents import after_commit
+
+    after_commit(index_request_later, request.id)
+
+
+def index_request_later(request_id: int) -> None:
+    """Hand the request's title and description to the search index's single writer."""
+    from tracker.searching import service
+
+    service.queue_request(request_id)
 
 
 def add_tracking_number(request: Request, number: str, kind: str = "request", actor=None

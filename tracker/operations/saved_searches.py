@@ -31,7 +31,7 @@ from tracker.searching.filters import resolve_filters
 
 log = logging.getLogger(__name__)
 
-FILTER_NAMES = ("agency", "campaign", "year", "type")
+FILTER_NAMES = ("agency", "campaign", "year", "type", "released_from", "released_to", "request")
 MAX_LISTED = 25  # pages listed in one alert email; the rest are a link away
 # A page still missing from the index this long after its document arrived will not come: stop waiting.
 INDEX_GRACE = timedelta(hours=6)

@@ -30,8 +30,11 @@ BLUEPRINTS = [
     "litigation",
     "bulk",
     "exports",
-    "audit",
     "uploads",
+    "audit",
+    "letters",
+    "portal",
+    "coverage",
 ]
 
 

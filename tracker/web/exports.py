@@ -35,6 +35,7 @@ HEADER = [
     "constructive_denial", "fee_requested", "fee_paid", "fee_pending", "pages_released",
     "next_deadline", "next_deadline_on",
     *[f"{kind}_{part}" for kind in DEADLINE_KINDS for part in ("due_on", "raw_due_on", "missed")],
+    "nta_code", "neighborhood",
 ]
 
 
@@ -77,7 +78,16 @@ def request_row(r: Request, today: date) -> list[str]:
         d = by_kind.get(kind)
         values += [d.due_on.isoformat() if d else "", d.raw_due_on.isoformat() if d and d.raw_due_on else "",
                    ("yes" if d.missed else "no") if d else ""]
+    values += neighborhood_cells(r)
     return [_cell(v) for v in values]
+
+
+def neighborhood_cells(r: Request) -> list[str]:
+    """The request's 2020 neighborhood code and name (issue 12), or two empty cells."""
+    from tracker.geo import find_neighborhood
+
+    place = find_neighborhood(r.nta_code) if r.nta_code else None
+    return [r.nta_code or "", f"{place.name}, {place.borough}" if place else ""]
 
 
 def requests_csv_text(requests: Iterable[Request], today: date) -> str:

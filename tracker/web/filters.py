@@ -10,7 +10,7 @@ from werkzeug.routing import BuildError
 
 from tracker import permissions
 from tracker.clock import local
-from tracker.grounds import GROUNDS
+from tracker.grounds import describe, label
 from tracker.lifecycle import LABELS
 
 STATUS_LABELS = {
@@ -125,10 +125,16 @@ def citation(basis: str | None) -> str:
 
 def ground_label(key: str) -> str:
     """An exemption in short ('POL §87(2)(e)', or the words of a non-exemption ground)."""
-    if key not in GROUNDS:
+    described = describe(key)
+    if described is None:
         return key
-    citation_text, words = GROUNDS[key]
-    return citation_text if key.startswith("87(2)") else words.capitalize()
+    citation_text, words = described
+    return citation_text if key[:2] in ("87", "89") else words.capitalize()
+
+
+def ground_text(key: str) -> str:
+    """An exemption with the statute's words: 'POL §87(2)(e)(iv): … except routine techniques …'."""
+    return label(key) if describe(key) is not None else key
 
 
 def can(permission: str) -> bool:
@@ -149,7 +155,7 @@ def nav_url(endpoint: str, **values) -> str | None:
 def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
     for fn in (nydate, shortdate, nytime, nytime_long, status_label, deadline_label, event_label, citation,
-               ground_label):
+               ground_label, ground_text):
         app.add_template_filter(fn)
     app.add_template_global(can)
     app.add_template_global(nav_url)
