@@ -2,8 +2,9 @@
 
 `record(actor, action, subject, ...)` adds one row to the current unit of work (it flushes and never
 commits), so the row is saved with the change it describes, or not at all. The actor is a person (a
-`User`), the command line (`CLI`, which names the system account that ran `foiltrack`) or the system
-(`SYSTEM`: workers, the mail intake, the scheduler). An operation given no actor records the person
+`User`), the command line (`cli_actor()`, which names the system account that ran `foiltrack`), the system
+(`SYSTEM`: workers, the mail intake, the scheduler) or someone without an account (kind "anonymous": a
+failed sign-in, a resident on the public side). An operation given no actor records the person
 signed in to the current web request (or an anonymous visitor, in a request nobody signed in to); outside
 a web request, the command line while one of `foiltrack`'s own commands runs (`acting_from_command_line`,
 set by tracker.cli for each of them), else the system.
@@ -27,7 +28,7 @@ MAX_VALUE_CHARS = 2000  # long texts (a request's description, a letter) are kep
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts when no person does: `kind` is "cli" or "system", `label` what the trail shows."""
+    """Who acts when no person does: `kind` is "cli", "system" or "anonymous", `label` what the trail shows."""
 
     kind: str
     label: str
@@ -43,7 +44,6 @@ def cli_actor() -> Actor:
     except (KeyError, OSError):
         account = "unknown"
     return Actor("cli", f"command line ({account})")
-
 
 
 ANONYMOUS = Actor("anonymous", "anonymous visitor")
