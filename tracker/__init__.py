@@ -59,6 +59,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    from tracker import database_outage
+
+    database_outage.init_app(app)  # after db.init_app: its teardown must run before Flask-SQLAlchemy's
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
