@@ -21,6 +21,7 @@ PERMISSIONS = frozenset({
     "message.send",            # email the agency from the campaign address (requests, follow-ups)
     "document.view",           # documents up to the role's visibility ceiling (see VISIBLE)
     "document.set_visibility",
+    "document.upload",         # add files by hand (a portal production, a letter that came by post)
     "appeal.view",             # read appeals and their deadlines (logging appeal events is event.create)
     "appeal.manage",           # draft, send and edit appeals
     "litigation.view",         # read Article 78 records: court, index number, judge, strategy
@@ -36,7 +37,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "lawyer": PERMISSIONS - {"users.manage"},
     "volunteer": frozenset({
         "request.view", "request.view_public", "event.create", "note.create", "note.view",
-        "message.view", "message.assign", "document.view", "search", "appeal.view",
+        "message.view", "message.assign", "document.view", "document.upload", "search", "appeal.view",
     }),
     "researcher": frozenset({"request.view_public", "document.view", "search"}),
 }
