@@ -102,8 +102,8 @@ def test_a_database_restart_costs_only_the_requests_in_flight(served, own_postgr
     def keep_asking(path: str) -> None:
         while not stop.is_set():
             status, headers, body = call(base + path, pages[path])
-            answers.append((time.monotonic(), path, status,
-                            status == 200 or is_proper_error(status, headers, body, path.startswith("/api/")), body[:300]))
+            proper = status == 200 or is_proper_error(status, headers, body, path.startswith("/api/"))
+            answers.append((time.monotonic(), path, status, proper, body[:300]))
             time.sleep(0.02)
 
     workers = [threading.Thread(target=keep_asking, args=(path,)) for path in pages for _ in range(2)]
