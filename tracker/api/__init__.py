@@ -123,7 +123,15 @@ def _http_error(exc: HTTPException):
 def _unexpected(exc: Exception):
     from flask import current_app
 
-    rollback()
+    from tracker.database_outage import RETRY_AFTER_SECONDS, database_unreachable, forget_unit_of_work
+
+    forget_unit_of_work()
+    if database_unreachable(exc):
+        current_app.logger.error("database unreachable: %s", exc)
+        response, status = error_response(503, "database_unavailable",
+                                          "the database did not answer; check whether the change was made, then retry")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, status
     current_app.logger.exception("API error")
     return error_response(500, "internal_error", "something went wrong on our side; it was logged")
 

@@ -56,9 +56,9 @@ def _as_command_line(command: click.Command) -> None:
 
 
 def _create_app():
-    from tracker import create_app
+    from tracker import create_service_app
 
-    return create_app()
+    return create_service_app()
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)

@@ -13,7 +13,7 @@ from tracker.models import Agency, Campaign
 from tracker.operations.errors import Conflict, Invalid, NotFound
 
 AGENCY_FIELDS = ("name", "short_name", "jurisdiction", "foil_email", "appeals_email", "appeals_officer",
-                 "appeals_address", "portal_url", "tracking_patterns", "closure_days")
+                 "appeals_address", "portal_url", "tracking_patterns", "closure_days", "senders")
 
 
 def _clean_agency_fields(fields: dict) -> dict:
@@ -22,7 +22,7 @@ def _clean_agency_fields(fields: dict) -> dict:
         raise Invalid(f"unknown agency fields: {', '.join(sorted(unknown))}")
     clean = {}
     for key, value in fields.items():
-        if key in ("tracking_patterns", "closure_days"):
+        if key in ("tracking_patterns", "closure_days", "senders"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise Invalid(f"{key} must be a list of strings", field=key)
         elif value is None or not isinstance(value, str):
@@ -36,6 +36,8 @@ def _clean_agency_fields(fields: dict) -> dict:
         except re.error as exc:
             raise Invalid(f"tracking pattern {pattern!r} is not a valid regular expression: {exc}",
                           field="tracking_patterns") from None
+    if "senders" in clean:
+        clean["senders"] = _clean_senders(clean["senders"])
     days = []
     for text in clean.get("closure_days", []):
         try:
@@ -44,6 +46,21 @@ def _clean_agency_fields(fields: dict) -> dict:
             raise Invalid(f"closure day {text!r} is not a date written YYYY-MM-DD", field="closure_days") from None
     if "closure_days" in clean:
         clean["closure_days"] = sorted(set(days))
+    return clean
+
+
+def _clean_senders(entries: list[str]) -> list[str]:
+    """Addresses and domains, lower-cased, checked and without duplicates."""
+    from ingest.matching import sender_entry
+
+    clean = []
+    for text in entries:
+        entry = sender_entry(text)
+        if entry is None:
+            raise Invalid(f"sender {text!r} is neither an email address nor a domain (records.nyc.gov)",
+                          field="senders")
+        if entry not in clean:
+            clean.append(entry)
     return clean
 
 
