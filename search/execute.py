@@ -164,10 +164,15 @@ def _count_facets(columns, docnums: np.ndarray, into: dict[str, Counter]) -> Non
         return
     for name in FACETS:
         col = columns[name]
-        counts = np.bincount(col.refs[docnums], minlength=len(col.uniques))
+        refs = col.refs[docnums]
+        if name == "released_on":  # only its years are shown (search.facets.finish reads value[:4])
+            refs, labels = col.year_refs[refs], col.years
+        else:
+            labels = col.uniques
+        counts = np.bincount(refs, minlength=len(labels))
         target = into[name]
         for ref in np.flatnonzero(counts):
-            target[col.uniques[ref]] += int(counts[ref])
+            target[labels[ref]] += int(counts[ref])
 
 
 def _best(seg: _Segment, columns, docnums: np.ndarray, offset: int, depth: int, by_date: bool):
