@@ -56,7 +56,7 @@ def record_fields(record: PageRecord) -> dict:
         "key": record.key,
         "kind": record.kind,
         "text": record.text,
-        "agency_words": record.agency or None,
+        "agency_words": f"{record.agency} {record.agency_short}".strip() or None,
         "campaign_words": record.campaign or None,
         "filename_words": record.filename or None,
         "type_words": record.media_type or None,
@@ -75,6 +75,7 @@ def record_fields(record: PageRecord) -> dict:
         "agency": record.agency or None,
         "campaign": record.campaign or None,
         "released_on": released.isoformat() if released else None,
+        "released": released.isoformat() if released else None,
     }
 
 

@@ -179,12 +179,30 @@ def compile_query(q: str, allowed_visibility: frozenset[str],
         if name not in FILTER_FIELDS:
             raise ValueError(f"unknown search filter {name!r}; known: {sorted(FILTER_FIELDS)}")
         values = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        if name in SPECIAL_FILTERS:
+            parts.append(SPECIAL_FILTERS[name](values))
+            continue
         terms = [wq.Term(FILTER_FIELDS[name], str(v)) for v in values]
         parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
     access = _access_query(allowed_visibility)
     if access is not None:
         parts.append(access)
     return wq.And(parts) if len(parts) > 1 else user, collector.terms()
+
+
+def _released(start: bool):
+    def clause(values) -> wq.Query:
+        day = date.fromisoformat(str(next(iter(values)))).isoformat()
+        return wq.TermRange("released", day if start else None, None if start else day)
+    return clause
+
+
+# Filters that are not a term of a field: a range of release dates, documents to leave out.
+SPECIAL_FILTERS = {
+    "released_from": _released(start=True),
+    "released_to": _released(start=False),
+    "exclude_document_id": lambda values: wq.Not(wq.Or([wq.Term("document_id", str(v)) for v in values])),
+}
 
 
 def _access_query(allowed: frozenset[str]) -> wq.Query | None:
