@@ -62,3 +62,21 @@ def test_a_search_past_its_budget_answers_partial(tmp_path):
         assert spent.partial and spent.total_is_estimate
         full = search(index, "radar", allowed_visibility=frozenset(VISIBILITIES), budget=None)
         assert not full.partial and full.total == 50 and len(full.hits) == 10
+
+
+def test_release_date_ranges_match_what_whoosh_matches(tmp_path):
+    from datetime import date
+
+    from search.query import compile_query
+
+    records = [PageRecord(key=f"page:{n}", text="radar report", visibility="public",
+                          released_on=date(2020, 1 + n % 12, 1 + n % 28)) for n in range(120)]
+    rebuild(tmp_path / "ix", records)
+    allowed = frozenset(VISIBILITIES)
+    with SearchIndex(tmp_path / "ix", create=False) as index:
+        for filters in ({"released_from": "2020-03-01"}, {"released_to": "2020-06-15"},
+                        {"released_from": "2020-02-02", "released_to": "2020-02-02"}):
+            found = search(index, "radar", allowed_visibility=allowed, filters=filters, budget=None)
+            wquery, _ = compile_query("radar", allowed, filters)
+            expected = sum(1 for _ in wquery.docs(index.searcher()))
+            assert found.total == expected > 0, filters
