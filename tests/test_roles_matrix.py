@@ -48,8 +48,6 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("people.revoke", "POST"): ADMIN,
     ("people.active", "POST"): ADMIN,
     ("audit.index", "GET"): ADMIN,
-    ("uploads.add", "GET"): TEAM,                 # document.upload
-    ("uploads.add", "POST"): TEAM,
     ("account.index", "GET"): SIGNED_IN,
     ("account.password", "POST"): SIGNED_IN,
     ("account.new_token", "POST"): SIGNED_IN,
