@@ -7,7 +7,7 @@ import logging
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from tracker import permissions
+from tracker import audit, permissions
 from tracker.dispatch import defer
 from tracker.extensions import db
 from tracker.models import Document, Page
@@ -84,6 +84,7 @@ def add_document(
     queue_extraction: bool = True,
     released_on=None,
     event=None,
+    actor=None,
 ) -> Document:
     """Store a file once in the blob store and record it as a Document.
 
@@ -111,6 +112,9 @@ def add_document(
     )
     db.session.add(document)
     db.session.flush()
+    audit.record(actor, "document.add", document, request=request or getattr(message, "request_id", None),
+                 changes={"filename": name, "sha256": sha, "visibility": visibility, "message": document.message_id,
+                          "parent": document.parent_id})
     if queue_extraction:
         after_commit(queue_extraction_task, document.id)
     return document
@@ -210,6 +214,9 @@ def store_extraction(document: Document, result, *, reindex: bool = True) -> Doc
     document.text_error = clean_text(result.error or "", 2000)
     members = [_add_member(document, member) for member in getattr(result, "members", None) or []]
     db.session.flush()
+    audit.record(audit.SYSTEM, "document.extract", document,
+                 changes={"text_status": document.text_status, "pages": document.page_count,
+                          "error": document.text_error})
     if reindex:
         after_commit(index_later, document.id)
         for member in members:
@@ -241,6 +248,7 @@ def record_extraction_failure(document: Document, reason: str) -> Document:
     document.text_status = "failed"
     document.text_error = clean_text(f"extraction did not run: {reason}", 2000)
     db.session.flush()
+    audit.record(audit.SYSTEM, "document.extract_failed", document, changes={"error": document.text_error})
     return document
 
 
@@ -265,26 +273,21 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
     changed_ids = []
     for changed in affected:
         if changed.visibility != visibility:
+            audit.record(actor, "document.visibility", changed,
+                         changes={"visibility": {"before": changed.visibility, "after": visibility}})
             changed.visibility = visibility
             changed_ids.append(changed.id)
     db.session.flush()
     if changed_ids:
-        after_commit(reindex_now, changed_ids)
+        # The index worker re-indexes them; until it has, searches check each hit's document against
+        # the database before answering (tracker.searching.engines), so hiding takes effect at once.
+        after_commit(_index_all_later, changed_ids)
     return document
 
 
-def reindex_now(document_ids: list[int]) -> None:
-    """Re-index these documents before answering: who may find a page must change at once, not when the
-    index worker gets to it. If the index is busy (a rebuild holds it), the single writer does it next."""
-    from search.index import IndexBusy
-    from tracker.searching import service
-
-    try:
-        service.index_documents_now(document_ids)
-    except IndexBusy:
-        log.warning("search index busy: documents %s re-indexed by the index worker instead", document_ids)
-        for document_id in document_ids:
-            service.queue_document(document_id)
+def _index_all_later(document_ids: list[int]) -> None:
+    for document_id in document_ids:
+        index_later(document_id)
 
 
 def _members(document: Document) -> list[Document]:
