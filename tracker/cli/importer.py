@@ -105,7 +105,7 @@ def command(reference, paths, released_on, visibility, event_id, as_email, quiet
 
 
 def _store(request_id, files, actor, released_on, visibility, event_id, tqdm, quiet):
-    """Store each file (one commit each); return the new documents' ids (zip members too) and skips."""
+    """Store each file (one commit each); return the new documents' ids and the files skipped."""
     from tracker.dispatch import commit
     from tracker.extensions import db
     from tracker.models import Document, Request
@@ -127,30 +127,22 @@ def _store(request_id, files, actor, released_on, visibility, event_id, tqdm, qu
                 documents = add_documents(request, [Upload(path.name, content)], actor, released_on=released_on,
                                           visibility=visibility, event_id=event_id, queue_extraction=False)
                 db.session.flush()
-                added += _with_members([d.id for d in documents])
+                added += [d.id for d in documents]
                 commit()
             bar.update(len(content))
     return added, skipped
 
 
-def _with_members(ids: list[int]) -> list[int]:
-    from tracker.extensions import db
-    from tracker.models import Document
-
-    found, frontier = list(ids), list(ids)
-    while frontier:
-        frontier = list(db.session.scalars(select(Document.id).where(Document.parent_id.in_(frontier))))
-        found += frontier
-    return found
-
-
 def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[str]]:
-    """Extract each document in the sandbox (committing each), indexing in batches; pages and failures."""
+    """Extract each document in the sandbox (committing each), indexing in batches; pages and failures.
+
+    A zip's extraction unpacks it (in the sandbox) into member documents, which join the work here.
+    """
     from search.index import IndexBusy
     from tracker.dispatch import commit, rollback
     from tracker.extensions import db
     from tracker.models import Document
-    from tracker.operations.documents import extract_text, store_extraction
+    from tracker.operations.documents import archive_budget, extract_text, store_extraction
     from tracker.searching import service
 
     pages, failed, batch = 0, [], []
@@ -167,10 +159,15 @@ def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[
         for document_id in document_ids:
             document = db.session.get(Document, document_id)
             sha, media_type = document.sha256, document.media_type
+            budget = archive_budget(document) if media_type == "application/zip" else None
             rollback()  # hold no transaction while the sandbox works
-            result = extract_text(sha, media_type)
+            result = extract_text(sha, media_type, budget=budget)
             document = db.session.get(Document, document_id)
             store_extraction(document, result, reindex=False)
+            if result.members:
+                members = db.session.scalars(select(Document.id).where(Document.parent_id == document_id))
+                document_ids.extend(sorted(members))
+                bar.total += len(result.members)
             if document.text_status in ("failed", "unsupported", "encrypted"):
                 failed.append(document.filename)
             pages += len(result.pages)
