@@ -32,6 +32,7 @@ BLUEPRINTS = [
     "uploads",
     "letters",
     "portal",
+    "page_images",
 ]
 
 
