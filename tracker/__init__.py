@@ -65,11 +65,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _enable_sqlite_foreign_keys(app)
 
-    from tracker import api, headers, tasks, web
+    from tracker import api, headers, public, tasks, web
 
     headers.init_app(app)
     api.init_app(app)
     web.init_app(app)
+    public.init_app(app)
     tasks.celery_init_app(app)
 
     from tracker.cli import register_commands

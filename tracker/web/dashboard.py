@@ -24,11 +24,17 @@ def index():
     today = legal_today()
     campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.name)).all()
     campaign_id = request.args.get("campaign", type=int)
+    nta = (request.args.get("nta") or "").strip().upper()
     scope = request.args.get("scope")
-    mine = open_requests(user_id=current_user.id, campaign_id=campaign_id)
+    mine = in_neighborhood(open_requests(user_id=current_user.id, campaign_id=campaign_id), nta)
     if scope not in ("mine", "all"):
         scope = "mine" if mine else "all"
-    rows = mine if scope == "mine" else open_requests(campaign_id=campaign_id)
+    rows = mine if scope == "mine" else in_neighborhood(open_requests(campaign_id=campaign_id), nta)
     return render_template("dashboard/index.html", groups=worklist(rows, today), group_info=GROUPS,
                            scope=scope, today=today, campaigns=campaigns, campaign_id=campaign_id,
-                           mine_count=len(mine))
+                           mine_count=len(mine), filters={"values": {"nta": nta}, "errors": {}})
+
+
+def in_neighborhood(rows, nta: str):
+    """The requests about one 2020 neighborhood (all of them when `nta` is empty)."""
+    return [r for r in rows if r.nta_code == nta] if nta else rows

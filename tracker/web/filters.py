@@ -86,6 +86,15 @@ def nytime(value: datetime | None) -> str:
     return f"{shortdate(moment.date())}, {hour}:{moment:%M} {moment:%p} {moment.tzname()}"
 
 
+def nytime_long(value: datetime | None) -> str:
+    """'Monday, January 9, 2023 at 3:04 PM EST': a stored UTC timestamp in New York time, in full."""
+    if value is None:
+        return ""
+    moment = local(value)
+    hour = moment.hour % 12 or 12
+    return f"{nydate(moment.date())} at {hour}:{moment:%M} {moment:%p} {moment.tzname()}"
+
+
 def status_label(status: str | None) -> str:
     """A request status in words."""
     return STATUS_LABELS.get(status or "", (status or "").replace("_", " ").capitalize())
@@ -145,8 +154,8 @@ def nav_url(endpoint: str, **values) -> str | None:
 
 def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
-    for fn in (nydate, shortdate, nytime, status_label, deadline_label, event_label, citation, ground_label,
-               ground_text):
+    for fn in (nydate, shortdate, nytime, nytime_long, status_label, deadline_label, event_label, citation,
+               ground_label, ground_text):
         app.add_template_filter(fn)
     app.add_template_global(can)
     app.add_template_global(nav_url)
