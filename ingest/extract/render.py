@@ -50,11 +50,19 @@ def render_page(pdf_path, page_number: int, out_path, limits: Limits = Limits(),
             os.unlink(tmp)
 
 
-def _child() -> None:
-    from .child import set_limits
+def _limit(memory_mb: int, cpu_seconds: int) -> None:
+    """This child's own bounds: address space, CPU time, no core dumps of hostile input."""
+    import resource
 
+    memory = memory_mb << 20
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _child() -> None:
     request = json.loads(sys.stdin.readline())
-    set_limits(int(request["memory_mb"]), int(request["cpu_seconds"]))
+    _limit(int(request["memory_mb"]), int(request["cpu_seconds"]))
     import pypdfium2
 
     document = pypdfium2.PdfDocument(request["path"])
