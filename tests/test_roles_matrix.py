@@ -89,8 +89,6 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("search.save", "POST"): SIGNED_IN,
     ("search.delete", "POST"): SIGNED_IN,
     ("documents.view", "GET"): SIGNED_IN,
-    ("uploads.add", "GET"): TEAM,                 # adding a production's files (document.upload)
-    ("uploads.add", "POST"): TEAM,
     ("documents.file", "GET"): SIGNED_IN,
     # The public side (issue 12): everyone, signed in or not, while PUBLIC_PORTAL is on.
     ("public.index", "GET"): EVERYONE,
