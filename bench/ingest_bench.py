@@ -59,7 +59,7 @@ def seed(app):
 
 def text_throughput(app, server, address: str, count: int) -> dict:
     """Messages per second through ingest_once (what `foiltrack ingest --once` runs)."""
-    from ingest.pipeline import ingest_once
+    from tracker.mailroom.pipeline import ingest_once
 
     for n in range(count):
         body = f"Plain text reply number {n}.\n" * 5
@@ -73,9 +73,9 @@ def text_throughput(app, server, address: str, count: int) -> dict:
 
 def searchable(app, admin_id: int) -> bool:
     """Whether the marker word on page 20 is found by search (False while the index lacks it)."""
-    from search import service
     from tracker.extensions import db
     from tracker.models import User
+    from tracker.searching import service
 
     db.session.rollback()
     user = db.session.get(User, admin_id)
@@ -97,10 +97,10 @@ def extracted(app) -> bool:
 def idle_latency(app, config: dict, server, address: str, admin_id: int) -> dict:
     """Seconds from APPEND of a message with a 20-page PDF to its page 20 being searchable."""
     try:
-        import search.service  # noqa: F401
+        import tracker.searching.service  # noqa: F401
         done, goal = (lambda: searchable(app, admin_id)), "searchable"
     except ModuleNotFoundError:
-        done, goal = (lambda: extracted(app)), "extracted (search.service is not installed)"
+        done, goal = (lambda: extracted(app)), "extracted (tracker.searching.service is not installed)"
     filler = "Budget line items and vendor names. " * 20
     pages = [f"Page {n} of the production. {filler}" for n in range(1, 20)]
     pages.append(f"Page 20, the last: the {MARKER} contract. " + "Signature blocks. " * 20)

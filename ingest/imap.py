@@ -1,7 +1,7 @@
 """The IMAP side of the mail worker (imaplib2): read new messages by UID, flag them once delivered, IDLE.
 
 A message is fetched with BODY.PEEK[] so that nothing on the server changes until the database has
-committed its delivery; only then is it flagged \\Seen and $FoilTracked (see ingest.pipeline).
+committed its delivery; only then is it flagged \\Seen and $FoilTracked (see tracker.mailroom.pipeline).
 """
 
 from __future__ import annotations

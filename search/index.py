@@ -143,9 +143,9 @@ def _close_retired(old, new) -> None:
 
 
 def _new_generation(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     gen_dir = path / f"gen-{time.time_ns()}"
-    gen_dir.mkdir()
+    gen_dir.mkdir(mode=0o700)
     whoosh_index.create_in(str(gen_dir), build_schema())
     (gen_dir / VERSION_FILE).write_text(str(SCHEMA_VERSION))
     return gen_dir

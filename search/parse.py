@@ -161,3 +161,32 @@ def _has_positive(node: Node) -> bool:
     if node.op == "or":
         return all(_has_positive(c) for c in node.children)
     return True
+
+
+def check_syntax(q: str) -> None:
+    """Refuse quotes and brackets that do not pair up, saying which (the engine would silently repair them).
+
+    People who type `(((\"unbalanced` should learn that the search they meant is not the one that would
+    run, rather than read results for a guess; the API answers such a query 400 invalid_query.
+    """
+    depth = 0
+    quoted = False
+    for char in q:
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                raise QueryError("A “)” closes a bracket that was never opened: take it out, or add the “(” "
+                                 "where the group starts.")
+    if quoted:
+        raise QueryError("A quotation mark is not closed: end the phrase with a second \" (or take the "
+                         "first one out).")
+    if depth:
+        many = "a “(” is" if depth == 1 else f"{depth} “(” are"
+        raise QueryError(f"Brackets do not pair up: {many} never closed. Add the missing “)” or take out "
+                         "the extra “(”.")

@@ -27,6 +27,9 @@ FILTER_FIELDS = {
     "media_type": "media",
     "visibility": "visibility",
     "kind": "kind",
+    "released_from": "released_on",  # ISO dates, inclusive
+    "released_to": "released_on",
+    "exclude_document_id": "document_id",  # documents the database no longer lets this searcher see
 }
 MAX_RESULTS_WINDOW = 1000  # deepest hit a page of results may reach (page * per_page)
 MIN_PREFIX = 2
@@ -63,6 +66,7 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     page: int = 1
     per_page: int = 10
+    partial: bool = False  # the time budget ran out: hits and counts are what was found by then
 
 
 def _text_query(node: Node, terms: _TermCollector, negated: bool, required: bool = True) -> wq.Query | None:

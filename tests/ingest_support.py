@@ -61,8 +61,8 @@ class SearchCalls:
 
 @pytest.fixture
 def search_service(monkeypatch):
-    """The real search.service, with each call mail-in makes also written down for the tests to check."""
-    from search import service
+    """The real tracker.searching.service, with each call mail-in makes also written down for the tests to check."""
+    from tracker.searching import service
 
     calls = SearchCalls()
 

@@ -23,7 +23,7 @@ def corpus(app, make_agency, make_request):
     second = add_pages(rikers, ["Use of force report; facial injuries recorded."], filename="force.pdf")
     second.released_on = date(2023, 2, 1)
     commit()
-    from search.service import index_documents_now
+    from tracker.searching.service import index_documents_now
 
     index_documents_now([first.id, second.id])  # the release dates were set after the first indexing
     return {"first": first, "second": second, "nypd": nypd, "doc": doc}

@@ -15,7 +15,7 @@ def foiltrack(data_dir, *args, stdin: str = "", env=None):
     environ = {**os.environ, "FOILTRACK_DATA_DIR": str(data_dir), **(env or {})}
     environ.pop("FOILTRACK_DATABASE_URL", None)
     return subprocess.run([sys.executable, "-m", "tracker.cli", *args], input=stdin, capture_output=True,
-                          text=True, env=environ, timeout=120)
+                          text=True, env=environ, timeout=600)
 
 
 @pytest.fixture

@@ -108,7 +108,7 @@ def test_message_is_not_flagged_before_delivery_commits(mailbox, imap_app, make_
 
 
 def test_idle_worker_delivers_new_mail_then_stops_cleanly(mailbox, imap_app, make_request, nypd):
-    from ingest.pipeline import run_worker
+    from tracker.mailroom.pipeline import run_worker
 
     req = make_request(agency=nypd)
     stop = threading.Event()
@@ -173,9 +173,9 @@ def test_poll_task_delivers_and_extract_task_is_idempotent(mailbox, imap_app, ma
 def test_worker_keeps_retrying_a_refused_login_and_still_stops(mailbox, imap_app, caplog):
     import logging
 
-    from ingest.pipeline import run_worker
+    from tracker.mailroom.pipeline import run_worker
 
-    caplog.set_level(logging.WARNING, logger="ingest.pipeline")
+    caplog.set_level(logging.WARNING, logger="tracker.mailroom.pipeline")
     imap_app.config["IMAP_PASSWORD"] = "wrong"
     stop = threading.Event()
 

@@ -112,7 +112,7 @@ class TestPortalOn:
             assert client.get(f"/public/documents/{document.id}").status_code == 404
 
     def test_the_anonymous_role_searches_public_pages_in_the_query(self, app, world):
-        from search.service import search_for
+        from tracker.searching.service import search_for
         from tracker import permissions
 
         results = search_for(permissions.PUBLIC, "turnstile")

@@ -67,10 +67,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("appeals.view", "POST"): LEGAL,
     ("appeals.letter", "GET"): LEGAL,
     ("appeals.letter", "POST"): LEGAL,
-    ("litigation.index", "GET"): TEAM,
+    ("litigation.index", "GET"): LEGAL,           # Article 78 records: lawyers and admins only
     ("litigation.new", "GET"): LEGAL,
     ("litigation.new", "POST"): LEGAL,
-    ("litigation.view", "GET"): TEAM,
+    ("litigation.view", "GET"): LEGAL,
     ("litigation.view", "POST"): LEGAL,
     ("calendar.index", "GET"): SIGNED_IN,
     ("calendar.renew", "POST"): SIGNED_IN,
@@ -246,3 +246,20 @@ def test_internal_requests_are_hidden_from_researchers(matrix_app, world, make_r
     client = matrix_app.test_client()
     _sign_in(client, world["users"][role])
     assert client.get(f"/requests/{internal.id}").status_code == status
+
+
+@pytest.mark.parametrize("role,appeals,litigation", [("admin", 200, 200), ("lawyer", 200, 200),
+                                                     ("volunteer", 200, 403), ("researcher", 403, 403)])
+def test_api_appeals_and_litigation_follow_the_mission(matrix_app, world, api_as, role, appeals, litigation):
+    """Volunteers read appeals and log appeal events; litigation records are for lawyers and admins."""
+    api = api_as(role)
+    assert api.get("/api/v1/appeals").status_code == appeals
+    assert api.get(f"/api/v1/appeals/{world['values']['appeal_id']}").status_code == appeals
+    assert api.get("/api/v1/litigation").status_code == litigation
+    assert api.get(f"/api/v1/litigation/{world['values']['litigation_id']}").status_code == litigation
+    if role == "volunteer":
+        request_id = world["values"]["request_id"]
+        logged = api.post(f"/api/v1/requests/{request_id}/events",
+                          json={"type": "appeal_denied", "occurred_on": "2024-03-28"})
+        assert logged.status_code == 201, logged.json
+        assert logged.json["request"]["status"] == "appeal_denied"

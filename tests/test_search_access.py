@@ -47,7 +47,7 @@ def found_visibilities(results, docs) -> set[str]:
 
 
 def test_each_role_finds_exactly_what_it_may_see(app, corpus, people):
-    from search.service import search_for
+    from tracker.searching.service import search_for
 
     pages = {"public": 2, "internal": 1, "privileged": 2}
     for role in ROLES:
@@ -80,7 +80,7 @@ def test_the_api_leaks_nothing_either(app, corpus, api_as):
 
 
 def test_no_leak_after_a_rebuild(app, corpus, people):
-    from search.service import reindex, search_for
+    from tracker.searching.service import reindex, search_for
 
     assert reindex(progress=False) == 5
     for role in ROLES:
@@ -113,12 +113,12 @@ def test_message_bodies_are_for_staff_only(app, corpus, people):
     from email.message import EmailMessage
 
     from ingest.blobs import BlobStore
-    from search.service import search_for
     from tracker.api.serialize import reply_address
     from tracker.dispatch import commit
     from tracker.extensions import db
     from tracker.models import Request
     from tracker.operations.mail import deliver_raw
+    from tracker.searching.service import search_for
 
     msg = EmailMessage()
     msg["From"], msg["Subject"] = "Records Officer <records@nypd.example.org>", "Re: your FOIL request"

@@ -24,7 +24,7 @@ def nypd_request(make_agency, make_request):
 
 
 def found(user, q, **filters):
-    from search.service import search_for
+    from tracker.searching.service import search_for
 
     return [(h.document_id, h.page) for h in search_for(user, q, filters, per_page=50).hits]
 
@@ -51,10 +51,10 @@ def deliver(app, *, to: str, subject: str, body: str = "", html: str = "", attac
 
 def test_page_records_carry_the_request_agency_campaign_and_the_mail_date(app, nypd_request):
     from ingest.extract import ExtractResult, PageText
-    from search import sources
     from tracker.api.serialize import reply_address
     from tracker.dispatch import commit
     from tracker.operations.documents import store_extraction
+    from tracker.searching import sources
 
     message = deliver(app, to=reply_address(nypd_request), subject="Production 1",
                       attachment=make_pdf(["one"]))
@@ -79,8 +79,8 @@ def test_page_records_carry_the_request_agency_campaign_and_the_mail_date(app, n
 
 
 def test_an_html_only_email_is_searched_by_its_text(app, nypd_request):
-    from search import sources
     from tracker.api.serialize import reply_address
+    from tracker.searching import sources
 
     message = deliver(app, to=reply_address(nypd_request), subject="Status",
                       html="<p>Your request is <b>under review</b> &amp; pending.</p>")
@@ -108,7 +108,7 @@ def test_reextraction_with_fewer_pages_drops_the_stale_ones(app, nypd_request, p
 
 
 def test_writes_are_idempotent_and_survive_many_commits(app, nypd_request, people):
-    from search.service import index_documents_now, remove_document
+    from tracker.searching.service import index_documents_now, remove_document
 
     documents = [add_pages(nypd_request, [f"ledger entry {n}"]) for n in range(12)]  # 12 commits: merges
     assert len(found(people["admin"], "ledger")) == 12
@@ -138,7 +138,7 @@ def test_reindex_command_fails_clearly(app, runner, nypd_request):
 
 
 def test_a_missing_index_is_rebuilt_not_fatal(app, nypd_request, people):
-    from search.service import forget_index
+    from tracker.searching.service import forget_index
 
     document = add_pages(nypd_request, ["subpoena for the camera footage"])
     forget_index()
@@ -147,7 +147,7 @@ def test_a_missing_index_is_rebuilt_not_fatal(app, nypd_request, people):
 
 
 def test_a_damaged_index_is_rebuilt_not_fatal(app, client, api_as, nypd_request):
-    from search.service import forget_index
+    from tracker.searching.service import forget_index
 
     document = add_pages(nypd_request, ["warrant for the license plate readers"])
     forget_index()
@@ -168,7 +168,7 @@ def queued_app(request, app_config):
 
 def test_a_big_damaged_index_is_queued_for_rebuild_and_searches_say_so(queued_app, api_as, nypd_request,
                                                                          monkeypatch):
-    from search import service
+    from tracker.searching import service
 
     document = add_pages(nypd_request, ["alpha", "bravo"])  # only queued here: no worker runs in this test
     assert service.index_documents_now([document.id]) == 2
@@ -183,7 +183,7 @@ def test_a_big_damaged_index_is_queued_for_rebuild_and_searches_say_so(queued_ap
 
 def test_a_rebuild_holds_off_incremental_writers(app, nypd_request):
     from search import IndexBusy, PageRecord, SearchIndex
-    from search.service import _holding_current_generation, index_path
+    from tracker.searching.service import _holding_current_generation, index_path
 
     add_pages(nypd_request, ["anything"])
     with (_holding_current_generation(index_path()), SearchIndex(index_path(), lock_timeout=0.2) as index,
@@ -195,7 +195,7 @@ def test_a_rebuild_holds_off_incremental_writers(app, nypd_request):
 
 def test_a_write_that_a_rebuild_overtakes_is_written_again(app, nypd_request, people):
     from search import PageRecord, rebuild
-    from search.service import _write, index_path
+    from tracker.searching.service import _write, index_path
 
     record = PageRecord(key="page:777", text="overtaken write", document_id=777, visibility="public")
     calls = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from search.service import index_documents_now, search_for
 from tests.search_support import add_pages, people  # noqa: F401 - fixture
+from tracker.searching.service import index_documents_now, search_for
 
 
 @pytest.fixture

@@ -21,7 +21,10 @@ PERMISSIONS = frozenset({
     "message.send",            # email the agency from the campaign address (requests, follow-ups)
     "document.view",           # documents up to the role's visibility ceiling (see VISIBLE)
     "document.set_visibility",
-    "appeal.manage",
+    "document.upload",         # add files by hand (a portal production, a letter that came by post)
+    "appeal.view",             # read appeals and their deadlines (logging appeal events is event.create)
+    "appeal.manage",           # draft, send and edit appeals
+    "litigation.view",         # read Article 78 records: court, index number, judge, strategy
     "litigation.manage",
     "export",
     "campaign.watch",          # campaign-wide calendar feeds and the weekly campaign digest
@@ -35,7 +38,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "lawyer": PERMISSIONS - {"users.manage"},  # lawyers and admins alone hold resident.view
     "volunteer": frozenset({
         "request.view", "request.view_public", "event.create", "note.create", "note.view",
-        "message.view", "message.assign", "document.view", "search",
+        "message.view", "message.assign", "document.view", "document.upload", "search", "appeal.view",
     }),
     "researcher": frozenset({"request.view_public", "document.view", "search"}),
     # Anyone without an account, when the public portal (PUBLIC_PORTAL) is on: public pages only.
@@ -80,6 +83,15 @@ def can(user, permission: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def can_see_document_links(user, document) -> bool:
+    """Whether `user` may learn which request and message a document came from: the team always; others
+    only when the request is public (as search hits already do), so internal ids do not leak."""
+    if can(user, "request.view"):
+        return True
+    request = document.request or (document.message.request if document.message is not None else None)
+    return request is not None and request.visibility == "public"
 
 
 def visible_documents(user) -> frozenset[str]:

@@ -67,8 +67,13 @@ def celery_init_app(app: Flask) -> Celery:
     return celery
 
 
-TASK_MODULES = ("ingest.tasks", "ingest.smtp_tasks", "search.tasks", "tracker.notifications.tasks",
-                "tracker.public.notify")
+TASK_MODULES = (
+    "tracker.mailroom.tasks",
+    "tracker.mailroom.smtp_tasks",
+    "tracker.searching.tasks",
+    "tracker.notifications.tasks",
+    "tracker.public.notify",
+)
 
 SCHEDULE = {
     "daily-reminders": {"task": "foiltrack.reminders.send_due", "schedule": crontab(hour=7, minute=0)},

@@ -73,7 +73,7 @@ def send_appeal_letter(request_id: int):
 
 
 @bp.get("/appeals")
-@requires("request.view")
+@requires("appeal.view")
 def list_appeals():
     """Appeals, newest first; filters: request_id, outcome, campaign (id)."""
     query = select(Appeal).order_by(Appeal.id.desc())
@@ -101,7 +101,7 @@ def _load_appeal(appeal_id: int) -> Appeal:
 
 
 @bp.get("/appeals/<int:appeal_id>")
-@requires("request.view")
+@requires("appeal.view")
 def get_appeal(appeal_id: int):
     """One appeal with its letter."""
     return jsonify(appeal_json(_load_appeal(appeal_id)))
@@ -118,7 +118,7 @@ def patch_appeal(appeal_id: int):
 
 
 @bp.get("/litigation")
-@requires("request.view")
+@requires("litigation.view")
 def list_litigation():
     """Article 78 suits, newest first; filters: request_id, outcome."""
     query = select(Litigation).order_by(Litigation.id.desc())
@@ -164,7 +164,7 @@ def _load_litigation(litigation_id: int) -> Litigation:
 
 
 @bp.get("/litigation/<int:litigation_id>")
-@requires("request.view")
+@requires("litigation.view")
 def get_litigation(litigation_id: int):
     """One lawsuit with its covered requests and their four-month limits."""
     return jsonify(litigation_json(_load_litigation(litigation_id)))

@@ -73,7 +73,7 @@ def search_pages():
     sort: relevance (default) or date; page from 1, per_page up to 100. A query that cannot be searched
     answers 400 invalid_query with a message to show; `total` is an estimate when total_is_estimate.
     """
-    from search.service import SearchUnavailable, search_for
+    from tracker.searching.service import SearchUnavailable, search_for
 
     q = request.args.get("q", "")
     if not q.strip():

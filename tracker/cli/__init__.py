@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "tracker.cli.ingest",
     "tracker.cli.reminders",
     "tracker.cli.reindex",
+    "tracker.cli.importer",
     "tracker.public.residents",
 )
 

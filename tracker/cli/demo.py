@@ -184,7 +184,7 @@ def _deliver_demo_mail(lawyer: User, today: date) -> None:
 
 def make_demo_searchable() -> int:
     """Extract and index the demonstration documents, as `foiltrack ingest --once` would."""
-    from ingest.pipeline import Summary, extract_pending, index_now
+    from tracker.mailroom.pipeline import Summary, extract_pending, index_now
     from tracker.models import Message
 
     extracted = extract_pending(Summary())

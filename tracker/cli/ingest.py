@@ -16,8 +16,8 @@ from flask.cli import with_appcontext
 def command(once: bool) -> None:
     """Read the campaign mailbox (IMAP_* settings): IDLE and deliver until stopped, or once with --once."""
     from ingest.imap import ImapSettings, MailboxError
-    from ingest.pipeline import ingest_once, run_worker
     from search.index import IndexBusy
+    from tracker.mailroom.pipeline import ingest_once, run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

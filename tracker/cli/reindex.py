@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 def command(quiet: bool) -> None:
     """Rebuild the search index from every page and message in the database (searches keep working)."""
     from search import IndexBusy
-    from search.service import reindex
+    from tracker.searching.service import reindex
 
     try:
         count = reindex(progress=not quiet)

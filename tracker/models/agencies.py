@@ -44,6 +44,10 @@ class Campaign(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Lines printed at the top of the campaign's letters (name, address, email), one per line.
+    letterhead: Mapped[str] = mapped_column(Text, default="")
+    # The campaign's request letter with {variables} (see tracker.letters.request_letter); empty: the default.
+    request_template: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The public side (issue 12): the address of its pages, the agency residents' requests go to, the
     # letter residents send (placeholders filled per neighborhood), and whether its pages are open.

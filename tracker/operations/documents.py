@@ -78,6 +78,8 @@ def add_document(
     parent=None,
     visibility: str = "internal",
     queue_extraction: bool = True,
+    released_on=None,
+    event=None,
 ) -> Document:
     """Store a file once in the blob store and record it as a Document (a zip's members become children)."""
     from ingest.extract import ArchiveRefused, extract_zip_members, safe_member_name, sniff
@@ -96,6 +98,8 @@ def add_document(
         parent_id=getattr(parent, "id", None),
         visibility=visibility,
         text_status="pending",
+        released_on=released_on,
+        event_id=getattr(event, "id", None),
     )
     db.session.add(document)
     db.session.flush()
@@ -115,6 +119,8 @@ def add_document(
                 parent=document,
                 visibility=visibility,
                 queue_extraction=queue_extraction,
+                released_on=released_on,
+                event=event,
             )
     if queue_extraction:
         after_commit(queue_extraction_task, document.id)
@@ -186,7 +192,7 @@ def record_extraction_failure(document: Document, reason: str) -> Document:
 
 def index_later(document_id: int) -> None:
     """Hand the document's pages to the search index's single writer."""
-    from search import service
+    from tracker.searching import service
 
     service.queue_document(document_id)
 
@@ -216,8 +222,8 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
 def reindex_now(document_ids: list[int]) -> None:
     """Re-index these documents before answering: who may find a page must change at once, not when the
     index worker gets to it. If the index is busy (a rebuild holds it), the single writer does it next."""
-    from search import service
     from search.index import IndexBusy
+    from tracker.searching import service
 
     try:
         service.index_documents_now(document_ids)

@@ -250,12 +250,12 @@ def assign_message(message: Message, request: Request, actor) -> Message:
 
 
 def _index_message_later(message_id: int) -> None:
-    from search import service
+    from tracker.searching import service
 
     service.queue_message(message_id)
 
 
 def _index_document_later(document_id: int) -> None:
-    from search import service
+    from tracker.searching import service
 
     service.queue_document(document_id)

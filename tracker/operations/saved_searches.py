@@ -19,14 +19,14 @@ from urllib.parse import urlencode
 from flask import current_app, render_template
 from sqlalchemy import func, select, update
 
-from search.filters import check_syntax, resolve_filters
-from search.parse import QueryError, parse
+from search.parse import QueryError, check_syntax, parse
 from tracker import permissions
 from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Document, Page, SavedSearch, User
 from tracker.models.base import utcnow
 from tracker.operations.errors import Forbidden, Invalid, NotFound
+from tracker.searching.filters import resolve_filters
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def _new_pages(after: int, upto: int) -> tuple[list[int], int]:
     queued), unless its document arrived more than INDEX_GRACE ago (its indexing failed for good and
     `foiltrack reindex` is the remedy; waiting on it would silence the alert forever).
     """
-    from search.service import indexed_keys
+    from tracker.searching.service import indexed_keys
 
     rows = db.session.execute(
         select(Page.id, Page.document_id, func.length(func.trim(Page.text)) > 0, Document.created_at)
@@ -159,7 +159,7 @@ def _email(user: User, saved: SavedSearch, hits: list) -> object:
 
 def _alert_one(saved: SavedSearch, newest: int) -> Outcome | None:
     from ingest.smtp import SendError, send
-    from search.service import matching_pages
+    from tracker.searching.service import matching_pages
 
     user, old = saved.user, saved.last_page_id
     documents, watermark = _new_pages(old, newest)

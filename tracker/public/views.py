@@ -91,7 +91,7 @@ def neighborhood(slug: str, code: str):
 @bp.get("/search")
 def search():
     """Public search: public pages only (the access clause is in the query), with snippets."""
-    from search.service import SearchUnavailable, search_for
+    from tracker.searching.service import SearchUnavailable, search_for
 
     q = request.args.get("q", "").strip()
     campaign_name = request.args.get("campaign", "").strip()

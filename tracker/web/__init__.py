@@ -29,6 +29,7 @@ BLUEPRINTS = [
     "litigation",
     "bulk",
     "exports",
+    "uploads",
     "coverage",
 ]
 

@@ -81,6 +81,10 @@ def view(request_id: int):
         "requests/view.html", request=found, state=state, reply_address=reply_address(found),
         messages=_messages(found), documents=_documents(found), today=legal_today(),
         show_notes=permissions.can(current_user, "note.view"), form=Form({}),
+        upload_form=Form({"released_on": legal_today().isoformat(), "visibility": "internal"}),
+        events=[e for e in reversed(found.events) if e.type != "note"],
+        may_publish=permissions.can(current_user, "document.set_visibility"),
+        added=request.args.get("added", type=int),
     )
 
 

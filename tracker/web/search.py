@@ -72,7 +72,7 @@ def _link(q: str, filters: dict, sort: str, page: int = 1, **changes) -> str:
 @require("search")
 def index():
     """Search every page the person may see; an empty box shows how to search."""
-    from search.service import SearchUnavailable, search_for
+    from tracker.searching.service import SearchUnavailable, search_for
 
     q, filters, sort, page = _current()
     context = {"q": q, "filters": filters, "sort": sort, "sorts": SORTS, "facet_names": FACETS,

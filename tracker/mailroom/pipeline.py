@@ -172,7 +172,7 @@ def index_now(document_ids: list[int], message_ids: list[int] = ()) -> int:
     """Index documents (and message bodies) synchronously, so they are searchable when this returns."""
     if not document_ids and not message_ids:
         return 0
-    from search import service
+    from tracker.searching import service
 
     if message_ids:
         service.index_messages_now(list(message_ids))

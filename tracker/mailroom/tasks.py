@@ -33,7 +33,7 @@ def register(celery: Celery) -> None:
         from flask import current_app
 
         from ingest.imap import ImapSettings, Mailbox
-        from ingest.pipeline import fetch_and_deliver
+        from tracker.mailroom.pipeline import fetch_and_deliver
 
         if not current_app.config["IMAP_HOST"]:
             return "IMAP_HOST is not set; nothing to poll"
@@ -48,9 +48,9 @@ def register(celery: Celery) -> None:
     @celery.task(name="foiltrack.extract.document", **options)
     def extract_document(self, document_id: int) -> str | None:
         """Extract one document's text page by page (sandboxed) and queue it for indexing."""
-        from ingest.pipeline import extract_document as run
         from tracker.dispatch import commit, rollback
         from tracker.extensions import db
+        from tracker.mailroom.pipeline import extract_document as run
         from tracker.models import Document
         from tracker.operations.documents import record_extraction_failure
 

@@ -40,28 +40,28 @@ def register(celery: Celery) -> None:
     @celery.task(name="foiltrack.index.document", **options)
     def index_document(self, document_id: int) -> int:
         """(Re)index one document's pages; return how many records were written."""
-        from search.service import index_documents_now
+        from tracker.searching.service import index_documents_now
 
         return _retrying(self, index_documents_now, [document_id])
 
     @celery.task(name="foiltrack.index.message", **options)
     def index_message(self, message_id: int) -> int:
         """(Re)index one message's body."""
-        from search.service import index_messages_now
+        from tracker.searching.service import index_messages_now
 
         return _retrying(self, index_messages_now, [message_id])
 
     @celery.task(name="foiltrack.index.remove", **options)
     def remove_document(self, document_id: int) -> int:
         """Take one document's pages out of the index."""
-        from search.service import remove_document_now
+        from tracker.searching.service import remove_document_now
 
         return _retrying(self, remove_document_now, document_id)
 
     @celery.task(name="foiltrack.index.rebuild", **options)
     def rebuild(self) -> int:
         """Rebuild the whole index from the database (queued when a damaged index is found)."""
-        from search.service import reindex
+        from tracker.searching.service import reindex
 
         return _retrying(self, lambda: reindex(progress=False))
 

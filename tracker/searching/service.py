@@ -30,13 +30,14 @@ from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 
-from search import sources
-from search.filters import check_syntax, resolve_filters
 from search.highlight import snippet
 from search.index import CURRENT, IndexBusy, IndexUnavailable, SearchIndex, rebuild
+from search.parse import check_syntax
 from search.query import Hit, SearchResults, compile_query, search
 from tracker import permissions
 from tracker.dispatch import rollback
+from tracker.searching import sources
+from tracker.searching.filters import resolve_filters
 
 log = logging.getLogger(__name__)
 
