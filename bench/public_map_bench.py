@@ -110,7 +110,8 @@ def main() -> None:
     results = {
         "requests": args.requests, "calls": args.calls, "shapes": shapes,
         "page_kb": round(len(body) / 1024, 1), "page_gzip_kb": round(len(gzip.compress(body)) / 1024, 1),
-        "simplify_ms": round(simplify_ms, 1), "first_ms": round(first_ms, 1), "p50_ms": round(statistics.median(samples), 2),
+        "simplify_ms": round(simplify_ms, 1), "first_ms": round(first_ms, 1),
+        "p50_ms": round(statistics.median(samples), 2),
         "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
     }
     print(f"map page: {results['page_kb']} KB ({results['page_gzip_kb']} KB gzipped), {shapes} neighborhoods "

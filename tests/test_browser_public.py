@@ -101,9 +101,9 @@ def test_a_resident_asks_and_the_public_sees_what_was_released(site, app, browse
     smtp_sink.clear()
 
     # The agency answers with a PDF, to the reply address, through the campaign's IMAP mailbox.
-    imap_mailbox.append(build_email(to=reply_to, sender="records@nypd.example.org", subject="Re: " + str(letter.message["Subject"]),
-                                    attachments=[pdf_attachment(["Contract for the turnstile cameras at "
-                                                                 "Greenpoint Avenue, 2021."], "reply.pdf")]))
+    production = pdf_attachment(["Contract for the turnstile cameras at Greenpoint Avenue, 2021."], "reply.pdf")
+    imap_mailbox.append(build_email(to=reply_to, sender="records@nypd.example.org",
+                                    subject="Re: " + str(letter.message["Subject"]), attachments=[production]))
     result = runner.invoke(args=["ingest", "--once"])
     assert "delivered 1" in result.output, result.output
     db.session.expire_all()

@@ -112,8 +112,8 @@ class TestPortalOn:
             assert client.get(f"/public/documents/{document.id}").status_code == 404
 
     def test_the_anonymous_role_searches_public_pages_in_the_query(self, app, world):
-        from tracker.searching.service import search_for
         from tracker import permissions
+        from tracker.searching.service import search_for
 
         results = search_for(permissions.PUBLIC, "turnstile")
         assert {h.document_id for h in results.hits} == {world["document_id"]}

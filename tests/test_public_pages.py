@@ -96,8 +96,8 @@ def test_a_zip_code_outside_the_city_says_so(client, campaign, zip_code):
 
 
 def test_submitting_emails_a_link_and_files_nothing_yet(client, campaign):
-    from tracker.models import Request, ResidentEmail
     from tracker.extensions import db
+    from tracker.models import Request, ResidentEmail
 
     response = submit(client)
     assert response.status_code == 200

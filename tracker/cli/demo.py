@@ -160,11 +160,10 @@ def _deliver_demo_mail(lawyer: User, today: date) -> None:
     """Agency replies carrying made-up productions, and one stranger's email, through the real mail path."""
     from ingest.blobs import BlobStore
     from tracker.cli.demo_mail import agency_reply, production_pdf, stranger_message
+    from tracker.cli.demo_residents import PRODUCTION, title_for
     from tracker.models import Request
     from tracker.operations.documents import set_visibility
     from tracker.operations.mail import deliver_raw
-
-    from tracker.cli.demo_residents import PRODUCTION, title_for
 
     store = BlobStore(current_app.config["BLOB_DIR"])
     code, resident_file, resident_pages = PRODUCTION
