@@ -126,7 +126,10 @@ def test_a_resident_asks_and_the_public_sees_what_was_released(site, app, browse
     assert "s-released" in page.get_attribute('a[data-nta="BK0101"]', "class")
     assert page.evaluate("document.documentElement.scrollWidth") <= 391
     page.screenshot(path=str(tmp_path / "map-phone.png"), full_page=True)
-    click_inside(page, "BK0101")
+    # Every neighborhood is a link that the keyboard reaches and opens.
+    page.focus('a[data-nta="BK0101"]')
+    assert page.evaluate("document.activeElement.getAttribute('data-nta')") == "BK0101"
+    page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/neighborhoods/BK0101$"))
     assert page.text_content("#neighborhood-state") == "Records released"
     assert "Rosa Parks" not in page.content()
