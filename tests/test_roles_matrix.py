@@ -21,6 +21,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("auth.login", "GET"): EVERYONE,
     ("auth.login", "POST"): EVERYONE,
     ("auth.logout", "POST"): SIGNED_IN,
+    ("auth.logout_everywhere", "POST"): SIGNED_IN,
     ("auth.invitation", "GET"): EVERYONE,
     ("auth.invitation", "POST"): EVERYONE,
     ("dashboard.index", "GET"): SIGNED_IN,
@@ -45,6 +46,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("people.invite", "POST"): ADMIN,
     ("people.role", "POST"): ADMIN,
     ("people.revoke", "POST"): ADMIN,
+    ("people.active", "POST"): ADMIN,
+    ("audit.index", "GET"): ADMIN,
     ("account.index", "GET"): SIGNED_IN,
     ("account.password", "POST"): SIGNED_IN,
     ("account.new_token", "POST"): SIGNED_IN,
@@ -234,7 +237,7 @@ def test_role_matrix(matrix_app, world, role):
             failures.append(f"{method} {url}: {response.status_code}")
         elif not allowed and not _denied(response, role):
             failures.append(f"{method} {url}: answered {response.status_code} but {role} may not use it")
-        if endpoint == "auth.logout" and allowed and role != ANON:
+        if endpoint in ("auth.logout", "auth.logout_everywhere") and allowed and role != ANON:
             _sign_in(client, world["users"][role])  # signed out by the check; sign in again
     assert not failures, f"{role}:\n" + "\n".join(failures)
 

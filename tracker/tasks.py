@@ -27,12 +27,16 @@ def celery_init_app(app: Flask) -> Celery:
 
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
+            from tracker.pending_work import mark_done
+
             with app.app_context():
-                return self.run(*args, **kwargs)
+                result = self.run(*args, **kwargs)
+                # A job relayed from the pending-work table is done once its task has run (and committed).
+                mark_done(self.request.id)
+                return result
 
     celery = Celery(app.name, task_cls=FlaskTask)
     config = app.config
-    broker_options = {}
     if config["BROKER_URL"].startswith("filesystem://"):
         folder = Path(config["BROKER_FOLDER"])
         for sub in ("queue", "processed", "control"):
@@ -45,6 +49,9 @@ def celery_init_app(app: Flask) -> Celery:
             "control_folder": str(folder / "control"),
             "store_processed": False,
         }
+    else:
+        # A task whose worker died unacknowledged goes back to the queue after this long (an hour by default).
+        broker_options = {"visibility_timeout": config["BROKER_VISIBILITY_SECONDS"]}
     celery.conf.update(
         broker_url=config["BROKER_URL"],
         broker_transport_options=broker_options,

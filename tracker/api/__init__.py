@@ -130,7 +130,17 @@ def _unexpected(exc: Exception):
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint (exempt from CSRF: it authenticates by bearer token, not cookie)."""
-    from tracker.api import agencies, appeals, campaigns, documents, me, messages, requests, search  # noqa: F401
+    from tracker.api import (  # noqa: F401 - registers routes
+        agencies,
+        appeals,
+        campaigns,
+        documents,
+        me,
+        messages,
+        requests,
+        search,
+        users,
+    )
     from tracker.extensions import csrf
 
     csrf.exempt(bp)

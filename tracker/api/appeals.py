@@ -56,6 +56,17 @@ def get_appeal_letter(request_id: int):
     return jsonify(letter.as_dict())
 
 
+@bp.get("/requests/<int:request_id>/appeal-letter.pdf")
+@requires("appeal.manage")
+def get_appeal_letter_pdf(request_id: int):
+    """The same draft appeal as /appeal-letter, laid out as a PDF under the campaign's letterhead."""
+    from tracker.web.letters import pdf_response
+
+    found = load_request(request_id)
+    letter = appeal_letter(found, g.api_user)
+    return pdf_response(found, letter.body, letter.subject, f"{found.reference}-appeal.pdf")
+
+
 @bp.post("/requests/<int:request_id>/appeal-letter")
 @requires("appeal.manage")
 def send_appeal_letter(request_id: int):

@@ -6,7 +6,8 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-# Each module defines one click command or group; register_commands adds them to the app's CLI.
+# Each module defines a click command or group (or several, in COMMANDS);
+# register_commands adds them to the app's CLI.
 COMMAND_MODULES = (
     "tracker.cli.users",
     "tracker.cli.demo",
@@ -16,6 +17,8 @@ COMMAND_MODULES = (
     "tracker.cli.reindex",
     "tracker.cli.importer",
     "tracker.public.residents",
+    "tracker.cli.singletons",
+    "tracker.cli.doctor",
 )
 
 
@@ -24,7 +27,10 @@ def register_commands(app: Flask) -> None:
     from importlib import import_module
 
     for name in COMMAND_MODULES:
-        app.cli.add_command(import_module(name).command)
+        module = import_module(name)
+        # A module offers one `command`, or several in COMMANDS.
+        for command in getattr(module, "COMMANDS", None) or (module.command,):
+            app.cli.add_command(command)
 
 
 def _create_app():

@@ -146,12 +146,12 @@ def _with_members(ids: list[int]) -> list[int]:
 
 def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[str]]:
     """Extract each document in the sandbox (committing each), indexing in batches; pages and failures."""
-    from tracker.searching import service
     from search.index import IndexBusy
     from tracker.dispatch import commit, rollback
     from tracker.extensions import db
     from tracker.models import Document
     from tracker.operations.documents import extract_text, store_extraction
+    from tracker.searching import service
 
     pages, failed, batch = 0, [], []
 

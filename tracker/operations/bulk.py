@@ -15,7 +15,7 @@ from tracker.models import Request, User
 from tracker.operations.errors import Invalid, OperationError
 from tracker.operations.requests import _users_by_email, record_event, request_state, update_request
 
-PLACEHOLDERS = ("reference", "title", "agency", "tracking_numbers", "received_on", "next_deadline")
+PLACEHOLDERS = ("reference", "title", "agency", "tracking_numbers", "received_on", "agency_deadline")
 _DEFERRED = "foiltrack_deferred"  # tracker.dispatch's queue in session.info
 
 
@@ -54,13 +54,17 @@ def log_event_each(requests: Iterable[Request], actor: User, event_type: str, oc
 
 def fill(template: str, request: Request) -> str:
     """The text with the PLACEHOLDERS ({reference}, {title}, {agency}...) filled in for `request`."""
+    from tracker.request_letter import agency_clock, long_date
+
     state = request_state(request)
-    upcoming = state.next_deadline
+    # Letters go to the agency: they cite the agency's own clock, in long-form dates, never our deadlines.
+    clock = agency_clock(state.deadlines)
     values = {
         "reference": request.reference, "title": request.title, "agency": request.agency.name,
         "tracking_numbers": ", ".join(t.number for t in request.tracking_numbers) or request.reference,
-        "received_on": state.received_on.isoformat() if state.received_on else "(not yet received)",
-        "next_deadline": f"{upcoming.label} {upcoming.due_on.isoformat()}" if upcoming else "(none running)",
+        "received_on": long_date(state.received_on) if state.received_on else "(not yet received)",
+        "agency_deadline": clock.sentence() if clock else "",
+        "next_deadline": clock.sentence() if clock else "",
     }
     # Plain replacement, not str.format: braces people type in a letter must stay as typed.
     for key, value in values.items():

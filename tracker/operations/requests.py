@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from tracker import deadlines, lifecycle
+from tracker import audit, deadlines, lifecycle
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.models import Agency, Appeal, Event, Request, TrackingNumber, User
@@ -16,6 +16,8 @@ from tracker.operations.directory import find_campaign
 from tracker.operations.errors import Conflict, Invalid
 
 MAX_TITLE = 500
+# What the audit trail keeps of a request, before and after each edit.
+AUDITED_FIELDS = ("title", "description", "visibility", "assignees", "campaign", "tracking_numbers")
 # Bounds that no real production or fee comes near, so that a typo cannot store an absurd number.
 MAX_PAGES_RELEASED = 10_000_000
 MAX_FEE = 1_000_000
@@ -128,6 +130,8 @@ def file_request(
     db.session.add(request)
     db.session.flush()
     request.reference = f"FT-{request.created_at.year}-{request.id:05d}"
+    audit.record(actor, "request.file", request, changes=audit.snapshot(request, AUDITED_FIELDS))
+    _index_after_commit(request)  # staff search titles and descriptions
     if received_on is not None:
         record_event(request, "submitted", parse_date(received_on, "received_on"), actor)
     else:
@@ -228,6 +232,8 @@ def record_event(
                   note=note.strip(), message_id=getattr(message, "id", None))
     db.session.add(event)
     db.session.flush()
+    audit.record(actor, "event.record", event, request=request, changes={
+        "type": event_type, "occurred_on": occurred, "data": clean, "note": event.note})
     _follow_up_records(request, event)
     recompute(request, today)
     if request.resident_id is not None:
@@ -258,6 +264,7 @@ def update_request(request: Request, actor: User | None, **changes) -> Request:
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+    before = audit.snapshot(request, AUDITED_FIELDS)
     if "title" in changes:
         title = changes["title"]
         if not isinstance(title, str) or not title.strip():
@@ -281,10 +288,26 @@ def update_request(request: Request, actor: User | None, **changes) -> Request:
         current = {t.number.upper(): t for t in request.tracking_numbers}
         request.tracking_numbers = [current.get(t.number.upper(), t) for t in wanted]
     db.session.flush()
+    audit.record(actor, "request.update", request,
+                 changes=audit.diff(before, audit.snapshot(request, AUDITED_FIELDS)))
     return request
 
 
-def add_tracking_number(request: Request, number: str, kind: str = "request") -> TrackingNumber | None:
+def _index_after_commit(request: Request) -> None:
+    from tracker.operations.documents import after_commit
+
+    after_commit(index_request_later, request.id)
+
+
+def index_request_later(request_id: int) -> None:
+    """Hand the request's title and description to the search index's single writer."""
+    from tracker.searching import service
+
+    service.queue_request(request_id)
+
+
+def add_tracking_number(request: Request, number: str, kind: str = "request", actor=None
+                        ) -> TrackingNumber | None:
     """Record a tracking number the agency used (no-op if the request already has it)."""
     number = number.strip()
     existing = db.session.scalar(
@@ -298,4 +321,5 @@ def add_tracking_number(request: Request, number: str, kind: str = "request") ->
     row = TrackingNumber(request=request, number=number, kind=kind)
     db.session.add(row)
     db.session.flush()
+    audit.record(actor, "tracking_number.add", row, request=request, changes={"number": number, "kind": kind})
     return row

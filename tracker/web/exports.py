@@ -16,11 +16,11 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from tracker import permissions
+from tracker import audit, permissions
 from tracker.clock import legal_today, local
 from tracker.extensions import db
 from tracker.lifecycle import DEADLINE_KINDS
-from tracker.models import Document, Message, Request
+from tracker.models import AuditEntry, Document, Message, Request
 from tracker.models.base import utcnow
 from tracker.operations import request_state
 from tracker.web.access import require, visible_request
@@ -184,6 +184,10 @@ def write_bundle(target, r: Request, user) -> dict:
             else:
                 # Checked against the hash recorded on arrival: a mismatch would mean a corrupted store.
                 entry["recorded_sha256_matches"] = entry["sha256"] == d.sha256
+        trail = db.session.scalars(audit.trail(request_id=r.id).order_by(None)
+                                   .order_by(AuditEntry.at, AuditEntry.id)).all()
+        add("audit.json", json.dumps([audit.as_dict(e) for e in trail], indent=2, ensure_ascii=False)
+            .encode("utf-8"), "the audit trail: who changed what on this request, and when")
         bundle.writestr("SHA256SUMS", "\n".join(sums) + "\n")
         bundle.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     return manifest

@@ -85,7 +85,19 @@ def view(request_id: int):
         events=[e for e in reversed(found.events) if e.type != "note"],
         may_publish=permissions.can(current_user, "document.set_visibility"),
         added=request.args.get("added", type=int),
+        portal_suggestions=_portal_suggestions(found),
     )
+
+
+def _portal_suggestions(found) -> list:
+    """Events the agency portal's latest emails on this request offer to log, for those who may log them."""
+    if not permissions.can(current_user, "event.create"):
+        return []
+    from tracker.operations.portal_notices import suggestion_for
+
+    recent = db.session.scalars(select(Message).where(Message.request_id == found.id, Message.direction == "in")
+                                .order_by(Message.id.desc()).limit(20)).all()
+    return [(m, s) for m in recent if (s := suggestion_for(m)) is not None]
 
 
 @bp.route("/<int:request_id>/notes", methods=["GET", "POST"])
