@@ -54,6 +54,8 @@ def results_json(results: SearchResults, user) -> dict:
         }
         if kind == "message":
             hit["message_id"] = int(key_id)
+        elif isinstance(user, permissions.PublicVisitor) and h.document_id is not None:
+            hit["url"] = url_for("public.document", document_id=h.document_id, page=h.page, _external=True)
         elif h.document_id is not None:
             hit["url"] = url_for("documents.view", document_id=h.document_id, page=h.page,
                                  q=request.args.get("q", ""), _external=True)
