@@ -59,7 +59,7 @@ def test_requests_csv_has_every_deadline(client, make_user, history):
     assert row["title"].startswith("'=HYPERLINK")  # a formula is never run by a spreadsheet
     assert row["received_on"] == "2023-01-06" and row["status"] == "appeal_constructively_denied"
     assert row["tracking_numbers"] == "FOIL-2023-056-11528" and row["appealed"] == "yes"
-    assert row["appeal_outcome"] == "pending" and row["constructive_denial"] == "yes"
+    assert row["appeal_outcome"] == "constructively_denied" and row["constructive_denial"] == "yes"
     assert row["fee_requested"] == "12.50" and row["fee_pending"] == "yes"
     assert row["assignees"] == "vol@example.org"
     assert int(row["days_open"]) > 365

@@ -25,9 +25,12 @@ ROUTES = {
 def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app for `app`; every task runs inside the Flask app context."""
 
+    from tracker.dispatch import unit_of_work
+
     class FlaskTask(Task):
+        # Each task is one unit of work: committed when it returns, rolled back when it raises.
         def __call__(self, *args, **kwargs):
-            with app.app_context():
+            with app.app_context(), unit_of_work():
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.name, task_cls=FlaskTask)

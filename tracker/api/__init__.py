@@ -8,7 +8,6 @@ from flask import Blueprint, Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from tracker import permissions
-from tracker.dispatch import rollback
 from tracker.operations import OperationError, authenticate_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -98,19 +97,16 @@ def paginated(query, page: int, per_page: int, serialise) -> dict:
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    rollback()
     return error_response(exc.status, exc.code, exc.message, exc.field)
 
 
 @bp.errorhandler(OperationError)
 def _operation_error(exc: OperationError):
-    rollback()
     return error_response(exc.status, exc.code, exc.message, exc.field)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    rollback()
     return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
 
 
@@ -118,7 +114,6 @@ def _http_error(exc: HTTPException):
 def _unexpected(exc: Exception):
     from flask import current_app
 
-    rollback()
     current_app.logger.exception("API error")
     return error_response(500, "internal_error", "something went wrong on our side; it was logged")
 

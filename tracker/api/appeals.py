@@ -9,7 +9,6 @@ from tracker import deadlines, permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api.requests import load_request
 from tracker.api.serialize import iso
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.models import Appeal, Litigation, Request
 from tracker.models.requests import APPEAL_OUTCOMES, LITIGATION_OUTCOMES, litigation_requests
@@ -68,7 +67,6 @@ def send_appeal_letter(request_id: int):
     draft = appeal_letter(found, g.api_user)
     appeal = file_appeal(found, g.api_user, data.get("to", draft.to), data.get("subject", draft.subject),
                          data.get("body", draft.body), tracking_number=data.get("tracking_number", ""))
-    commit()
     return jsonify(appeal_json(appeal)), 201
 
 
@@ -113,7 +111,6 @@ def patch_appeal(appeal_id: int):
     """Change tracking_number, letter, or outcome (+ decided_on; granted/denied are logged on the request)."""
     appeal = _load_appeal(appeal_id)
     update_appeal(appeal, g.api_user, **json_body())
-    commit()
     return jsonify(appeal_json(appeal))
 
 
@@ -152,7 +149,6 @@ def post_litigation():
     lit = create_litigation(g.api_user, data.get("caption", ""), request_ids=data.get("request_ids") or [],
                             court=data.get("court"), index_number=data.get("index_number", ""),
                             judge=data.get("judge", ""), filed_on=data.get("filed_on"))
-    commit()
     return jsonify(litigation_json(lit)), 201
 
 
@@ -176,5 +172,4 @@ def patch_litigation(litigation_id: int):
     """Change a lawsuit: decision, outcome, decided_on, filed_on, caption, court, index_number, judge..."""
     lit = _load_litigation(litigation_id)
     update_litigation(lit, g.api_user, **json_body())
-    commit()
     return jsonify(litigation_json(lit))

@@ -7,7 +7,6 @@ from flask import g, jsonify
 from tracker import permissions
 from tracker.api import ApiError, bp, json_body, requires
 from tracker.api import serialize as out
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.operations.documents import set_visibility
@@ -72,5 +71,4 @@ def patch_document(document_id: int):
     if "visibility" not in data:
         raise ApiError(422, "invalid", "send the visibility: public, internal or privileged", "visibility")
     set_visibility(document, data["visibility"], g.api_user)
-    commit()
     return jsonify(document_json(document))

@@ -16,13 +16,34 @@ COMMAND_MODULES = (
     "tracker.cli.reindex",
 )
 
+# Commands that run until stopped: the processes they start make their own units of work.
+LONG_RUNNING = ("serve",)
+
 
 def register_commands(app: Flask) -> None:
     """Add the product's commands to `app.cli` (`flask db ...` comes from Flask-Migrate)."""
     from importlib import import_module
 
     for name in COMMAND_MODULES:
-        app.cli.add_command(import_module(name).command)
+        command = import_module(name).command
+        _one_unit_per_command(command)
+        app.cli.add_command(command)
+
+
+def _one_unit_per_command(command: click.Command) -> None:
+    """Make each (sub)command one unit of work: committed when it returns, rolled back when it fails."""
+    from flask.cli import with_appcontext
+
+    from tracker.dispatch import transactional
+
+    if getattr(command, "_one_unit", False) or command.name in LONG_RUNNING:
+        return  # tests build many apps from the same command objects
+    command._one_unit = True
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _one_unit_per_command(sub)
+    if command.callback is not None and not isinstance(command, click.Group):
+        command.callback = with_appcontext(transactional(command.callback))
 
 
 def _create_app():

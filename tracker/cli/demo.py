@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tracker import deadlines
 from tracker.clock import legal_today
-from tracker.dispatch import commit
+from tracker.dispatch import unit_of_work
 from tracker.extensions import db
 from tracker.models import Campaign, Litigation, User
 from tracker.operations import create_agency, create_campaign, create_user, file_request, record_event
@@ -182,8 +182,8 @@ def make_demo_searchable() -> int:
 @with_appcontext
 def command() -> None:
     """Load a demonstration campaign (safe to run twice: the second run changes nothing)."""
-    people = load_demo()
-    commit()
+    with unit_of_work(write=True):  # committed before extraction, which ends each read
+        people = load_demo()
     if not people:
         click.echo("The demonstration campaign is already loaded.")
         return

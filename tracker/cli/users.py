@@ -7,7 +7,6 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from tracker.dispatch import commit
 from tracker.models import ROLES
 from tracker.operations import OperationError, create_user, issue_token
 
@@ -32,7 +31,6 @@ def create(email: str, role: str, name: str, token: bool, no_password: bool) -> 
     try:
         user = create_user(email, role, password=password, name=name)
         secret = issue_token(user, label="created from the command line") if token else None
-        commit()
     except OperationError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Created {user.email} ({user.role}).", err=token)
@@ -67,5 +65,4 @@ def token(email: str) -> None:
     if user is None:
         raise click.ClickException(f"no user has the email {email}")
     secret = issue_token(user, label="created from the command line")
-    commit()
     click.echo(secret)

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from tracker import permissions
-from tracker.dispatch import defer
+from tracker.dispatch import after_commit
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.models.base import VISIBILITIES
@@ -18,23 +18,6 @@ from tracker.operations.errors import Forbidden, Invalid
 MESSAGE_TYPES = ("message/rfc822", "message/global", "message/news")
 
 log = logging.getLogger(__name__)
-
-
-def after_commit(fn, *args) -> None:
-    """Queue follow-up work (extraction, indexing) to run after the commit, never undoing the delivery.
-
-    The rows are committed by then; if queueing fails (broker down, search not installed), the failure is
-    logged with its traceback and the work can be redone: `ingest --once` extracts every pending document
-    and `foiltrack reindex` rebuilds the index from the database.
-    """
-    defer(_run_guarded, fn, *args)
-
-
-def _run_guarded(fn, *args) -> None:
-    try:
-        fn(*args)
-    except Exception:  # noqa: BLE001 - logged with traceback; see after_commit for how it is redone
-        log.exception("follow-up work %s%r failed after the commit", getattr(fn, "__name__", fn), args)
 
 
 def blob_store():
@@ -117,14 +100,8 @@ def add_document(
                 queue_extraction=queue_extraction,
             )
     if queue_extraction:
-        after_commit(queue_extraction_task, document.id)
+        after_commit("foiltrack.extract.document", document.id)
     return document
-
-
-def queue_extraction_task(document_id: int) -> None:
-    """Send the document to the extract queue (runs inline when TASKS_EAGER)."""
-    celery = current_app.extensions["celery"]
-    celery.tasks["foiltrack.extract.document"].delay(document_id)
 
 
 def extract_text(sha256: str, media_type: str):
@@ -172,7 +149,7 @@ def store_extraction(document: Document, result, *, reindex: bool = True) -> Doc
     document.text_error = clean_text(error, 2000)
     db.session.flush()
     if reindex:
-        after_commit(index_later, document.id)
+        after_commit("foiltrack.index.document", document.id)
     return document
 
 
@@ -182,13 +159,6 @@ def record_extraction_failure(document: Document, reason: str) -> Document:
     document.text_error = clean_text(f"extraction did not run: {reason}", 2000)
     db.session.flush()
     return document
-
-
-def index_later(document_id: int) -> None:
-    """Hand the document's pages to the search index's single writer."""
-    from tracker.searching import service
-
-    service.queue_document(document_id)
 
 
 def set_visibility(document: Document, visibility: str, actor) -> Document:
@@ -209,7 +179,8 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
             changed_ids.append(changed.id)
     db.session.flush()
     if changed_ids:
-        after_commit(reindex_now, changed_ids)
+        # Who may find a page changes before the answer, not when the index worker gets to it.
+        after_commit("foiltrack.index.now", changed_ids, here=True)
     return document
 
 

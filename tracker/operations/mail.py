@@ -16,10 +16,11 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ingest import matching
+from tracker.dispatch import after_commit
 from tracker.extensions import db
 from tracker.models import Event, Message, Request, SenderRoute, TrackingNumber
 from tracker.models.base import utcnow
-from tracker.operations.documents import add_document, after_commit, clean_text
+from tracker.operations.documents import add_document, clean_text
 from tracker.operations.errors import Conflict
 from tracker.operations.mail_matching import find_request_for, suggestions_for
 from tracker.operations.requests import add_tracking_number, record_event
@@ -127,7 +128,7 @@ def deliver_parsed(
     else:
         _deliver_to(message, request, method, actor=None, parsed=parsed)
     if queue_work:
-        after_commit(_index_message_later, message.id)
+        after_commit("foiltrack.index.message", message.id)
     return message
 
 
@@ -243,19 +244,7 @@ def assign_message(message: Message, request: Request, actor) -> Message:
         else:
             route.request_id = request.id
     db.session.flush()
-    after_commit(_index_message_later, message.id)
+    after_commit("foiltrack.index.message", message.id)
     for document in message.documents:
-        after_commit(_index_document_later, document.id)
+        after_commit("foiltrack.index.document", document.id)
     return message
-
-
-def _index_message_later(message_id: int) -> None:
-    from tracker.searching import service
-
-    service.queue_message(message_id)
-
-
-def _index_document_later(document_id: int) -> None:
-    from tracker.searching import service
-
-    service.queue_document(document_id)

@@ -16,14 +16,13 @@ from collections.abc import Iterable, Sequence
 from email.utils import getaddresses
 
 from flask import current_app
-from kombu.exceptions import KombuError
 from sqlalchemy import select
 
 from ingest import smtp
 from ingest.blobs import BlobStore
 from tracker.api.serialize import reply_address
 from tracker.clock import legal_today, local
-from tracker.dispatch import commit, defer
+from tracker.dispatch import after_commit, when_not_handed_over
 from tracker.extensions import db
 from tracker.models import Event, Message, Request, User
 from tracker.models.base import utcnow
@@ -146,7 +145,7 @@ def send_email(
     record_event(request, "note", legal_today(), actor,
                  data={"email": kind, "message": message.id, "to": recipients}, note=f"Email sent: {subject}",
                  message=message)
-    defer(queue_send, message.id)
+    after_commit(TASK_NAME, message.id)
     return message
 
 
@@ -156,18 +155,13 @@ def kind_of(message: Message) -> str:
     return method.removeprefix("sent:") if method.startswith("sent:") else "followup"
 
 
-def queue_send(message_id: int) -> None:
-    """Hand a committed outgoing message to the send task (runs after the commit)."""
-    task = current_app.extensions["celery"].tasks[TASK_NAME]
-    try:
-        task.delay(message_id)
-    except (KombuError, OSError) as exc:
-        # The broker is down: the message stays queued, says why, and retry_failed() hands it over again.
-        log.error("outgoing message %s was not handed to the task queue: %s", message_id, exc)
-        message = db.session.get(Message, message_id)
-        if message is not None and message.status == "queued":
-            message.reason = f"{NOT_QUEUED}: {exc}; run retry_failed() once the broker is back"
-            commit()
+@when_not_handed_over(TASK_NAME)
+def _not_queued(message_id: int, *, reason: str) -> None:
+    """The broker refused the send job: the message stays queued, says why, and retry_failed() re-queues it."""
+    message = db.session.get(Message, message_id)
+    if message is not None and message.status == "queued":
+        message.reason = f"{NOT_QUEUED}: {reason}; it is sent again with the next retry"
+        db.session.flush()
 
 
 def deliver(message: Message) -> bool:
@@ -237,7 +231,7 @@ def retry_failed(ids: Iterable[int] | None = None, request: Request | None = Non
     messages = list(db.session.scalars(query.order_by(Message.id)))
     for message in messages:
         message.status, message.reason = "queued", ""
-        defer(queue_send, message.id)
+        after_commit(TASK_NAME, message.id)
     db.session.flush()
     return messages
 

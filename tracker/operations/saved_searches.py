@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 
 from search.parse import QueryError, check_syntax, parse
 from tracker import permissions
-from tracker.dispatch import commit, rollback
+from tracker.dispatch import rollback, unit_of_work
 from tracker.extensions import db
 from tracker.models import Document, Page, SavedSearch, User
 from tracker.models.base import utcnow
@@ -128,11 +128,11 @@ def _new_pages(after: int, upto: int) -> tuple[list[int], int]:
 
 
 def _claim(saved_id: int, old: int, new: int) -> bool:
-    """Move the watermark from old to new unless another run already did; commit the claim."""
-    moved = db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id,
-                                                         SavedSearch.last_page_id == old)
-                               .values(last_page_id=new)).rowcount
-    commit()
+    """Move the watermark from old to new unless another run already did; the claim is its own unit."""
+    with unit_of_work(write=True):
+        moved = db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id,
+                                                             SavedSearch.last_page_id == old)
+                                   .values(last_page_id=new)).rowcount
     return moved == 1
 
 
@@ -179,14 +179,15 @@ def _alert_one(saved: SavedSearch, newest: int) -> Outcome | None:
         send(message)
     except SendError as exc:
         # Give the pages back so the next run tries again; the reason goes to the log and the outcome.
-        db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id,
-                                                     SavedSearch.last_page_id == watermark)
-                           .values(last_page_id=old))
-        commit()
+        with unit_of_work(write=True):
+            db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id,
+                                                         SavedSearch.last_page_id == watermark)
+                               .values(last_page_id=old))
         log.warning("saved-search alert to %s failed: %s", email, exc.message)
         return Outcome(saved_id, email, "failed", len(hits), exc.message)
-    db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id).values(last_alerted_at=utcnow()))
-    commit()
+    with unit_of_work(write=True):
+        db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id)
+                           .values(last_alerted_at=utcnow()))
     return Outcome(saved_id, email, "sent", len(hits))
 
 

@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import permissions
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Appeal, Request
 from tracker.models.requests import APPEAL_OUTCOMES
@@ -82,9 +81,7 @@ def letter(request_id: int):
         try:
             appeal = file_appeal(found, current_user, form.get("to"), form.get("subject"),
                                  request.form.get("body", ""), tracking_number=form.get("tracking_number"))
-            commit()
         except OperationError as exc:
-            rollback()
             form.error(exc.field or "_form", exc.message)
             status = exc.status
         else:

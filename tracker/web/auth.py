@@ -12,7 +12,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db, limiter
 from tracker.models import User
 from tracker.operations import Invalid
@@ -94,9 +93,7 @@ def invitation(token: str):
         try:
             form_values = request.form
             accept_invitation(token, form_values.get("password", ""), form_values.get("confirm_password", ""))
-            commit()
         except Invalid as exc:
-            rollback()
             form.operation_error(exc, "password")
             return render_template("auth/invitation.html", form=form, user=user, broken=None), 422
         logout_user()

@@ -44,8 +44,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(exc):
-        from tracker.dispatch import rollback
-
-        rollback()
         app.logger.error("server error: %r", getattr(exc, "original_exception", exc))
         return render_error(exc if isinstance(exc, HTTPException) else InternalServerError())

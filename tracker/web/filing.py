@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.grounds import GROUNDS
 from tracker.grounds import label as ground_text
@@ -80,9 +79,7 @@ def new():
                 tracking_numbers=[tracking] if tracking else [], assignees=form.getlist("assignee"),
                 visibility=form.get("visibility") or "internal",
             ))
-        commit()
     except OperationError as exc:
-        rollback()
         form.operation_error(exc)
         return _new_form(form, 422)
     if len(created) == 1:
@@ -162,9 +159,7 @@ def log_event(request_id: int):
         record_event(found, event_type, occurred, current_user, data, form.get("note"))
         if event_type == "acknowledged" and form.get("tracking_number"):
             add_tracking_number(found, form.get("tracking_number"), "request")
-        commit()
     except OperationError as exc:
-        rollback()
         form.operation_error(exc, "type")
         return _event_form(found, form, 422)
     after = request_state(found)

@@ -102,16 +102,14 @@ def event_label(kind: str) -> str:
 
 
 def citation(basis: str | None) -> str:
-    """The statute part of a deadline's basis ('POL §89(3)(a)'), for narrow table cells."""
+    """The statute a deadline's basis starts with ('POL §89(3)(a)', 'CPLR 217(1)'), for narrow cells.
+
+    A deadline's own kind is the surer guide (`Deadline.statute`); this reads a basis text alone.
+    """
     if not basis:
         return ""
     head = basis.split(":", 1)[0]
-    if "§" in head or "CPLR" in head:
-        return head
-    for token in ("POL §89(4)(a)", "POL §89(3)(a)", "CPLR 217(1)"):
-        if token in basis:
-            return token
-    return head[:40]
+    return head if ("§" in head or "CPLR" in head) else head[:40]
 
 
 def ground_label(key: str) -> str:

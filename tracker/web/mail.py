@@ -11,12 +11,11 @@ from sqlalchemy import func, select
 from ingest.blobs import BlobStore
 from tracker import permissions
 from tracker.api.serialize import reply_address
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Document, Message, Request, TrackingNumber
 from tracker.operations import OperationError, outbox
 from tracker.web.access import require, visible_request
-from tracker.web.forms import Form
+from tracker.web.forms import Form, attempt
 
 bp = Blueprint("mail", __name__)
 
@@ -139,10 +138,8 @@ def assign(message_id: int):
               "number, or pick a suggestion.", "error")
         return redirect(url_for("mail.triage", page=request.form.get("page", 1)), code=303)
     try:
-        assign_message(message, target, current_user)
-        commit()
+        attempt(assign_message, message, target, current_user)
     except OperationError as exc:
-        rollback()
         flash(exc.message[0].upper() + exc.message[1:], "error")
         return redirect(url_for("mail.triage"), code=303)
     flash(f"“{message.subject or '(no subject)'}” is now on {target.reference}. Mail from "
@@ -208,7 +205,6 @@ def resend(message_id: int):
     """Queue a failed outgoing message again, with the same bytes and Message-ID."""
     found = _visible_message(message_id)
     queued = outbox.retry_failed(ids=[found.id])
-    commit()
     if not queued:
         flash("Only a message that failed can be sent again.", "error")
     else:
@@ -253,9 +249,7 @@ def compose(request_id: int):
         try:
             sent = outbox.send_email(found, current_user, to, subject, body, kind=kind,
                                      cc=form.get("cc"), in_reply_to=parent)
-            commit()
         except OperationError as exc:
-            rollback()
             form.operation_error(exc)
         else:
             _flash_outcome(sent)
