@@ -41,7 +41,7 @@ def history(app, make_agency, make_request, make_user):
     record_event(first, "acknowledged", date(2023, 1, 12), None)
     record_event(first, "fee_requested", date(2023, 1, 20), None, data={"fee": 12.5})
     record_event(first, "denied", date(2023, 2, 10), None, data={"exemptions": ["87(2)(e)"]})
-    record_event(first, "appeal_filed", date(2023, 3, 1), None, data={"tracking_number": "A-1"})
+    record_event(first, "appeal_filed", date(2023, 3, 1), None, data={"tracking_number": "A-1", "filed_by": "post"})
     second = make_request(agency, title="Body camera audits", received_on=date(2023, 1, 6), campaign="Other")
     commit()
     return first, second

@@ -96,7 +96,7 @@ def test_an_appeal_past_its_decision_date_is_constructively_denied_in_every_list
     decision_due = deadlines.appeal_determination_due(filed)
     request = stored_yesterday("Unanswered appeal", filed - timedelta(days=40), decision_due,
                                ("denied", filed - timedelta(days=5), {"exemptions": ["87(2)(e)"]}),
-                               ("appeal_filed", filed, {"received_on": filed.isoformat()}))
+                               ("appeal_filed", filed, {"received_on": filed.isoformat(), "filed_by": "post"}))
     assert db.session.scalar(select(Appeal.outcome).where(Appeal.request_id == request.id)) == "pending"
 
     api = api_as("lawyer")
@@ -125,7 +125,7 @@ def test_every_deadline_cites_the_statute_of_its_own_kind(app, api_as, stored_ye
     filed = today - timedelta(days=30)
     request = stored_yesterday("Cited", filed - timedelta(days=40), today,
                                ("denied", filed - timedelta(days=5), {"exemptions": ["87(2)(e)"]}),
-                               ("appeal_filed", filed, {"received_on": filed.isoformat()}))
+                               ("appeal_filed", filed, {"received_on": filed.isoformat(), "filed_by": "post"}))
     found = api_as("lawyer").get(f"/api/v1/requests/{request.id}").get_json()["deadlines"]
     statutes = {d["kind"]: d["statute"] for d in found}
     assert statutes["article78"] == "CPLR 217(1)"

@@ -29,7 +29,7 @@ def broken_request(app, make_user, make_agency):
     request = file_request(lawyer, agency, "Body camera footage", campaign="Jails",
                            received_on=today - timedelta(days=40))
     record_event(request, "denied", today - timedelta(days=20), lawyer, {"exemptions": ["87(2)(e)"]})
-    record_event(request, "appeal_filed", today - timedelta(days=10), lawyer)
+    record_event(request, "appeal_filed", today - timedelta(days=10), lawyer, {"filed_by": "post"})
     second = Event(request=request, type="appeal_filed", occurred_on=today - timedelta(days=9), actor=lawyer,
                    data={}, note="")
     db.session.add(second)

@@ -58,16 +58,27 @@ def get_appeal_letter(request_id: int):
 @bp.post("/requests/<int:request_id>/appeal-letter")
 @requires("appeal.manage")
 def send_appeal_letter(request_id: int):
-    """Email the (edited) appeal and log appeal_filed; body: {to?, subject?, body?, tracking_number?}."""
+    """Queue the (edited) appeal email: 202 with the outgoing message (status "queued").
+
+    Body: {to?, subject?, body?, tracking_number?}. The appeal is logged as filed (and the agency's ten
+    business days start) when the mail server accepts the email; its status shows on the request.
+    """
     found = load_request(request_id)
     data = json_body()
     unknown = set(data) - {"to", "subject", "body", "tracking_number"}
     if unknown:
         raise ApiError(400, "unknown_field", f"unknown fields: {', '.join(sorted(unknown))}")
     draft = appeal_letter(found, g.api_user)
-    appeal = file_appeal(found, g.api_user, data.get("to", draft.to), data.get("subject", draft.subject),
-                         data.get("body", draft.body), tracking_number=data.get("tracking_number", ""))
-    return jsonify(appeal_json(appeal)), 201
+    message = file_appeal(found, g.api_user, data.get("to", draft.to), data.get("subject", draft.subject),
+                          data.get("body", draft.body), tracking_number=data.get("tracking_number", ""))
+    return jsonify({"status": message.status, "message": outgoing_json(message)}), 202
+
+
+def outgoing_json(m) -> dict:
+    """An outgoing message as the API shows it: whom to, what, and whether it left (queued, sent, failed)."""
+    return {"id": m.id, "request_id": m.request_id, "status": m.status, "reason": m.reason,
+            "to": list(m.to_addrs or []), "subject": m.subject, "message_id": m.message_id,
+            "sent_at": iso(m.sent_at)}
 
 
 @bp.get("/appeals")

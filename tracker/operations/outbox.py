@@ -107,8 +107,13 @@ def send_email(
     cc: str | Sequence[str] = (),
     in_reply_to: Message | str | None = None,
     attachments: Iterable[tuple[str, bytes, str]] = (),
+    note_data: dict | None = None,
 ) -> Message:
-    """Record an email to send for `request` (queued, with a timeline note); it is sent after the commit."""
+    """Record an email to send for `request` (queued, with a timeline note); it is sent after the commit.
+
+    `note_data` is kept on the timeline note, for what happens once the message is accepted (an appeal's
+    tracking number).
+    """
     if kind not in KINDS:
         raise Invalid(f"kind must be one of {', '.join(KINDS)}", field="kind")
     recipients = parse_addresses(to, "to")
@@ -143,7 +148,8 @@ def send_email(
     db.session.add(message)
     db.session.flush()
     record_event(request, "note", legal_today(), actor,
-                 data={"email": kind, "message": message.id, "to": recipients}, note=f"Email sent: {subject}",
+                 data={**(note_data or {}), "email": kind, "message": message.id, "to": recipients},
+                 note=f"Email queued: {subject}",
                  message=message)
     after_commit(TASK_NAME, message.id)
     return message
@@ -179,6 +185,7 @@ def deliver(message: Message) -> bool:
     message.status, message.sent_at, message.reason = "sent", utcnow(), ""
     db.session.flush()
     _log_submission(message)
+    _log_appeal(message)
     return True
 
 
@@ -195,6 +202,41 @@ def _log_submission(message: Message) -> None:
     noted = _sending_event(message)
     record_event(request, "submitted", local(message.sent_at).date(), noted.actor if noted else None,
                  data={"via": "email"}, note=f"Emailed to {', '.join(message.to_addrs)}", message=message)
+
+
+def _log_appeal(message: Message) -> None:
+    """An emailed appeal is filed when the mail server accepted it: log appeal_filed and keep the letter.
+
+    The agency's ten business days (POL §89(4)(a)) start from the day it was sent. If the timeline took
+    another appeal meanwhile (filed by post, say), the email stays sent and a note says why it is not
+    logged as a second filing.
+    """
+    from tracker.models import Appeal
+    from tracker.operations.errors import Conflict
+    from tracker.operations.requests import add_tracking_number
+
+    request = message.request
+    if kind_of(message) != "appeal" or request is None:
+        return
+    noted = _sending_event(message)
+    actor = noted.actor if noted else None
+    tracking_number = str((noted.data or {}).get("appeal_tracking_number", "")) if noted else ""
+    day = local(message.sent_at).date()
+    data = {"received_on": day.isoformat(), "message": message.id}
+    if tracking_number:
+        data["tracking_number"] = tracking_number
+    try:
+        event = record_event(request, "appeal_filed", day, actor, data, message=message,
+                             note=f"Appeal emailed to {', '.join(message.to_addrs)}; the mail server accepted it")
+    except Conflict as exc:
+        record_event(request, "note", day, actor, data={"appeal_email": message.id}, message=message,
+                     note=f"The appeal email was sent but is not logged as a filing: {exc.message}")
+        return
+    appeal = db.session.scalar(select(Appeal).where(Appeal.filed_event_id == event.id))
+    appeal.letter = message.body_text
+    if tracking_number:
+        add_tracking_number(request, tracking_number, "appeal")
+    db.session.flush()
 
 
 def backoff(retries_done: int) -> int:

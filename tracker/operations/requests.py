@@ -20,6 +20,9 @@ MAX_TITLE = 500
 # Bounds that no real production or fee comes near, so that a typo cannot store an absurd number.
 MAX_PAGES_RELEASED = 10_000_000
 MAX_FEE = 1_000_000
+# How a lawyer says an appeal was filed other than by email from here (an emailed appeal is logged by the
+# mail-out task, with filed_by "email", once the mail server has accepted it).
+FILED_BY = ("post", "portal", "hand")
 
 
 # The holiday table ends in deadlines.LAST_YEAR; a date in its last year could still open a clock
@@ -259,6 +262,8 @@ def record_event(
         )
     except lifecycle.IllegalTransition as exc:
         raise Conflict(str(exc), code="illegal_transition") from None
+    if event_type == "appeal_filed":
+        _check_filing(clean, message)
     event = Event(request=request, type=event_type, occurred_on=occurred, actor=actor, data=clean,
                   note=note.strip(), message_id=getattr(message, "id", None))
     db.session.add(event)
@@ -266,6 +271,17 @@ def record_event(
     _follow_up_records(request, event)
     recompute(request, today)
     return event
+
+
+def _check_filing(data: dict, message) -> None:
+    """An appeal is filed when the mail server accepted it, or when a lawyer says how else it went."""
+    if message is not None and message.direction == "out" and message.status == "sent":
+        data["filed_by"] = "email"
+        return
+    if data.get("filed_by") not in FILED_BY:
+        raise Invalid("say how the appeal was filed: data.filed_by is post, portal or hand, with the day it "
+                      "was filed as occurred_on; an appeal emailed from here is logged when the mail server "
+                      "accepts it", code="filed_by_required", field="data.filed_by")
 
 
 def lock_history(request: Request) -> None:

@@ -30,7 +30,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "records_released": ("pages",),
     "fee_requested": ("fee",),
     "fee_paid": ("fee",),
-    "appeal_filed": ("received_on", "tracking_number"),
+    "appeal_filed": ("filed_by", "received_on", "tracking_number"),
 }
 # §87(2)(j)–(q) protect traffic-camera images; the form folds them away to keep the common grounds in view.
 TRAFFIC_GROUNDS = frozenset(f"87(2)({letter})" for letter in "jklmnopq")
@@ -119,6 +119,8 @@ def _event_data(form: Form, event_type: str) -> dict:
         day = form.date("received_on", "the day the agency received the appeal", required=False)
         if day:
             data["received_on"] = day.isoformat()
+    if "filed_by" in wanted:
+        data["filed_by"] = form.get("filed_by")
     if event_type == "appeal_filed" and form.get("tracking_number"):
         data["tracking_number"] = form.get("tracking_number")
     return data

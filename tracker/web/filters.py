@@ -135,11 +135,17 @@ def nav_url(endpoint: str, **values) -> str | None:
         return None
 
 
+def mail_out_configured() -> bool:
+    """Whether outgoing mail can leave at all (SMTP_HOST is set); send pages say so before the button."""
+    return bool(current_app.config["SMTP_HOST"])
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
     for fn in (nydate, shortdate, nytime, status_label, deadline_label, event_label, citation, ground_label):
         app.add_template_filter(fn)
     app.add_template_global(can)
     app.add_template_global(nav_url)
+    app.add_template_global(mail_out_configured)
     app.add_template_global(deadline_label)
     app.add_template_global(status_label)

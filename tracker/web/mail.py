@@ -147,6 +147,27 @@ def assign(message_id: int):
     return redirect(url_for("mail.triage", page=request.form.get("page", 1)), code=303)
 
 
+@bp.post("/messages/<int:message_id>/redeliver")
+@require("message.assign")
+def redeliver(message_id: int):
+    """Read a rejected email's original again and deliver it, once what stopped it is fixed."""
+    from tracker.operations.mail import redeliver as read_again
+
+    message = _visible_message(message_id)
+    try:
+        delivered = attempt(read_again, message, current_user)
+    except OperationError as exc:
+        flash(exc.message[0].upper() + exc.message[1:] + ".", "error")
+        return redirect(url_for("mail.message", message_id=message.id), code=303)
+    if delivered.status == "rejected":
+        flash(f"It still cannot be read: {delivered.reason}", "error")
+    elif delivered.status == "unmatched":
+        flash("It was read and waits in the triage list for a person to put it on a request.", "success")
+    else:
+        flash(f"It was read and delivered to {delivered.request.reference}.", "success")
+    return redirect(url_for("mail.message", message_id=message.id), code=303)
+
+
 @bp.get("/messages/<int:message_id>")
 @require("message.view")
 def message(message_id: int):
