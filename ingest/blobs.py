@@ -56,6 +56,20 @@ class BlobStore:
         with open(path, "rb") as stream:
             return self.put_stream(stream)
 
+    def adopt(self, path: str | os.PathLike[str]) -> str:
+        """Move a finished file (on this filesystem, e.g. under ``root/tmp``) into the store by its hash."""
+        digest = hashlib.sha256()
+        with open(path, "rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                digest.update(chunk)
+        if self.fsync:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return self._install(Path(path), digest.hexdigest())
+
     def get(self, sha: str) -> bytes:
         """The blob's bytes; FileNotFoundError when it is not stored."""
         return self.path(sha).read_bytes()
@@ -76,7 +90,7 @@ class BlobStore:
     def _write_temp(self, source, digest) -> Path:
         """Copy a stream (or an iterator of chunks) into a new temp file, hashing as it goes."""
         tmp_dir = self.root / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
+        tmp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="blob-")
         try:
             with os.fdopen(fd, "wb") as out:
@@ -99,8 +113,9 @@ class BlobStore:
         if final.is_file():
             tmp_path.unlink()
             return sha
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(tmp_path, 0o644)
+        final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Emails and attachments are for the service alone (mkstemp already made it 0600; say so).
+        os.chmod(tmp_path, 0o600)
         # os.replace is atomic; two writers racing on the same content both end with the same bytes.
         os.replace(tmp_path, final)
         if self.fsync:

@@ -28,6 +28,7 @@ from .analysis import SCHEMA_VERSION, build_schema
 from .bulk import BulkWriter, build_parallel
 from .codec import PageCodec
 from .facets import FacetCache
+from .postings import PostingCache
 from .records import PageRecord
 from .scoring import PageWeighting
 
@@ -55,7 +56,7 @@ def record_fields(record: PageRecord) -> dict:
         "key": record.key,
         "kind": record.kind,
         "text": record.text,
-        "agency_words": record.agency or None,
+        "agency_words": f"{record.agency} {record.agency_short}".strip() or None,
         "campaign_words": record.campaign or None,
         "filename_words": record.filename or None,
         "type_words": record.media_type or None,
@@ -74,6 +75,7 @@ def record_fields(record: PageRecord) -> dict:
         "agency": record.agency or None,
         "campaign": record.campaign or None,
         "released_on": released.isoformat() if released else None,
+        "released": released.isoformat() if released else None,
     }
 
 
@@ -143,9 +145,9 @@ def _close_retired(old, new) -> None:
 
 
 def _new_generation(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     gen_dir = path / f"gen-{time.time_ns()}"
-    gen_dir.mkdir()
+    gen_dir.mkdir(mode=0o700)
     whoosh_index.create_in(str(gen_dir), build_schema())
     (gen_dir / VERSION_FILE).write_text(str(SCHEMA_VERSION))
     return gen_dir
@@ -171,6 +173,7 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._searcher = None
         self.facet_cache = FacetCache()
+        self.posting_cache = PostingCache()
         link = self.path / CURRENT
         if not link.exists() and not link.is_symlink():
             if not create:

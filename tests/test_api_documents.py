@@ -126,3 +126,24 @@ def test_hiding_a_member_hides_the_zip_that_holds_it(zipped, api_as):
     researcher = api_as("researcher")
     assert researcher.get(f"/api/v1/documents/{container.id}").status_code == 404  # would carry the memo
     assert researcher.get(f"/api/v1/documents/{members[1].id}").status_code == 200  # still released
+
+
+@pytest.mark.parametrize(("request_visibility", "role", "linked"), [
+    ("internal", "researcher", False),
+    ("public", "researcher", True),
+    ("internal", "volunteer", True),
+    ("internal", "lawyer", True),
+])
+def test_where_a_document_came_from_is_told_only_to_the_team_or_for_public_requests(
+        document, api_as, login, client, request_visibility, role, linked):
+    document.visibility = "public"
+    document.request.visibility = request_visibility
+    commit()
+    body = api_as(role).get(f"/api/v1/documents/{document.id}").json
+    expected = (document.request_id, document.message_id) if linked else (None, None)
+    assert (body["request_id"], body["message_id"]) == expected
+    assert document.request_id and document.message_id
+    login(role)
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert (f"/requests/{document.request_id}\"" in page) is linked
+    assert (document.request.reference in page) is linked

@@ -191,3 +191,4 @@ def test_litigation_pages(mail_app, client, make_user, make_request):
     client.post("/logout", data={"csrf_token": csrf(client.get("/litigation"))})
     sign_in(client, volunteer)
     assert client.get("/litigation/new").status_code == 403
+    assert client.get("/litigation").status_code == 403  # Article 78 records are for lawyers and admins

@@ -42,11 +42,18 @@ def test_jobs_run_after_the_commit_and_never_after_a_rollback(ran):
 
 
 def test_a_job_is_a_task_name_and_json_arguments(app):
+    from tracker.extensions import db
+    from tracker.models.work import PendingWork
+
     job = after_commit("foiltrack.index.document", 12)
-    assert json.loads(job.as_json()) == {"task": "foiltrack.index.document", "args": [12], "here": False}
+    assert json.loads(job.as_json()) == {"task": "foiltrack.index.document", "args": [12]}
+    # Written in the same transaction, so the job exists exactly when the change that asked for it does.
+    row = db.session.get(PendingWork, job.work_id)
+    assert (row.task, row.args, row.done_at) == ("foiltrack.index.document", [12], None)
     with pytest.raises(TypeError):
         after_commit("foiltrack.index.document", object())  # refused when queued, not after the commit
     rollback()
+    assert db.session.get(PendingWork, job.work_id) is None
 
 
 def test_a_failing_job_stops_no_other_and_is_not_raised(ran, caplog):
@@ -58,6 +65,10 @@ def test_a_failing_job_stops_no_other_and_is_not_raised(ran, caplog):
     failed = commit()
     assert ran == [1, 3]
     assert failed == [Job("tests.refuse", (2,))]
+    # The refused job stays pending for the sweeper; the others are done.
+    from tracker.pending_work import open_work
+
+    assert [(w.task, w.args) for w in open_work()] == [("tests.refuse", [2])]
     assert any("tests.refuse" in r.getMessage() for r in caplog.records)
 
 

@@ -21,6 +21,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("auth.login", "GET"): EVERYONE,
     ("auth.login", "POST"): EVERYONE,
     ("auth.logout", "POST"): SIGNED_IN,
+    ("auth.logout_everywhere", "POST"): SIGNED_IN,
     ("auth.invitation", "GET"): EVERYONE,
     ("auth.invitation", "POST"): EVERYONE,
     ("dashboard.index", "GET"): SIGNED_IN,
@@ -45,6 +46,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("people.invite", "POST"): ADMIN,
     ("people.role", "POST"): ADMIN,
     ("people.revoke", "POST"): ADMIN,
+    ("people.active", "POST"): ADMIN,
+    ("audit.index", "GET"): ADMIN,
     ("account.index", "GET"): SIGNED_IN,
     ("account.password", "POST"): SIGNED_IN,
     ("account.new_token", "POST"): SIGNED_IN,
@@ -68,10 +71,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("appeals.view", "POST"): LEGAL,
     ("appeals.letter", "GET"): LEGAL,
     ("appeals.letter", "POST"): LEGAL,
-    ("litigation.index", "GET"): TEAM,
+    ("litigation.index", "GET"): LEGAL,           # Article 78 records: lawyers and admins only
     ("litigation.new", "GET"): LEGAL,
     ("litigation.new", "POST"): LEGAL,
-    ("litigation.view", "GET"): TEAM,
+    ("litigation.view", "GET"): LEGAL,
     ("litigation.view", "POST"): LEGAL,
     ("calendar.index", "GET"): SIGNED_IN,
     ("calendar.renew", "POST"): SIGNED_IN,
@@ -88,10 +91,27 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("search.delete", "POST"): SIGNED_IN,
     ("documents.view", "GET"): SIGNED_IN,
     ("documents.file", "GET"): SIGNED_IN,
+    # The public side (issue 12): everyone, signed in or not, while PUBLIC_PORTAL is on.
+    ("public.index", "GET"): EVERYONE,
+    ("public.campaign", "GET"): EVERYONE,
+    ("public.neighborhood", "GET"): EVERYONE,
+    ("public.generator", "GET"): EVERYONE,
+    ("public.generator", "POST"): EVERYONE,
+    ("public.confirm_page", "GET"): EVERYONE,
+    ("public.confirm_page", "POST"): EVERYONE,
+    ("public.status", "GET"): EVERYONE,
+    ("public.withdraw_page", "POST"): EVERYONE,
+    ("public.forget_page", "POST"): EVERYONE,
+    ("public.search", "GET"): EVERYONE,
+    ("public.document", "GET"): EVERYONE,
+    ("residents.coverage", "GET"): TEAM,
+    ("residents.forget_resident", "POST"): LEGAL,
 }
 
 # Pages that serve stored files: the test world has no blobs, so an allowed role gets 404 (not 403) there.
 SERVES_FILES = frozenset({"mail.raw", "mail.attachment", "documents.file"})
+# Pages whose emailed secret link is the only credential: the test world's made-up link is a 404 to all.
+SECRET_LINKS = frozenset({"public.confirm_page", "public.status"})
 
 # The JSON API authenticates by bearer token, not by the session these pages use; its own tests
 # (tests/test_api_*.py) check every role there. Static files are public.
@@ -100,8 +120,10 @@ NOT_PAGES = ("api.", "static")
 
 @pytest.fixture
 def matrix_app(app_config, request):
-    """The app without CSRF checks (so empty posts reach the permission check), with one of everything."""
+    """The app without CSRF checks (so empty posts reach the permission check), with one of everything,
+    and the public portal open."""
     app_config["WTF_CSRF_ENABLED"] = False
+    app_config["PUBLIC_PORTAL"] = True
     return request.getfixturevalue("app")
 
 
@@ -131,6 +153,9 @@ def world(matrix_app, make_user, make_agency, make_request):
     saved = SavedSearch(user=feeds, name="Matrix", query="contract")
     db.session.add(saved)
     token = issue_token(users["admin"], "matrix")
+    from tracker.operations.campaigns import update_campaign
+
+    update_campaign(public.campaign, None, slug="ban-the-scan", agency_id=agency.id, public=True)
     commit()
     from tracker.models import ApiToken
 
@@ -144,6 +169,7 @@ def world(matrix_app, make_user, make_agency, make_request):
             "secret": feeds.calendar_secret, "filename": "style.css",
             # Someone else's saved search: deleting it is refused with a message, never a 403 or a 500.
             "saved_id": saved.id,
+            "slug": "ban-the-scan", "code": "BK0101", "link": "not-a-real-emailed-link",
         },
         "token": token,
     }
@@ -207,12 +233,12 @@ def test_role_matrix(matrix_app, world, role):
         elif allowed and _denied(response, role):
             failures.append(f"{method} {url}: refused ({response.status_code}) but {role} may use it")
         elif allowed and method == "GET" and response.status_code not in (200, 302, 400, 409) and not (
-                response.status_code == 404 and endpoint in SERVES_FILES):
+                response.status_code == 404 and endpoint in SERVES_FILES | SECRET_LINKS):
             # 400: a broken invitation link; 409: nothing to appeal in this request's state.
             failures.append(f"{method} {url}: {response.status_code}")
         elif not allowed and not _denied(response, role):
             failures.append(f"{method} {url}: answered {response.status_code} but {role} may not use it")
-        if endpoint == "auth.logout" and allowed and role != ANON:
+        if endpoint in ("auth.logout", "auth.logout_everywhere") and allowed and role != ANON:
             _sign_in(client, world["users"][role])  # signed out by the check; sign in again
     assert not failures, f"{role}:\n" + "\n".join(failures)
 
@@ -224,3 +250,20 @@ def test_internal_requests_are_hidden_from_researchers(matrix_app, world, make_r
     client = matrix_app.test_client()
     _sign_in(client, world["users"][role])
     assert client.get(f"/requests/{internal.id}").status_code == status
+
+
+@pytest.mark.parametrize("role,appeals,litigation", [("admin", 200, 200), ("lawyer", 200, 200),
+                                                     ("volunteer", 200, 403), ("researcher", 403, 403)])
+def test_api_appeals_and_litigation_follow_the_mission(matrix_app, world, api_as, role, appeals, litigation):
+    """Volunteers read appeals and log appeal events; litigation records are for lawyers and admins."""
+    api = api_as(role)
+    assert api.get("/api/v1/appeals").status_code == appeals
+    assert api.get(f"/api/v1/appeals/{world['values']['appeal_id']}").status_code == appeals
+    assert api.get("/api/v1/litigation").status_code == litigation
+    assert api.get(f"/api/v1/litigation/{world['values']['litigation_id']}").status_code == litigation
+    if role == "volunteer":
+        request_id = world["values"]["request_id"]
+        logged = api.post(f"/api/v1/requests/{request_id}/events",
+                          json={"type": "appeal_denied", "occurred_on": "2024-03-28"})
+        assert logged.status_code == 201, logged.json
+        assert logged.json["request"]["status"] == "appeal_denied"

@@ -6,6 +6,8 @@ import pytest
 
 from tests.search_support import add_pages
 
+BOTH_SEARCH_ENGINES = True  # every test on Whoosh (SQLite) and PostgreSQL full-text search
+
 
 @pytest.fixture
 def mail_app(app_config, smtp_sink, request):

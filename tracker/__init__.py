@@ -41,7 +41,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = values.get("MAX_CONTENT_LENGTH") or MAX_REQUEST_BYTES
     # The session cookie never rides along on another site's links or forms (CSRF tokens stay the main guard).
     app.config["SESSION_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
-    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    from tracker.private_files import make_private
+
+    make_private([app.config["DATA_DIR"], app.config["BLOB_DIR"], app.config["INDEX_DIR"]])
     app.config["SECRET_KEY"] = settings.secret_key(values)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["DATABASE_URL"]))
@@ -63,10 +65,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _enable_sqlite_foreign_keys(app)
 
-    from tracker import api, tasks, web
+    from tracker import api, headers, public, tasks, web
 
+    headers.init_app(app)
     api.init_app(app)
     web.init_app(app)
+    public.init_app(app)
     tasks.celery_init_app(app)
 
     from tracker import dispatch
@@ -77,6 +81,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.cli import register_commands
 
     register_commands(app)
+    from tracker import redaction
+
+    redaction.init_app(app)  # last: it reads every route's secret arguments
     return app
 
 

@@ -11,11 +11,11 @@ transaction. One failure policy covers every job: a job that cannot be handed ov
 traceback, its owner's ``when_not_handed_over`` hook (if any) records the fact in a unit of its own, and
 the other jobs still go; the caller is never told that committed work failed (it did not).
 
-The seam for durable follow-up work (issue 13): because a job is only a task name and JSON arguments,
-``after_commit`` can write the same jobs to a pending-work table inside the transaction instead of (or
-before) keeping them in ``db.session.info``; ``_dispatch`` then becomes the relay that hands pending rows
-to the broker, and the task marks its row done. Nothing that queues work has to change for that: only
-``after_commit`` (write a row), ``_dispatch`` (relay rows) and a sweeper.
+Durable follow-up work (issue 13): because a job is only a task name and JSON arguments, ``after_commit``
+also writes it to the pending-work table inside the transaction (``tracker.pending_work.record``), so
+the job exists exactly when the change that asked for it does. ``_dispatch`` relays the committed rows
+to the broker; the task marks its row done in its own unit of work; the scheduler's sweeper relays what
+the broker never got or lost. Nothing that queues work knows about the table.
 
 SQLite serializes writers per database. A unit of work that will write (a POST, PUT, PATCH or DELETE, or
 a unit opened with ``write=True``) begins its transaction with ``BEGIN IMMEDIATE``, so it takes the write
@@ -41,6 +41,7 @@ from tracker.extensions import db
 log = logging.getLogger(__name__)
 
 _KEY = "foiltrack_jobs"
+_KEEP = "foiltrack_keep"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _writing: contextvars.ContextVar[bool] = contextvars.ContextVar("foiltrack_writing", default=False)
 # Task name -> what to record when a job of that task could not be handed to the broker.
@@ -49,25 +50,27 @@ _not_handed_over: dict[str, Callable[..., None]] = {}
 
 @dataclass(frozen=True)
 class Job:
-    """Follow-up work: a Celery task by name and its JSON-able arguments.
-
-    ``here``: run it in this process before the unit's caller gets its answer (a visibility change that
-    must take effect at once), rather than through the broker.
-    """
+    """Follow-up work: a Celery task by name and its JSON-able arguments (and its pending-work row)."""
 
     task: str
     args: tuple = field(default_factory=tuple)
-    here: bool = False
+    work_id: int | None = field(default=None, compare=False)
 
     def as_json(self) -> str:
-        """The job as one JSON object (what a pending-work table would store)."""
-        return json.dumps({"task": self.task, "args": list(self.args), "here": self.here})
+        """The job as one JSON object (what the pending-work table stores)."""
+        return json.dumps({"task": self.task, "args": list(self.args)})
 
 
-def after_commit(task: str, *args: Any, here: bool = False) -> Job:
-    """Queue the task `task` with `args` to run once the current unit of work has committed."""
+def after_commit(task: str, *args: Any) -> Job:
+    """Queue the task `task` with `args` to run once the current unit of work has committed.
+
+    The job is written to the pending-work table in this transaction (flushed with it, gone with a
+    rollback), then relayed to the broker after the commit.
+    """
+    from tracker import pending_work
+
     json.dumps(args)  # a TypeError here, not in the broker after the commit: arguments are ids and text
-    job = Job(task, tuple(args), here)
+    job = Job(task, tuple(args), pending_work.record(task, list(args)).id)
     db.session.info.setdefault(_KEY, []).append(job)
     return job
 
@@ -90,6 +93,12 @@ def when_not_handed_over(task: str) -> Callable[[Callable[..., None]], Callable[
 def discard() -> None:
     """Forget the queued jobs, as after a rollback."""
     db.session.info.pop(_KEY, None)
+    db.session.info.pop(_KEEP, None)
+
+
+def keep_despite_refusal() -> None:
+    """Commit this request's unit of work though it answers with an error (a failed sign-in is counted)."""
+    db.session.info[_KEEP] = True
 
 
 def rollback() -> None:
@@ -108,34 +117,45 @@ def commit() -> list[Job]:
     except BaseException:
         rollback()
         raise
+    db.session.info.pop(_KEEP, None)
     return _dispatch(db.session.info.pop(_KEY, []))
 
 
 def _dispatch(jobs: list[Job]) -> list[Job]:
+    """Relay each committed job to the broker; one that cannot go stays pending for the sweeper."""
+    from tracker import pending_work
+
     failed = []
     for job in jobs:
-        try:
-            task = current_app.extensions["celery"].tasks[job.task]
-            if job.here:
-                task.apply(args=job.args, throw=True)
-            else:
-                task.delay(*job.args)
-        except Exception as exc:  # noqa: BLE001 - the one failure policy: log, record, carry on
-            log.exception("follow-up job %s%r could not run after the commit", job.task, job.args)
-            failed.append(job)
-            _record_not_handed_over(job, exc)
+        if pending_work.relay(job.work_id, job.task, list(job.args), attempt=1):
+            continue
+        failed.append(job)  # logged by the relay; its row stays for the sweeper to relay again
+        _record_not_handed_over(job, pending_work.last_error(job.work_id))
     return failed
 
 
-def _record_not_handed_over(job: Job, exc: Exception) -> None:
+def _record_not_handed_over(job: Job, reason: str) -> None:
     record = _not_handed_over.get(job.task)
     if record is None:
         return
     try:
         with unit_of_work():
-            record(*job.args, reason=f"{type(exc).__name__}: {exc}")
+            record(*job.args, reason=reason)
     except Exception:  # noqa: BLE001 - the job's failure is already logged; so is this one
         log.exception("could not record that job %s%r was not handed over", job.task, job.args)
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """A part of the unit of work that may fail alone: on an exception its rows and its jobs are undone."""
+    queued = db.session.info.setdefault(_KEY, [])
+    mark = len(queued)
+    try:
+        with db.session.begin_nested():
+            yield
+    except BaseException:
+        del queued[mark:]
+        raise
 
 
 @contextmanager
@@ -187,7 +207,7 @@ def _one_unit_per_request(view: Callable[..., Any]) -> Callable[..., Any]:
         except BaseException:
             rollback()
             raise
-        if response.status_code >= 400:
+        if response.status_code >= 400 and not db.session.info.get(_KEEP):
             rollback()  # an error page or a refused form: nothing of it is kept
         else:
             commit()

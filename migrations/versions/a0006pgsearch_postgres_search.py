@@ -1,10 +1,16 @@
 """PostgreSQL full-text search engine (issue 13)
 
+The table the PostgreSQL search engine (search.pg_engine) reads and writes: one row per indexed page,
+message body or request, its text as stored for snippets, a tsvector of its words and label lexemes
+under a GIN index, and the columns that filters and facets read. PostgreSQL only: on SQLite the
+Whoosh engine is the only one, and this revision changes nothing.
+
 Revision ID: a0006pgsearch
 Revises: a0005search
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 
 revision = 'a0006pgsearch'
@@ -14,8 +20,36 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.create_table(
+        "search_pages",
+        sa.Column("key", sa.String(40), primary_key=True),
+        sa.Column("kind", sa.String(10), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("tsv", postgresql.TSVECTOR(), nullable=False),
+        sa.Column("request_id", sa.Integer()),
+        sa.Column("agency_id", sa.Integer()),
+        sa.Column("agency", sa.Text()),
+        sa.Column("campaign_id", sa.Integer()),
+        sa.Column("campaign", sa.Text()),
+        sa.Column("document_id", sa.Integer()),
+        sa.Column("filename", sa.Text(), nullable=False, server_default=""),
+        sa.Column("page", sa.Integer(), nullable=False, server_default="1"),
+        sa.Column("released_on", sa.Date()),
+        sa.Column("media_type", sa.Text()),
+        sa.Column("visibility", sa.String(20), nullable=False),
+        sa.Column("ocr", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.CheckConstraint("visibility IN ('public', 'internal', 'privileged')",
+                           name="ck_search_pages_visibility"),
+    )
+    op.create_index("ix_search_pages_tsv", "search_pages", ["tsv"], postgresql_using="gin")
+    op.create_index("ix_search_pages_document_id", "search_pages", ["document_id"])
+    op.create_index("ix_search_pages_request_id", "search_pages", ["request_id"])
+    op.create_index("ix_search_pages_released_on", "search_pages", ["released_on"])
 
 
 def downgrade():
-    pass
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.drop_table("search_pages")

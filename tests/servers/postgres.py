@@ -104,6 +104,12 @@ class PostgresServer:
         stop_process(self.process)
         self.process = None
 
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop the server at once (as a crash would), stay down `down_seconds`, then start it again."""
+        self.stop()
+        time.sleep(down_seconds)
+        _launch(self)
+
     def _run(self, program: str, *args: str) -> None:
         command = [str(self.bindir / program), *args]
         if os.geteuid() == 0:
@@ -146,27 +152,35 @@ def start_postgres() -> PostgresServer:
     try:
         server._run("initdb", "-D", str(server.data_dir), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8",
                     "--locale=C", "--no-sync")
-        # The postmaster runs as our child rather than through `pg_ctl start`, which detaches it: a test
-        # run killed from outside then takes its cluster down too (SIGQUIT is an immediate shutdown).
-        command = [str(bindir / "postgres"), "-D", str(server.data_dir), "-p", str(server.port),
-                   "-k", str(root), "-c", f"listen_addresses={server.host}", "-c", "fsync=off",
-                   "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        if as_root:
-            # PostgreSQL refuses to run as root. setpriv execs in place, so the death signal still holds.
-            command = ["setpriv", f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--init-groups",
-                       "--pdeathsig=QUIT", "--", *command]
-        with open(server.log_path, "ab") as log:
-            server.process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root,
-                start_new_session=True, preexec_fn=partial(die_with_parent, signal.SIGQUIT),
-            )
-        wait_for_port(server.port, process=server.process, log=server.log_path)
-        server.wait_ready()
+        _launch(server)
         server.create_database(DATABASE)
     except BaseException:
         stop_postgres(server)
         raise
     return server
+
+
+def _launch(server: PostgresServer) -> None:
+    """Start the postmaster of `server`'s cluster as our child and wait until it accepts connections."""
+    bindir, root = server.bindir, server.root
+    as_root = os.geteuid() == 0
+    # The postmaster runs as our child rather than through `pg_ctl start`, which detaches it: a test
+    # run killed from outside then takes its cluster down too (SIGQUIT is an immediate shutdown).
+    command = [str(bindir / "postgres"), "-D", str(server.data_dir), "-p", str(server.port),
+               "-k", str(root), "-c", f"listen_addresses={server.host}", "-c", "fsync=off",
+               "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+    if as_root:
+        # PostgreSQL refuses to run as root. setpriv execs in place, so the death signal still holds.
+        owner = pwd.getpwnam(SUPERUSER)
+        command = ["setpriv", f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--init-groups",
+                   "--pdeathsig=QUIT", "--", *command]
+    with open(server.log_path, "ab") as log:
+        server.process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root,
+            start_new_session=True, preexec_fn=partial(die_with_parent, signal.SIGQUIT),
+        )
+    wait_for_port(server.port, process=server.process, log=server.log_path)
+    server.wait_ready()
 
 
 def stop_postgres(server: PostgresServer) -> None:

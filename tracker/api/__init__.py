@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from tracker import permissions
 from tracker.operations import OperationError, authenticate_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# What a request without a token may call when PUBLIC_PORTAL is on (as the "anonymous" role).
+PUBLIC_ENDPOINTS = frozenset({"api.search_pages"})
 
 
 class ApiError(Exception):
@@ -33,6 +35,9 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def _authenticate():
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
+    if not header and request.endpoint in PUBLIC_ENDPOINTS and current_app.config["PUBLIC_PORTAL"]:
+        g.api_user = permissions.PUBLIC  # the public portal: public pages only (issue 12)
+        return
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'")
     user = authenticate_token(secret.strip())
@@ -120,7 +125,17 @@ def _unexpected(exc: Exception):
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint (exempt from CSRF: it authenticates by bearer token, not cookie)."""
-    from tracker.api import agencies, appeals, documents, me, messages, requests, search  # noqa: F401 - registers routes
+    from tracker.api import (  # noqa: F401 - registers routes
+        agencies,
+        appeals,
+        campaigns,
+        documents,
+        me,
+        messages,
+        requests,
+        search,
+        users,
+    )
     from tracker.extensions import csrf
 
     csrf.exempt(bp)

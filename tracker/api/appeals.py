@@ -55,6 +55,17 @@ def get_appeal_letter(request_id: int):
     return jsonify(letter.as_dict())
 
 
+@bp.get("/requests/<int:request_id>/appeal-letter.pdf")
+@requires("appeal.manage")
+def get_appeal_letter_pdf(request_id: int):
+    """The same draft appeal as /appeal-letter, laid out as a PDF under the campaign's letterhead."""
+    from tracker.web.letters import pdf_response
+
+    found = load_request(request_id)
+    letter = appeal_letter(found, g.api_user)
+    return pdf_response(found, letter.body, letter.subject, f"{found.reference}-appeal.pdf")
+
+
 @bp.post("/requests/<int:request_id>/appeal-letter")
 @requires("appeal.manage")
 def send_appeal_letter(request_id: int):
@@ -82,7 +93,7 @@ def outgoing_json(m) -> dict:
 
 
 @bp.get("/appeals")
-@requires("request.view")
+@requires("appeal.view")
 def list_appeals():
     """Appeals, newest first; filters: request_id, outcome, campaign (id)."""
     query = select(Appeal).order_by(Appeal.id.desc())
@@ -110,7 +121,7 @@ def _load_appeal(appeal_id: int) -> Appeal:
 
 
 @bp.get("/appeals/<int:appeal_id>")
-@requires("request.view")
+@requires("appeal.view")
 def get_appeal(appeal_id: int):
     """One appeal with its letter."""
     return jsonify(appeal_json(_load_appeal(appeal_id)))
@@ -126,7 +137,7 @@ def patch_appeal(appeal_id: int):
 
 
 @bp.get("/litigation")
-@requires("request.view")
+@requires("litigation.view")
 def list_litigation():
     """Article 78 suits, newest first; filters: request_id, outcome."""
     query = select(Litigation).order_by(Litigation.id.desc())
@@ -171,7 +182,7 @@ def _load_litigation(litigation_id: int) -> Litigation:
 
 
 @bp.get("/litigation/<int:litigation_id>")
-@requires("request.view")
+@requires("litigation.view")
 def get_litigation(litigation_id: int):
     """One lawsuit with its covered requests and their four-month limits."""
     return jsonify(litigation_json(_load_litigation(litigation_id)))

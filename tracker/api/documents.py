@@ -20,8 +20,10 @@ def load_document(document_id: int) -> Document:
     return found
 
 
-def document_json(d: Document) -> dict:
-    """A document's metadata as the API shows it."""
+def document_json(d: Document, user) -> dict:
+    """A document's metadata as the API shows `user` (the request and message it came from only to the
+    team, or when its request is public)."""
+    linked = permissions.can_see_document_links(user, d)
     return {
         "id": d.id,
         "filename": d.filename,
@@ -32,9 +34,10 @@ def document_json(d: Document) -> dict:
         "text_status": d.text_status,
         "text_error": d.text_error or None,
         "visibility": d.visibility,
-        "request_id": d.request_id,
-        "message_id": d.message_id,
+        "request_id": d.request_id if linked else None,
+        "message_id": d.message_id if linked else None,
         "parent_id": d.parent_id,
+        "event_id": d.event_id,
         "released_on": out.iso(d.released_on),
         "created_at": out.iso(d.created_at),
     }
@@ -44,7 +47,7 @@ def document_json(d: Document) -> dict:
 @requires("document.view")
 def get_document(document_id: int):
     """One document: file name, sniffed media type, SHA-256, page count, extraction status, visibility."""
-    return jsonify(document_json(load_document(document_id)))
+    return jsonify(document_json(load_document(document_id), g.api_user))
 
 
 @bp.get("/documents/<int:document_id>/pages/<int:number>")
@@ -71,4 +74,28 @@ def patch_document(document_id: int):
     if "visibility" not in data:
         raise ApiError(422, "invalid", "send the visibility: public, internal or privileged", "visibility")
     set_visibility(document, data["visibility"], g.api_user)
-    return jsonify(document_json(document))
+    return jsonify(document_json(document, g.api_user))
+
+
+@bp.post("/requests/<int:request_id>/documents")
+@requires("document.upload")
+def upload_documents(request_id: int):
+    """Add files to a request (multipart: `file` parts, `released_on`, `visibility`, optional `event_id`)."""
+    from flask import request as http
+
+    from tracker.api.requests import load_request
+    from tracker.operations.uploads import Upload, add_documents
+
+    found = load_request(request_id)
+    unknown = set(http.form) - {"released_on", "visibility", "event_id"}
+    if unknown:
+        raise ApiError(400, "unknown_field", f"unknown fields: {', '.join(sorted(unknown))}")
+    files = [Upload(part.filename or "upload", part.read()) for part in http.files.getlist("file")]
+    if not files:
+        raise ApiError(422, "invalid", "send one or more files as multipart parts named 'file'", "file")
+    if "released_on" not in http.form:
+        raise ApiError(422, "invalid", "send released_on, the date the records were released (YYYY-MM-DD)",
+                       "released_on")
+    added = add_documents(found, files, g.api_user, released_on=http.form["released_on"],
+                          visibility=http.form.get("visibility", "internal"), event_id=http.form.get("event_id"))
+    return jsonify({"items": [document_json(d, g.api_user) for d in added]}), 201

@@ -6,7 +6,8 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-# Each module defines one click command or group; register_commands adds them to the app's CLI.
+# Each module defines a click command or group (or several, in COMMANDS);
+# register_commands adds them to the app's CLI.
 COMMAND_MODULES = (
     "tracker.cli.users",
     "tracker.cli.demo",
@@ -14,10 +15,14 @@ COMMAND_MODULES = (
     "tracker.cli.ingest",
     "tracker.cli.reminders",
     "tracker.cli.reindex",
+    "tracker.cli.importer",
+    "tracker.public.residents",
+    "tracker.cli.singletons",
+    "tracker.cli.doctor",
 )
 
 # Commands that run until stopped: the processes they start make their own units of work.
-LONG_RUNNING = ("serve",)
+LONG_RUNNING = ("serve", "scheduler", "indexer")
 
 
 def register_commands(app: Flask) -> None:
@@ -25,9 +30,11 @@ def register_commands(app: Flask) -> None:
     from importlib import import_module
 
     for name in COMMAND_MODULES:
-        command = import_module(name).command
-        _one_unit_per_command(command)
-        app.cli.add_command(command)
+        module = import_module(name)
+        # A module offers one `command`, or several in COMMANDS.
+        for command in getattr(module, "COMMANDS", None) or (module.command,):
+            _one_unit_per_command(command)
+            app.cli.add_command(command)
 
 
 def _one_unit_per_command(command: click.Command) -> None:

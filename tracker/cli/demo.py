@@ -90,6 +90,15 @@ REQUESTS = [
 ]
 
 
+def _open_public_side(campaign: Campaign, agency, lawyer: User, today: date) -> None:
+    """The public side of the demo (issue 12): /public/ban-the-scan/, with residents' requests on its map."""
+    from tracker.cli.demo_residents import load_resident_requests
+    from tracker.operations.campaigns import update_campaign
+
+    update_campaign(campaign, lawyer, slug="ban-the-scan", agency_id=agency.id, public=True)
+    load_resident_requests(campaign, agency, lawyer, today, _business_days_ago)
+
+
 def _business_days_ago(today: date, n: int) -> date:
     day = today
     for _ in range(n):
@@ -117,6 +126,7 @@ def load_demo() -> dict:
     campaign = create_campaign(CAMPAIGN, "Requests for the NYPD's facial-recognition records and those of other "
                                          "New York agencies (demonstration data).")
     agencies = {spec["short_name"]: create_agency(lawyer, **spec) for spec in AGENCIES}
+    _open_public_side(campaign, agencies["NYPD"], lawyer, today)
     for number, (short, title, ago, events) in enumerate(REQUESTS, start=1):
         received = _business_days_ago(today, ago) if ago is not None else None
         request = file_request(lawyer, agencies[short], title, f"All records concerning: {title.lower()}.",
@@ -153,12 +163,15 @@ def _deliver_demo_mail(lawyer: User, today: date) -> None:
     """Agency replies carrying made-up productions, and one stranger's email, through the real mail path."""
     from ingest.blobs import BlobStore
     from tracker.cli.demo_mail import agency_reply, production_pdf, stranger_message
+    from tracker.cli.demo_residents import PRODUCTION, title_for
     from tracker.models import Request
     from tracker.operations.documents import set_visibility
     from tracker.operations.mail import deliver_raw
 
     store = BlobStore(current_app.config["BLOB_DIR"])
-    for seed, (title, filename, pages, visibility) in enumerate(PRODUCTIONS, start=1):
+    code, resident_file, resident_pages = PRODUCTION
+    productions = [*PRODUCTIONS, (title_for(code), resident_file, resident_pages, "public")]
+    for seed, (title, filename, pages, visibility) in enumerate(productions, start=1):
         request = db.session.scalar(select(Request).where(Request.title == title))
         released = max(e.occurred_on for e in request.events if e.type == "records_released")
         raw = agency_reply(request, f"Records responsive to your request {request.reference}",

@@ -26,6 +26,10 @@ def command(once: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     try:
         if not once:
+            from tracker.cli.singletons import hold_lease
+
+            # One mail worker reads the mailbox; a second copy waits as a standby (tracker/leases.py).
+            hold_lease("mail")
             run_worker(settings)
             return
         summary = ingest_once(settings)

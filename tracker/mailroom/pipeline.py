@@ -150,8 +150,9 @@ def extract_document(document_id: int, *, reindex: bool = True, force: bool = Fa
     if document.text_status != "pending" and not force:
         return document.text_status  # done already: a redelivered task is a no-op
     sha, media_type = document.sha256, document.media_type
+    budget = docs.archive_budget(document) if media_type == "application/zip" else None
     rollback()  # extraction can take minutes: hold no transaction open meanwhile
-    result = docs.extract_text(sha, media_type)
+    result = docs.extract_text(sha, media_type, budget=budget)
     with unit_of_work(write=True):
         document = db.session.get(Document, document_id)
         if document is None:
@@ -162,29 +163,44 @@ def extract_document(document_id: int, *, reindex: bool = True, force: bool = Fa
 
 
 def extract_pending(summary: Summary) -> list[int]:
-    """Extract every document still pending (this run's, and any a crash left behind), committing each."""
-    ids = list(
-        db.session.scalars(select(Document.id).where(Document.text_status == "pending").order_by(Document.id))
-    )
-    rollback()
-    for document_id in ids:
-        status = extract_document(document_id, reindex=False)
-        summary.extracted += 1
-        if status == "failed":
-            summary.extraction_failed += 1
-    return ids
+    """Extract every document still pending (this run's, any a crash left behind, and the members an
+    archive's extraction adds), committing each."""
+    done: list[int] = []
+    while True:
+        pending = select(Document.id).where(Document.text_status == "pending", Document.id.not_in(done))
+        ids = list(db.session.scalars(pending.order_by(Document.id)))
+        rollback()
+        if not ids:
+            return done
+        for document_id in ids:
+            status = extract_document(document_id, reindex=False)
+            summary.extracted += 1
+            if status == "failed":
+                summary.extraction_failed += 1
+        done += ids
 
 
 def index_now(document_ids: list[int], message_ids: list[int] = ()) -> int:
-    """Index documents (and message bodies) synchronously, so they are searchable when this returns."""
+    """Have documents (and message bodies) indexed; return how many documents were handed over.
+
+    With PostgreSQL search they are written now (the index is a table, any process may write it). The
+    Whoosh index has one writer, the index worker: a command queues its writes like any other process
+    (with TASKS_EAGER they run inline, so they are searchable when this returns).
+    """
     if not document_ids and not message_ids:
         return 0
-    from tracker.searching import service
+    from tracker.searching import engines, service
 
-    if message_ids:
-        service.index_messages_now(list(message_ids))
-    if document_ids:
-        service.index_documents_now(document_ids)
+    if engines.uses_postgres():
+        if message_ids:
+            service.index_messages_now(list(message_ids))
+        if document_ids:
+            service.index_documents_now(document_ids)
+        return len(document_ids)
+    for message_id in message_ids:
+        service.queue_message(message_id)
+    for document_id in document_ids:
+        service.queue_document(document_id)
     return len(document_ids)
 
 
@@ -203,6 +219,11 @@ def ingest_once(settings: ImapSettings | None = None) -> Summary:
     return summary
 
 
+# Passes run back to back while each finds mail, before the worker goes back to IDLE (bounded, so that a
+# message left on the server for a retry cannot keep the worker spinning).
+MAX_RELOOKS = 3
+
+
 def run_worker(
     settings: ImapSettings | None = None, *, stop: threading.Event | None = None, max_backoff: float = 300.0
 ) -> None:
@@ -211,6 +232,7 @@ def run_worker(
     poll = max(1, int(current_app.config["IMAP_POLL_SECONDS"]))
     stop = stop or _stop_on_signals()
     backoff = 1.0
+    relooks = 0
     while not stop.is_set():
         mailbox = Mailbox(settings)
         try:
@@ -221,6 +243,11 @@ def run_worker(
                 if summary.fetched:
                     log.info("mail worker: %s", summary.line())
                 backoff = 1.0
+                if summary.fetched and relooks < MAX_RELOOKS:
+                    # Mail that arrived during this pass raises no IDLE notice: look again before waiting.
+                    relooks += 1
+                    continue
+                relooks = 0
                 mailbox.wait_for_mail(poll, stop)
         except (*TRANSIENT_ERRORS, MailboxError, OperationalError) as exc:
             rollback()

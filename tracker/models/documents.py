@@ -21,6 +21,8 @@ class Document(db.Model):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    # The event a document added by hand came with (records released, a denial letter).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), index=True)
     filename: Mapped[str] = mapped_column(String(500))
     media_type: Mapped[str] = mapped_column(String(200), default="application/octet-stream")
     size: Mapped[int] = mapped_column(default=0)
@@ -34,6 +36,7 @@ class Document(db.Model):
 
     message = relationship("Message", back_populates="documents")
     request = relationship("Request")
+    event = relationship("Event")
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="Page.number"
     )

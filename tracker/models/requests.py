@@ -55,8 +55,12 @@ class Request(db.Model):
     stale_on: Mapped[date | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The 2020 Neighborhood Tabulation Area the request is about, and the resident who asked (issue 12).
+    nta_code: Mapped[str | None] = mapped_column(String(10), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
 
     agency: Mapped[Agency] = relationship()
+    resident = relationship("Resident", foreign_keys=[resident_id])
     campaign: Mapped[Campaign | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     assignees: Mapped[list[User]] = relationship(secondary=request_assignees, order_by="User.email")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tracker import letters, lifecycle
+from tracker import audit, letters, lifecycle
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.models import Appeal, Message, Request, User
@@ -13,6 +13,7 @@ from tracker.operations.errors import Conflict, Invalid
 from tracker.operations.requests import add_tracking_number, parse_date, record_event, request_state
 
 AGENCY_CLOCKS = ("acknowledgment", "determination", "date_certain")
+APPEAL_AUDITED = ("tracking_number", "letter", "outcome", "decided_on")
 
 
 def denial_facts(request: Request, state: lifecycle.RequestState) -> letters.DenialFacts:
@@ -90,8 +91,11 @@ def file_appeal(request: Request, actor: User, to: str, subject: str, body: str,
                       "empty", field="to")
     tracking_number = (tracking_number or "").strip()
     subject = subject.strip() or letters.subject_for(request_facts(request, request_state(request, today)))
-    return send_email(request, actor, to.strip(), subject, body, kind="appeal",
-                      note_data={"appeal_tracking_number": tracking_number} if tracking_number else None)
+    message = send_email(request, actor, to.strip(), subject, body, kind="appeal",
+                         note_data={"appeal_tracking_number": tracking_number} if tracking_number else None)
+    audit.record(actor, "appeal.queue", message, request=request,
+                 changes={"to": to.strip(), "tracking_number": tracking_number})
+    return message
 
 
 def update_appeal(appeal: Appeal, actor: User, **changes) -> Appeal:
@@ -100,13 +104,14 @@ def update_appeal(appeal: Appeal, actor: User, **changes) -> Appeal:
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid(f"these appeal fields cannot be changed: {', '.join(sorted(unknown))}")
+    before = audit.snapshot(appeal, APPEAL_AUDITED)
     if "tracking_number" in changes:
         number = changes["tracking_number"]
         if not isinstance(number, str):
             raise Invalid("tracking_number must be text", field="tracking_number")
         appeal.tracking_number = number.strip()
         if appeal.tracking_number:
-            add_tracking_number(appeal.request, appeal.tracking_number, "appeal")
+            add_tracking_number(appeal.request, appeal.tracking_number, "appeal", actor=actor)
     if "letter" in changes:
         if not isinstance(changes["letter"], str):
             raise Invalid("letter must be text", field="letter")
@@ -116,6 +121,8 @@ def update_appeal(appeal: Appeal, actor: User, **changes) -> Appeal:
     elif "decided_on" in changes:
         raise Invalid("decided_on goes with an outcome", field="decided_on")
     db.session.flush()
+    audit.record(actor, "appeal.update", appeal,
+                 changes=audit.diff(before, audit.snapshot(appeal, APPEAL_AUDITED)))
     return appeal
 
 

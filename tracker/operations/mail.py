@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import delete, func, inspect, select
 
 from ingest import matching
+from tracker import audit
 from tracker.dispatch import after_commit
 from tracker.extensions import db
 from tracker.models import Event, Message, Request, SenderRoute, TrackingNumber
@@ -70,6 +71,7 @@ def reject(raw_sha256: str, size: int, reason: str, *, mailbox: str = "", uid: i
     )
     db.session.add(message)
     db.session.flush()
+    audit.record(audit.SYSTEM, "message.reject", message, changes={"reason": message.reason})
     return message
 
 
@@ -143,6 +145,9 @@ def deliver_parsed(
         db.session.flush()
     else:
         _deliver_to(message, request, method, actor=None, parsed=parsed)
+    audit.record(audit.SYSTEM, "message.receive", message, request=request,
+                 changes={"status": message.status, "match": message.match_method, "from": message.from_addr,
+                          "subject": message.subject})
     if queue_work:
         after_commit("foiltrack.index.message", message.id)
     return message
@@ -264,6 +269,8 @@ def assign_message(message: Message, request: Request, actor) -> Message:
         )
     if message.request_id == request.id:
         return message
+    audit.record(actor, "message.assign", message, request=request,
+                 changes={"request": {"before": message.request_id, "after": request.id}})
     if message.request_id is not None:
         # The matcher's automatic timeline entry on the wrong request goes; people's own entries stay.
         db.session.execute(

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from ingest import smtp
 from ingest.blobs import BlobStore
+from tracker import audit
 from tracker.api.serialize import reply_address
 from tracker.clock import legal_today, local
 from tracker.dispatch import after_commit, when_not_handed_over
@@ -147,6 +148,8 @@ def send_email(
     )
     db.session.add(message)
     db.session.flush()
+    audit.record(actor, "email.queue", message, request=request,
+                 changes={"kind": kind, "to": recipients, "cc": copies, "subject": subject})
     record_event(request, "note", legal_today(), actor,
                  data={**(note_data or {}), "email": kind, "message": message.id, "to": recipients},
                  note=f"Email queued: {subject}",
@@ -184,6 +187,7 @@ def deliver(message: Message) -> bool:
     smtp.send_bytes(raw, message.from_addr, [*message.to_addrs, *message.cc_addrs])
     message.status, message.sent_at, message.reason = "sent", utcnow(), ""
     db.session.flush()
+    audit.record(audit.SYSTEM, "email.sent", message, changes={"to": message.to_addrs})
     _log_submission(message)
     _log_appeal(message)
     return True
@@ -253,6 +257,7 @@ def record_failure(message: Message, reason: str, *, attempt: int, final: bool) 
     message.status = "failed"
     message.reason = f"{reason} (gave up after {attempt} {'try' if attempt == 1 else 'tries'})"
     db.session.flush()
+    audit.record(audit.SYSTEM, "email.failed", message, changes={"reason": message.reason})
     if message.request is not None:
         record_event(message.request, "note", legal_today(), None,
                      data={"email_failed": message.id, "reason": reason},
@@ -260,7 +265,8 @@ def record_failure(message: Message, reason: str, *, attempt: int, final: bool) 
     log.error("outgoing message %s failed: %s", message.id, message.reason)
 
 
-def retry_failed(ids: Iterable[int] | None = None, request: Request | None = None) -> list[Message]:
+def retry_failed(ids: Iterable[int] | None = None, request: Request | None = None, actor=None
+                 ) -> list[Message]:
     """Queue again the failed outgoing messages (or those the broker never got), all or the ones given."""
     query = select(Message).where(
         Message.direction == "out",
@@ -273,6 +279,7 @@ def retry_failed(ids: Iterable[int] | None = None, request: Request | None = Non
     messages = list(db.session.scalars(query.order_by(Message.id)))
     for message in messages:
         message.status, message.reason = "queued", ""
+        audit.record(actor, "email.retry", message)
         after_commit(TASK_NAME, message.id)
     db.session.flush()
     return messages
@@ -304,13 +311,14 @@ def draft_email(request: Request, kind: str, actor: User | None = None, reply_to
                 "Public Officers Law §89(3)(a) asks you to acknowledge this request within five "
                 "business days." + signature)
     else:
+        from tracker.request_letter import agency_clock, long_date
+
         state = request_state(request)
         subject = f"Follow-up: FOIL request {ours}: {request.title}"
-        due = state.next_deadline
-        when = (f" The {due.kind.replace('_', ' ')} deadline is {due.due_on:%B} {due.due_on.day}, "
-                f"{due.due_on.year}." if due else "")
-        received = (f", which you received on {state.received_on:%B} {state.received_on.day}, "
-                    f"{state.received_on.year}" if state.received_on else "")
+        # The agency's own clock (POL §89(3)(a) or §89(4)(a)), never our appeal or Article 78 deadline.
+        clock = agency_clock(state.deadlines)
+        when = f" {clock.sentence()}" if clock else ""
+        received = f", which you received on {long_date(state.received_on)}" if state.received_on else ""
         body = (greeting + f"I write about our Freedom of Information Law request {ours} "
                 f"(\u201c{request.title}\u201d){received}.{when}\n\n"
                 "Please tell us where the request stands and when we can expect the records." + signature)

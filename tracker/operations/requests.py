@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from tracker import deadlines, lifecycle
+from tracker import audit, deadlines, lifecycle
 from tracker.clock import legal_today
-from tracker.dispatch import lock_row
+from tracker.dispatch import after_commit, lock_row
 from tracker.extensions import db
 from tracker.models import Agency, Appeal, Event, Request, TrackingNumber, User
 from tracker.models.requests import REQUEST_VISIBILITIES
@@ -17,6 +17,8 @@ from tracker.operations.directory import find_campaign
 from tracker.operations.errors import Conflict, Invalid
 
 MAX_TITLE = 500
+# What the audit trail keeps of a request, before and after each edit.
+AUDITED_FIELDS = ("title", "description", "visibility", "assignees", "campaign", "tracking_numbers")
 # Bounds that no real production or fee comes near, so that a typo cannot store an absurd number.
 MAX_PAGES_RELEASED = 10_000_000
 MAX_FEE = 1_000_000
@@ -132,6 +134,8 @@ def file_request(
     db.session.add(request)
     db.session.flush()
     request.reference = f"FT-{request.created_at.year}-{request.id:05d}"
+    audit.record(actor, "request.file", request, changes=audit.snapshot(request, AUDITED_FIELDS))
+    _index_after_commit(request)  # staff search titles and descriptions
     if received_on is not None:
         record_event(request, "submitted", parse_date(received_on, "received_on"), actor)
     else:
@@ -268,8 +272,14 @@ def record_event(
                   note=note.strip(), message_id=getattr(message, "id", None))
     db.session.add(event)
     db.session.flush()
+    audit.record(actor, "event.record", event, request=request, changes={
+        "type": event_type, "occurred_on": occurred, "data": clean, "note": event.note})
     _follow_up_records(request, event)
     recompute(request, today)
+    if request.resident_id is not None:
+        from tracker.public.notify import event_recorded
+
+        event_recorded(request, event)  # the resident who asked hears of each step (issue 12)
     return event
 
 
@@ -320,6 +330,7 @@ def update_request(request: Request, actor: User | None, **changes) -> Request:
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+    before = audit.snapshot(request, AUDITED_FIELDS)
     if "title" in changes:
         title = changes["title"]
         if not isinstance(title, str) or not title.strip():
@@ -343,10 +354,18 @@ def update_request(request: Request, actor: User | None, **changes) -> Request:
         current = {t.number.upper(): t for t in request.tracking_numbers}
         request.tracking_numbers = [current.get(t.number.upper(), t) for t in wanted]
     db.session.flush()
+    audit.record(actor, "request.update", request,
+                 changes=audit.diff(before, audit.snapshot(request, AUDITED_FIELDS)))
     return request
 
 
-def add_tracking_number(request: Request, number: str, kind: str = "request") -> TrackingNumber | None:
+def _index_after_commit(request: Request) -> None:
+    """Have the index writer take the request's title and description after the commit."""
+    after_commit("foiltrack.index.request", request.id)
+
+
+def add_tracking_number(request: Request, number: str, kind: str = "request", actor=None
+                        ) -> TrackingNumber | None:
     """Record a tracking number the agency used (no-op if the request already has it)."""
     number = number.strip()
     existing = db.session.scalar(
@@ -360,4 +379,5 @@ def add_tracking_number(request: Request, number: str, kind: str = "request") ->
     row = TrackingNumber(request=request, number=number, kind=kind)
     db.session.add(row)
     db.session.flush()
+    audit.record(actor, "tracking_number.add", row, request=request, changes={"number": number, "kind": kind})
     return row

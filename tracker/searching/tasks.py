@@ -32,7 +32,7 @@ def _retrying(task, run, *args):
 
 
 def register(celery: Celery) -> None:
-    """Declare foiltrack.index.{document,message,remove,now,rebuild} and foiltrack.search.alerts."""
+    """Declare foiltrack.index.{document,message,remove,rebuild} and foiltrack.search.alerts."""
     # shared=False: each app (tests make many) keeps its own tasks; acks_late: a killed worker's job
     # is redelivered, and every job is idempotent (update by key, delete by document).
     options = {"bind": True, "acks_late": True, "max_retries": MAX_RETRIES, "shared": False}
@@ -51,19 +51,19 @@ def register(celery: Celery) -> None:
 
         return _retrying(self, index_messages_now, [message_id])
 
+    @celery.task(name="foiltrack.index.request", **options)
+    def index_request(self, request_id: int) -> int:
+        """(Re)index one request's title and description."""
+        from tracker.searching.service import index_requests_now
+
+        return _retrying(self, index_requests_now, [request_id])
+
     @celery.task(name="foiltrack.index.remove", **options)
     def remove_document(self, document_id: int) -> int:
         """Take one document's pages out of the index."""
         from tracker.searching.service import remove_document_now
 
         return _retrying(self, remove_document_now, document_id)
-
-    @celery.task(name="foiltrack.index.now", **options)
-    def index_now(self, document_ids: list[int]) -> None:
-        """Re-index documents in this process before answering (a visibility change); busy: queue them."""
-        from tracker.operations.documents import reindex_now
-
-        reindex_now(document_ids)
 
     @celery.task(name="foiltrack.index.rebuild", **options)
     def rebuild(self) -> int:

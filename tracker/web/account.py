@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from tracker.extensions import db
 from tracker.models import ApiToken
@@ -38,13 +38,17 @@ def index():
 def password():
     """Change my password."""
     form = Form()
+    me = current_user._get_current_object()  # noqa: SLF001 - the User itself
     try:
-        change_password(current_user, request.form.get("current_password", ""),
-                        request.form.get("new_password", ""), request.form.get("confirm_password", ""))
+        change_password(me, request.form.get("current_password", ""),
+                        request.form.get("new_password", ""), request.form.get("confirm_password", ""), actor=me)
     except OperationError as exc:
         form.operation_error(exc, "new_password")
         return _page(form, status=422)
-    flash("Your password is changed.", "success")
+    # Every other session ended with the old password; this browser stays signed in with a fresh cookie.
+    login_user(me, remember=bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME",
+                                                                             "remember_token"))))
+    flash("Your password is changed. Every other browser signed in as you must sign in again.", "success")
     return redirect(url_for("account.index"))
 
 
@@ -53,7 +57,7 @@ def password():
 def new_token():
     """Issue an API token for me; it is shown once, on this page."""
     label = request.form.get("label", "").strip()[:200] or "web"
-    secret = issue_token(current_user, label)
+    secret = issue_token(current_user, label, actor=current_user)
     return _page(new_token=secret)
 
 

@@ -26,7 +26,7 @@ def _appeal(appeal_id: int) -> Appeal:
 
 
 @bp.get("/appeals")
-@require("request.view")
+@require("appeal.view")
 def index():
     """Every appeal, pending first, with the date its decision is due."""
     outcome = request.args.get("outcome", "")
@@ -38,7 +38,7 @@ def index():
 
 
 @bp.route("/appeals/<int:appeal_id>", methods=["GET", "POST"])
-@require("request.view")
+@require("appeal.view")
 def view(appeal_id: int):
     """One appeal: its letter, numbers and dates; lawyers record its tracking number and outcome."""
     appeal = _appeal(appeal_id)

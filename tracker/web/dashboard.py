@@ -24,14 +24,16 @@ def index():
     today = legal_today()
     campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.name)).all()
     campaign_id = request.args.get("campaign", type=int)
+    nta = (request.args.get("nta") or "").strip().upper()
     scope = request.args.get("scope")
-    mine = open_requests(user_id=current_user.id, campaign_id=campaign_id)
+    mine = in_neighborhood(open_requests(user_id=current_user.id, campaign_id=campaign_id), nta)
     if scope not in ("mine", "all"):
         scope = "mine" if mine else "all"
-    rows = mine if scope == "mine" else open_requests(campaign_id=campaign_id)
+    rows = mine if scope == "mine" else in_neighborhood(open_requests(campaign_id=campaign_id), nta)
     return render_template("dashboard/index.html", groups=worklist(rows, today), group_info=GROUPS,
                            scope=scope, today=today, campaigns=campaigns, campaign_id=campaign_id,
-                           mine_count=len(mine), failed_mail=failed_mail())
+                           mine_count=len(mine), filters={"values": {"nta": nta}, "errors": {}},
+                           failed_mail=failed_mail())
 
 
 def failed_mail() -> list[Message]:
@@ -39,3 +41,8 @@ def failed_mail() -> list[Message]:
     failed = db.session.scalars(db.select(Message).where(Message.direction == "out", Message.status == "failed")
                                 .order_by(Message.id.desc()).limit(50))
     return [m for m in failed if m.request is None or permissions.can_see_request(current_user, m.request)]
+
+
+def in_neighborhood(rows, nta: str):
+    """The requests about one 2020 neighborhood (all of them when `nta` is empty)."""
+    return [r for r in rows if r.nta_code == nta] if nta else rows

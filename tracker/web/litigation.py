@@ -40,7 +40,7 @@ def _request_ids(form: Form) -> list[int]:
 
 
 @bp.get("/litigation")
-@require("request.view")
+@require("litigation.view")
 def index():
     """Every Article 78 suit, newest first."""
     suits = db.session.scalars(select(Litigation).order_by(Litigation.id.desc())).all()
@@ -72,7 +72,7 @@ def new():
 
 
 @bp.route("/litigation/<int:litigation_id>", methods=["GET", "POST"])
-@require("request.view")
+@require("litigation.view")
 def view(litigation_id: int):
     """One suit: particulars, decision, and each covered request's CPLR 217(1) limit."""
     suit = _suit(litigation_id)

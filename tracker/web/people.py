@@ -1,4 +1,4 @@
-"""People (administrators only): invite, set roles, revoke API tokens."""
+"""People (administrators only): invite, set roles, deactivate and reactivate, revoke API tokens."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
 from tracker.models import ROLES, ApiToken, User
-from tracker.operations import OperationError, revoke_token, set_role
+from tracker.operations import OperationError, revoke_token, set_active, set_role
 from tracker.operations.people import invite_user
 from tracker.web.access import require
 from tracker.web.forms import Form, attempt
@@ -77,6 +77,25 @@ def role(user_id: int):
         flash(exc.message[0].upper() + exc.message[1:] + ".", "error")
         return redirect(url_for("people.index"))
     flash(f"{person.email} is now a {person.role}.", "success")
+    return redirect(url_for("people.index"))
+
+
+@bp.post("/<int:user_id>/active")
+@require("users.manage")
+def active(user_id: int):
+    """Deactivate someone (signed out everywhere, sign-in and API tokens refused) or reactivate them."""
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404, description=f"There is no person {user_id}.")
+    wanted = {"yes": True, "no": False}.get(request.form.get("active", ""))
+    if wanted is None:
+        flash("Choose whether to deactivate or reactivate this person.", "error")
+    elif person.id == current_user.id and not wanted:
+        flash("You cannot deactivate yourself; ask another administrator.", "error")
+    else:
+        set_active(person, wanted, actor=current_user)
+        flash(f"{person.email} is {'reactivated' if wanted else 'deactivated and signed out everywhere'}.",
+              "success")
     return redirect(url_for("people.index"))
 
 

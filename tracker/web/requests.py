@@ -80,7 +80,23 @@ def view(request_id: int):
         "requests/view.html", request=found, state=state, reply_address=reply_address(found),
         messages=_messages(found), documents=_documents(found), today=legal_today(),
         show_notes=permissions.can(current_user, "note.view"), form=Form({}),
+        upload_form=Form({"released_on": legal_today().isoformat(), "visibility": "internal"}),
+        events=[e for e in reversed(found.events) if e.type != "note"],
+        may_publish=permissions.can(current_user, "document.set_visibility"),
+        added=request.args.get("added", type=int),
+        portal_suggestions=_portal_suggestions(found),
     )
+
+
+def _portal_suggestions(found) -> list:
+    """Events the agency portal's latest emails on this request offer to log, for those who may log them."""
+    if not permissions.can(current_user, "event.create"):
+        return []
+    from tracker.operations.portal_notices import suggestion_for
+
+    recent = db.session.scalars(select(Message).where(Message.request_id == found.id, Message.direction == "in")
+                                .order_by(Message.id.desc()).limit(20)).all()
+    return [(m, s) for m in recent if (s := suggestion_for(m)) is not None]
 
 
 @bp.route("/<int:request_id>/notes", methods=["GET", "POST"])

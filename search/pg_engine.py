@@ -1,0 +1,358 @@
+"""PostgreSQL full-text search: the page index as a table, for deployments that run on PostgreSQL.
+
+The table ``search_pages`` (made by migration a0006pgsearch, on PostgreSQL only) holds one row per
+indexed page, message body or request, with a ``tsvector`` of its words and label lexemes (see
+search.pg_query) under a GIN index. Every web host reads the same table, read replicas scale it, and
+writes are ordinary transactions: a rebuild replaces the rows in one transaction, so readers see the
+old index or the new one, never half of it.
+
+Ranking: ``ts_rank`` reads each candidate's tsvector, so ranking every match of a common word costs
+time in proportion to the matches. Matches are ranked only within a bounded candidate set
+(RANK_CANDIDATES, taken in index order) when there are more than that; totals and facets still count
+every match, up to COUNT_LIMIT, beyond which they are estimates (``total_is_estimate``). Snippets are
+cut from the page's own stored text (search.highlight), never by ``ts_headline``.
+
+This module imports nothing from the application: it is given a SQLAlchemy engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from .highlight import snippet
+from .parse import QueryError
+from .pg_query import TEXT_CONFIG, compile_tsquery, label_lexemes, normalized
+from .query import FILTER_FIELDS, MAX_RESULTS_WINDOW, Hit, SearchResults
+from .records import VISIBILITIES, PageRecord
+
+TABLE = "search_pages"
+BATCH = 1000
+RANK_CANDIDATES = 5000  # matches ranked by ts_rank at most; past it, the first this many in index order
+COUNT_LIMIT = 100_000  # matches counted exactly (with facets); past it, totals are estimates
+FACET_COLUMNS = {"agency": "agency", "campaign": "campaign", "media_type": "media_type", "year": "year"}
+_COLUMNS = {"agency_id": "agency_id", "campaign_id": "campaign_id", "request_id": "request_id",
+            "document_id": "document_id", "media": "media_type", "visibility": "visibility", "kind": "kind"}
+_UPSERT = text(f"""
+INSERT INTO {TABLE} (key, kind, text, tsv, request_id, agency_id, agency, campaign_id, campaign,
+                     document_id, filename, page, released_on, media_type, visibility, ocr)
+VALUES (:key, :kind, :text,
+        to_tsvector('{TEXT_CONFIG}', :words) || array_to_tsvector(CAST(:labels AS text[])),
+        :request_id, :agency_id, :agency, :campaign_id, :campaign, :document_id, :filename, :page,
+        :released_on, :media_type, :visibility, :ocr)
+ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, text = excluded.text, tsv = excluded.tsv,
+    request_id = excluded.request_id, agency_id = excluded.agency_id, agency = excluded.agency,
+    campaign_id = excluded.campaign_id, campaign = excluded.campaign, document_id = excluded.document_id,
+    filename = excluded.filename, page = excluded.page, released_on = excluded.released_on,
+    media_type = excluded.media_type, visibility = excluded.visibility, ocr = excluded.ocr
+""")
+
+
+class SearchTimeout(Exception):
+    """The database cancelled a search that ran past its time budget."""
+
+
+def _row(record: PageRecord) -> dict:
+    released = record.released_on
+    return {
+        "key": record.key, "kind": record.kind, "text": record.text, "words": normalized(record.text),
+        "labels": label_lexemes(agency=record.agency, agency_short=record.agency_short,
+                                campaign=record.campaign, filename=record.filename,
+                                media_type=record.media_type, year=released.year if released else None,
+                                request_id=record.request_id, document_id=record.document_id),
+        "request_id": record.request_id, "agency_id": record.agency_id, "agency": record.agency or None,
+        "campaign_id": record.campaign_id, "campaign": record.campaign or None,
+        "document_id": record.document_id, "filename": record.filename, "page": record.page,
+        "released_on": released, "media_type": record.media_type or None, "visibility": record.visibility,
+        "ocr": record.ocr,
+    }
+
+
+def _batches(records: Iterable[PageRecord]):
+    batch = []
+    for record in records:
+        batch.append(_row(record))
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class PostgresEngine:
+    """The page index in PostgreSQL: the same operations and results as the Whoosh engine."""
+
+    name = "postgres"
+
+    def __init__(self, engine: Engine, *, budget_seconds: float = 2.0) -> None:
+        """Search and write through engine (a SQLAlchemy engine on PostgreSQL)."""
+        self.engine = engine
+        self.budget_seconds = budget_seconds
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def write(self, records: Iterable[PageRecord]) -> int:
+        """Add or replace records by key (writing the same record twice leaves one copy)."""
+        with self.engine.begin() as conn:
+            return self._write(conn, records)
+
+    @staticmethod
+    def _write(conn: Connection, records: Iterable[PageRecord]) -> int:
+        count = 0
+        for batch in _batches(records):
+            conn.execute(_UPSERT, batch)
+            count += len(batch)
+        return count
+
+    def replace(self, records: Iterable[PageRecord], *, document_ids: Iterable[int] = (),
+                keys: Iterable[str] = ()) -> int:
+        """Write records and, in the same transaction, drop the other rows of these documents/keys."""
+        records = list(records)
+        keep = [r.key for r in records]
+        with self.engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {TABLE} WHERE (document_id = ANY(:docs) OR key = ANY(:keys)) "
+                              "AND NOT key = ANY(:keep)"),
+                         {"docs": [int(i) for i in document_ids], "keys": list(keys), "keep": keep})
+            return self._write(conn, records)
+
+    def delete_keys(self, keys: Iterable[str]) -> int:
+        """Remove records by key; return how many went."""
+        with self.engine.begin() as conn:
+            return conn.execute(text(f"DELETE FROM {TABLE} WHERE key = ANY(:keys)"),
+                                {"keys": list(keys)}).rowcount
+
+    def delete_document(self, document_id: int) -> int:
+        """Remove every page of a document; return how many went."""
+        with self.engine.begin() as conn:
+            return conn.execute(text(f"DELETE FROM {TABLE} WHERE document_id = :d"),
+                                {"d": int(document_id)}).rowcount
+
+    def rebuild(self, records: Iterable[PageRecord], *, total: int | None = None,
+                progress: Callable[[int, int | None], None] | None = None) -> int:
+        """Replace every row with records in one transaction (readers see the old rows until it commits)."""
+        count = 0
+        with self.engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {TABLE}"))
+            for batch in _batches(records):
+                conn.execute(_UPSERT, batch)
+                count += len(batch)
+                if progress is not None:
+                    progress(count, total)
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"ANALYZE {TABLE}"))  # fresh statistics for the planner's estimates
+        if progress is not None:
+            progress(count, total)
+        return count
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Nothing to do: every query sees the latest committed rows."""
+
+    def close(self) -> None:
+        """Nothing to release: connections belong to the engine's pool."""
+
+    def __enter__(self) -> PostgresEngine:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def doc_count(self) -> int:
+        """Number of indexed rows."""
+        with self.engine.connect() as conn:
+            return conn.scalar(text(f"SELECT count(*) FROM {TABLE}"))
+
+    def indexed_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of these record keys the index holds now."""
+        keys = list(keys)
+        if not keys:
+            return set()
+        with self.engine.connect() as conn:
+            return set(conn.scalars(text(f"SELECT key FROM {TABLE} WHERE key = ANY(:keys)"), {"keys": keys}))
+
+    def _stems(self, conn: Connection):
+        def stem_of(words_: list[str]) -> dict[str, list[str]]:
+            return _cached_stems(conn, tuple(words_))
+        return stem_of
+
+    def search(self, q: str, *, allowed_visibility: frozenset[str],
+               filters: Mapping[str, object] | None = None, page: int = 1, per_page: int = 10,
+               sort: str = "relevance", facet_limit: int = 20) -> SearchResults:
+        """Search as a user allowed to see allowed_visibility; raises QueryError for bad input.
+
+        Runs under the time budget (budget_seconds): a search cut short answers what it has with
+        ``partial=True`` (hits without counts, or nothing) instead of waiting.
+        """
+        if sort not in ("relevance", "date"):
+            raise QueryError("Sort by “relevance” or “date”.")
+        page, per_page = max(1, int(page)), max(1, min(int(per_page), 100))
+        if page * per_page > MAX_RESULTS_WINDOW:
+            raise QueryError(f"Results stop at the first {MAX_RESULTS_WINDOW}: narrow the search with filters.")
+        where, params = _access_and_filters(allowed_visibility, filters)
+        with self.engine.connect() as conn, conn.begin():
+            _set_budget(conn, self.budget_seconds)
+            try:
+                compiled, tsquery = _compile(conn, q, self._stems(conn))
+            except SearchTimeout:
+                return SearchResults(0, True, [], {}, page, per_page, partial=True)
+            params.update(tsq=tsquery, limit=per_page, offset=(page - 1) * per_page,
+                          candidates=RANK_CANDIDATES)
+            match = f"tsv @@ CAST(:tsq AS tsquery){where}"
+            try:
+                rows = _run(conn, _hits_sql(match, sort), params)
+            except SearchTimeout:
+                return SearchResults(0, True, [], {}, page, per_page, partial=True)
+            hits = [_hit(row, compiled.terms) for row in rows]
+            save = conn.begin_nested()
+            try:
+                total, estimate, facets = _counts(conn, match, params, facet_limit)
+                save.commit()
+            except SearchTimeout:
+                save.rollback()
+                seen = (page - 1) * per_page + len(hits)
+                return SearchResults(seen, True, hits, {}, page, per_page, partial=True)
+        return SearchResults(total, estimate, hits, facets, page, per_page)
+
+    def matching(self, q: str, *, allowed_visibility: frozenset[str],
+                 filters: Mapping[str, object] | None, document_ids: Iterable[int]) -> list[Hit]:
+        """Every indexed page of these documents that q matches, in document and page order (no ranking)."""
+        ids = sorted({int(i) for i in document_ids})
+        where, params = _access_and_filters(allowed_visibility, filters)
+        with self.engine.connect() as conn:
+            compiled, tsquery = _compile(conn, q, self._stems(conn))
+            if not ids:
+                return []
+            params.update(tsq=tsquery, ids=ids)
+            rows = conn.execute(text(
+                f"SELECT {_HIT_COLUMNS} FROM {TABLE} WHERE tsv @@ CAST(:tsq AS tsquery){where} "
+                "AND kind = 'page' AND document_id = ANY(:ids) ORDER BY document_id, page"), params).all()
+        return [_hit(row, compiled.terms, score=0.0) for row in rows]
+
+
+_HIT_COLUMNS = ("key, kind, text, request_id, document_id, page, filename, agency, campaign, released_on, "
+                "ocr")
+
+
+_STEMS: dict[str, list[str]] = {}
+
+
+def _cached_stems(conn: Connection, words_: tuple[str, ...]) -> dict[str, list[str]]:
+    """PostgreSQL's English stems of words (cached: the stemmer never changes under a running process)."""
+    missing = [w for w in words_ if w not in _STEMS]
+    if missing:
+        rows = conn.execute(text(f"SELECT w, ts_lexize('{TEXT_CONFIG}_stem', w) FROM unnest(CAST(:ws AS text[])) w"),
+                            {"ws": missing}).all()
+        if len(_STEMS) > 50_000:
+            _STEMS.clear()
+        for word, found in rows:
+            _STEMS[word] = list(found or [])
+    return {w: _STEMS[w] for w in words_}
+
+
+def _set_budget(conn: Connection, seconds: float) -> None:
+    conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
+                 {"ms": str(max(1, int(seconds * 1000)))})
+
+
+def _run(conn: Connection, sql: str, params: dict):
+    try:
+        return conn.execute(text(sql), params).all()
+    except DBAPIError as exc:
+        if _cancelled(exc):
+            raise SearchTimeout(str(exc.orig)) from exc
+        raise
+
+
+def _cancelled(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "57014"  # query_canceled: statement_timeout
+
+
+def _compile(conn: Connection, q: str, stem_of):
+    compiled = compile_tsquery(q, stem_of)
+    rows = _run(conn, f"SELECT CAST(({compiled.sql}) AS text), numnode({compiled.sql})", compiled.params)
+    tsquery, nodes = rows[0]
+    if not nodes:
+        raise QueryError("Those words are too common to search for on their own: add a more specific one.")
+    return compiled, tsquery
+
+
+def _access_and_filters(allowed: frozenset[str], filters: Mapping[str, object] | None) -> tuple[str, dict]:
+    """The access clause (inside the SQL, never a filter after the top N) and the filters, as SQL."""
+    unknown = set(allowed) - VISIBILITIES
+    if unknown:
+        raise ValueError(f"unknown visibility {sorted(unknown)}; known: {sorted(VISIBILITIES)}")
+    params: dict[str, object] = {"allowed": sorted(allowed)}
+    clauses = ["visibility = ANY(:allowed)"]
+    for name, value in (filters or {}).items():
+        if value is None or value == "":
+            continue
+        if name not in FILTER_FIELDS:
+            raise ValueError(f"unknown search filter {name!r}; known: {sorted(FILTER_FIELDS)}")
+        values = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
+        key = f"f_{name}"
+        if name == "year":
+            params[key] = [int(v) for v in values]
+            clauses.append(f"CAST(extract(year FROM released_on) AS integer) = ANY(:{key})")
+        elif name in ("released_from", "released_to"):
+            params[key] = date.fromisoformat(str(values[0]))
+            clauses.append(f"released_on {'>=' if name == 'released_from' else '<='} :{key}")
+        elif name == "exclude_document_id":
+            params[key] = [int(v) for v in values]
+            clauses.append(f"(document_id IS NULL OR NOT document_id = ANY(:{key}))")
+        else:
+            column = _COLUMNS[FILTER_FIELDS[name]]
+            is_id = column.endswith("_id")
+            params[key] = [int(v) for v in values] if is_id else [str(v) for v in values]
+            clauses.append(f"{column} = ANY(:{key})")
+    return " AND " + " AND ".join(clauses), params
+
+
+def _hits_sql(match: str, sort: str) -> str:
+    if sort == "date":
+        return (f"SELECT {_HIT_COLUMNS}, 0.0 AS score FROM {TABLE} WHERE {match} "
+                "ORDER BY released_on DESC NULLS LAST, key LIMIT :limit OFFSET :offset")
+    # Rank a bounded candidate set: ts_rank must read each row's tsvector (see the module docstring).
+    return (f"WITH candidates AS MATERIALIZED (SELECT key, tsv FROM {TABLE} WHERE {match} LIMIT :candidates), "
+            "ranked AS (SELECT key, ts_rank(tsv, CAST(:tsq AS tsquery)) AS score FROM candidates "
+            "ORDER BY score DESC, key LIMIT :limit OFFSET :offset) "
+            f"SELECT {', '.join('p.' + c.strip() for c in _HIT_COLUMNS.split(','))}, ranked.score "
+            f"FROM ranked JOIN {TABLE} p USING (key) ORDER BY ranked.score DESC, p.key")
+
+
+def _counts(conn: Connection, match: str, params: dict, facet_limit: int):
+    """Total and facet counts over every match (up to COUNT_LIMIT, then estimates)."""
+    sql = (f"WITH m AS MATERIALIZED (SELECT agency, campaign, media_type, "
+           f"CAST(extract(year FROM released_on) AS integer) AS year FROM {TABLE} WHERE {match} "
+           "LIMIT :count_limit) "
+           "SELECT agency, campaign, media_type, year, GROUPING(agency, campaign, media_type, year), count(*) "
+           "FROM m GROUP BY GROUPING SETS ((agency), (campaign), (media_type), (year), ())")
+    rows = _run(conn, sql, {**params, "count_limit": COUNT_LIMIT + 1})
+    total = 0
+    raw: dict[str, list[tuple[str, int]]] = {name: [] for name in FACET_COLUMNS}
+    for agency, campaign, media_type, year, grouping, n in rows:
+        if grouping == 0b1111:
+            total = n
+        elif grouping == 0b0111 and agency:
+            raw["agency"].append((agency, n))
+        elif grouping == 0b1011 and campaign:
+            raw["campaign"].append((campaign, n))
+        elif grouping == 0b1101 and media_type:
+            raw["media_type"].append((media_type, n))
+        elif grouping == 0b1110 and year is not None:
+            raw["year"].append((str(year), n))
+    facets = {"year": sorted(raw["year"], reverse=True)[:facet_limit]}
+    for name in ("agency", "campaign", "media_type"):
+        facets[name] = sorted(raw[name], key=lambda item: (-item[1], item[0]))[:facet_limit]
+    return min(total, COUNT_LIMIT), total > COUNT_LIMIT, facets
+
+
+def _hit(row, terms, score: float | None = None) -> Hit:
+    return Hit(key=row.key, document_id=row.document_id, request_id=row.request_id, page=row.page,
+               snippet=snippet(row.text, terms), score=float(row.score if score is None else score),
+               filename=row.filename or "", agency=row.agency or "", campaign=row.campaign or "",
+               released_on=row.released_on, kind=row.kind, ocr=bool(row.ocr))

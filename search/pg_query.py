@@ -1,0 +1,163 @@
+"""The search box's query language (search.parse) compiled to a PostgreSQL tsquery.
+
+Pages are indexed as ``to_tsvector('english', <the page's words>)`` (Snowball stemming, English
+stopwords, positions for phrases) concatenated with label lexemes such as ``a:nypd`` (agency), ``c:rikers``
+(campaign), ``f:production`` (file name), ``t:pdf`` (media type), ``y:2021``, ``r:7`` (request) and
+``d:10`` (document), which no word of a page can spell (they hold a colon). So a query mixing words and
+typed fields (``agency:nypd OR memo``) is one tsquery matched against one GIN-indexed column.
+
+Words are split with the same tokeniser as the Whoosh engine (search.analysis.words: runs of letters
+and digits) before PostgreSQL sees them, on both the page and the query side, so FOIL-2023-056-11528 is
+the phrase foil 2023 056 11528 in both engines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .analysis import STOP_STEMS, stems, words
+from .highlight import Terms
+from .parse import USER_FIELDS, Node, QueryError, parse
+
+TEXT_CONFIG = "english"
+MIN_PREFIX = 2
+# Endings whose stems can be shorter than a typed prefix ("investigat*" must find "investigations",
+# stored as "investig"): the same list as the Whoosh engine's.
+COMPLETIONS = ("", "e", "s", "ed", "ing", "ion", "ions", "ation", "ative", "ive", "or", "al", "ally", "ment",
+               "ness", "ity", "ize", "ic", "ical", "ful", "ous", "ence", "ance", "er", "able")
+LABEL_PREFIX = {
+    "agency_words": "a",
+    "campaign_words": "c",
+    "filename_words": "f",
+    "type_words": "t",
+    "year": "y",
+    "request_id": "r",
+    "document_id": "d",
+}
+
+
+def normalized(text: str) -> str:
+    """A text as the engine feeds it to to_tsvector: its lowercase words separated by single spaces."""
+    return " ".join(words(text or ""))
+
+
+def label_lexemes(*, agency: str = "", agency_short: str = "", campaign: str = "", filename: str = "",
+                  media_type: str = "", year: int | None = None, request_id: int | None = None,
+                  document_id: int | None = None) -> list[str]:
+    """The label lexemes of one page, for typed field filters (agency:nypd, year:2021, ...)."""
+    out: dict[str, None] = {}
+    for prefix, label in (("a", f"{agency} {agency_short}"), ("c", campaign), ("f", filename),
+                          ("t", media_type)):
+        for word in words(label):
+            out[f"{prefix}:{word}"] = None
+    for prefix, value in (("y", year), ("r", request_id), ("d", document_id)):
+        if value is not None:
+            out[f"{prefix}:{value}"] = None
+    return list(out)
+
+
+def _literal(lexeme: str, prefix: bool = False) -> str:
+    """A tsquery operand for a lexeme (quotes doubled, as tsquery's own syntax wants)."""
+    quoted = "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+    return quoted + (":*" if prefix else "")
+
+
+@dataclass
+class CompiledQuery:
+    """A tsquery as SQL (with its parameters), and what to mark in snippets."""
+
+    sql: str
+    params: dict[str, str] = field(default_factory=dict)
+    terms: Terms = field(default_factory=lambda: Terms(frozenset()))
+
+
+class _Compiler:
+    def __init__(self, stem_of) -> None:
+        self.stem_of = stem_of  # callable: list of words -> {word: [PostgreSQL stems]}
+        self.params: dict[str, str] = {}
+        self.marks: set[str] = set()
+        self.prefixes: list[str] = []
+
+    def param(self, value: str) -> str:
+        name = f"tq{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def node(self, node: Node, negated: bool) -> str | None:
+        op = node.op
+        if op in ("and", "or"):
+            subs = [s for s in (self.node(c, negated) for c in node.children) if s is not None]
+            if not subs:
+                return None
+            if op == "or" and len(subs) < len(node.children):
+                return None  # "the OR police": the stopword side matches everything, as with Whoosh
+            return "(" + (" && " if op == "and" else " || ").join(subs) + ")"
+        if op == "not":
+            inner = self.node(node.children[0], not negated)
+            return f"(!! {inner})" if inner is not None else None
+        if op == "field":
+            literal = self.field(node.children[0], LABEL_PREFIX[USER_FIELDS[node.text]])
+            return f"CAST({self.param(literal)} AS tsquery)" if literal else None
+        if op == "prefix":
+            return self.prefix(node.text, negated)
+        text = normalized(node.text)
+        if not text:
+            return None
+        if not negated:
+            self.marks.update(s for s in stems(text) if s not in STOP_STEMS)
+        if all(s in STOP_STEMS for s in stems(text)) and len(text.split()) == 1:
+            return None
+        return f"phraseto_tsquery('{TEXT_CONFIG}', {self.param(text)})"
+
+    def prefix(self, text: str, negated: bool) -> str:
+        parts = words(text)
+        if not parts or len(parts[-1]) < MIN_PREFIX:
+            raise QueryError(f"“{text}*” is too short a prefix: type at least {MIN_PREFIX} letters before "
+                             "the *.")
+        last = parts[-1]
+        shorter = set()
+        for found in self.stem_of([last + ending for ending in COMPLETIONS]).values():
+            shorter.update(s for s in found if last.startswith(s) and s != last)
+        literal = " | ".join([_literal(last, prefix=True), *(_literal(s) for s in sorted(shorter))])
+        expr = f"CAST({self.param(literal)} AS tsquery)"
+        if not negated:
+            self.marks.update(s for s in stems(" ".join(parts[:-1])) if s not in STOP_STEMS)
+            self.prefixes.append(last)
+        if len(parts) == 1:
+            return expr
+        head = f"phraseto_tsquery('{TEXT_CONFIG}', {self.param(' '.join(parts[:-1]))})"
+        return f"({head} && {expr})"
+
+    def field(self, node: Node, prefix: str) -> str | None:
+        """A typed field filter as a tsquery literal over label lexemes: every word must match."""
+        if node.op in ("and", "or", "not"):
+            subs = [s for s in (self.field(c, prefix) for c in node.children) if s]
+            if not subs:
+                return None
+            if node.op == "not":
+                return f"!({subs[0]})"
+            return "(" + (" & " if node.op == "and" else " | ").join(subs) + ")"
+        if node.op == "field":
+            return self.field(node.children[0], LABEL_PREFIX[USER_FIELDS[node.text]])
+        tokens = words(node.text) if prefix in "acft" else [node.text.strip().lower()]
+        tokens = [t for t in tokens if t]
+        if not tokens:
+            return None
+        literals = [_literal(f"{prefix}:{t}") for t in tokens]
+        if node.op == "prefix":
+            literals[-1] = _literal(f"{prefix}:{tokens[-1]}", prefix=True)
+        return literals[0] if len(literals) == 1 else "(" + " & ".join(literals) + ")"
+
+
+def compile_tsquery(q: str, stem_of) -> CompiledQuery:
+    """The SQL expression of q's tsquery, its parameters and the terms to mark in snippets.
+
+    stem_of(words) -> {word: [stems]} asks PostgreSQL's English stemmer (used for prefixes only).
+    Raises QueryError with a message for the user when q cannot be searched.
+    """
+    compiler = _Compiler(stem_of)
+    sql = compiler.node(parse(q), False)
+    if sql is None:
+        raise QueryError("Those words are too common to search for on their own: add a more specific one.")
+    terms = Terms(frozenset(compiler.marks), tuple(compiler.prefixes))
+    return CompiledQuery(sql, compiler.params, terms)

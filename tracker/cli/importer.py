@@ -1,0 +1,185 @@
+"""`foiltrack import REFERENCE PATH…`: add a production (a folder, a zip, files) to a request.
+
+For productions of thousands of pages downloaded from a portal or copied from a CD. The files take the
+mail attachments' path (stored once by content, zips unpacked, text extracted in the sandbox) and are
+indexed before the command ends, so what it prints as imported is searchable. Progress is shown with
+tqdm; each file is committed on its own, and a file already added to the request is skipped, so an
+interrupted import is finished by running the same command again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+# Documents indexed per write: big enough to be quick, small enough to show progress.
+INDEX_BATCH = 25
+
+
+def production_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Every file under the given paths (folders walked in name order; hidden files left out)."""
+    for path in paths:
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                relative = found.relative_to(path)
+                if found.is_file() and not any(part.startswith(".") for part in relative.parts):
+                    yield found
+        else:
+            yield path
+
+
+def _find_request(reference: str):
+    from tracker.extensions import db
+    from tracker.models import Request, TrackingNumber
+
+    found = db.session.scalar(select(Request).where(Request.reference == reference.strip().upper()))
+    if found is None:
+        number = select(TrackingNumber.request_id).where(TrackingNumber.number == reference.strip())
+        found = db.session.scalar(select(Request).where(Request.id.in_(number)))
+    if found is None:
+        raise click.ClickException(f"there is no request with the reference or tracking number {reference!r}")
+    return found
+
+
+def _actor(email: str | None):
+    if not email:
+        return None
+    from tracker.extensions import db
+    from tracker.models import User
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"there is no user {email!r}")
+    return user
+
+
+@click.command("import")
+@click.argument("reference")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--released-on", help="The date the agency released the records (YYYY-MM-DD); default today.")
+@click.option("--visibility", type=click.Choice(["public", "internal", "privileged"]), default="internal",
+              show_default=True, help="Who may see the documents.")
+@click.option("--event-id", type=int, help="The timeline event they came with (records released, a denial).")
+@click.option("--as", "as_email", metavar="EMAIL", help="Record the import as this user's (their role applies).")
+@click.option("--quiet", is_flag=True, help="No progress bars; print only the summary.")
+@with_appcontext
+def command(reference, paths, released_on, visibility, event_id, as_email, quiet) -> None:
+    """Add the files at PATH… (folders, zips, single files) to the request REFERENCE, extract and index them."""
+    from tqdm import tqdm
+
+    from tracker.clock import legal_today
+    from tracker.dispatch import commit, rollback
+    from tracker.operations import OperationError
+    from tracker.operations.uploads import check_upload
+
+    request = _find_request(reference)
+    actor = _actor(as_email)
+    try:
+        check_upload(request, actor, released_on=released_on or legal_today(), visibility=visibility,
+                     event_id=event_id)
+    except OperationError as exc:
+        raise click.ClickException(exc.message) from None
+    request_id, label = request.id, f"{request.reference} {request.title}"
+    files = list(production_files(paths))
+    rollback()
+    if not files:
+        raise click.ClickException("no files found under " + ", ".join(str(p) for p in paths))
+
+    added, skipped = _store(request_id, files, actor, released_on or legal_today(), visibility, event_id,
+                            tqdm, quiet)
+    pages, failed = _extract_and_index(added, tqdm, quiet)
+    commit()
+    click.echo(f"Imported {len(files) - len(skipped):,} of {len(files):,} files into {label}: "
+               f"{len(added):,} documents, {pages:,} pages of text, now searchable.")
+    if skipped:
+        click.echo(f"Skipped {len(skipped):,} already on this request: " + ", ".join(skipped[:5])
+                   + (" …" if len(skipped) > 5 else ""))
+    if failed:
+        click.echo(f"{len(failed):,} documents have no text (see each document's extraction error): "
+                   + ", ".join(failed[:5]) + (" …" if len(failed) > 5 else ""))
+
+
+def _store(request_id, files, actor, released_on, visibility, event_id, tqdm, quiet):
+    """Store each file (one commit each); return the new documents' ids (zip members too) and skips."""
+    from tracker.dispatch import commit
+    from tracker.extensions import db
+    from tracker.models import Document, Request
+    from tracker.operations.uploads import Upload, add_documents
+
+    added: list[int] = []
+    skipped: list[str] = []
+    total_bytes = sum(f.stat().st_size for f in files)
+    with tqdm(total=total_bytes, unit="B", unit_scale=True, desc="Storing", disable=quiet) as bar:
+        for path in files:
+            content = path.read_bytes()
+            request = db.session.get(Request, request_id)
+            already = db.session.scalar(select(Document.id).where(
+                Document.request_id == request_id, Document.message_id.is_(None),
+                Document.parent_id.is_(None), Document.sha256 == hashlib.sha256(content).hexdigest()))
+            if already is not None:
+                skipped.append(path.name)
+            else:
+                documents = add_documents(request, [Upload(path.name, content)], actor, released_on=released_on,
+                                          visibility=visibility, event_id=event_id, queue_extraction=False)
+                db.session.flush()
+                added += _with_members([d.id for d in documents])
+                commit()
+            bar.update(len(content))
+    return added, skipped
+
+
+def _with_members(ids: list[int]) -> list[int]:
+    from tracker.extensions import db
+    from tracker.models import Document
+
+    found, frontier = list(ids), list(ids)
+    while frontier:
+        frontier = list(db.session.scalars(select(Document.id).where(Document.parent_id.in_(frontier))))
+        found += frontier
+    return found
+
+
+def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[str]]:
+    """Extract each document in the sandbox (committing each), indexing in batches; pages and failures."""
+    from search.index import IndexBusy
+    from tracker.dispatch import commit, rollback
+    from tracker.extensions import db
+    from tracker.models import Document
+    from tracker.operations.documents import extract_text, store_extraction
+    from tracker.searching import service
+
+    pages, failed, batch = 0, [], []
+
+    def flush_index():
+        try:
+            service.index_documents_now(batch)
+        except IndexBusy:
+            for document_id in batch:
+                service.queue_document(document_id)
+        batch.clear()
+
+    with tqdm(total=len(document_ids), unit=" files", desc="Extracting", disable=quiet) as bar:
+        for document_id in document_ids:
+            document = db.session.get(Document, document_id)
+            sha, media_type = document.sha256, document.media_type
+            rollback()  # hold no transaction while the sandbox works
+            result = extract_text(sha, media_type)
+            document = db.session.get(Document, document_id)
+            store_extraction(document, result, reindex=False)
+            if document.text_status in ("failed", "unsupported", "encrypted"):
+                failed.append(document.filename)
+            pages += len(result.pages)
+            commit()
+            batch.append(document_id)
+            if len(batch) >= INDEX_BATCH:
+                flush_index()
+            bar.set_postfix(pages=f"{pages:,}")
+            bar.update(1)
+    if batch:
+        flush_index()
+    return pages, failed
