@@ -70,6 +70,8 @@ def load(app, count: int, seed: int = 7) -> None:
                     if day > today:
                         break
                     data = {"pages": 10} if kind == "records_released" else {}
+                    if kind == "appeal_filed":
+                        data["filed_by"] = "post"
                     record_event(request, kind, day, lawyer, data)
                 if n % 500 == 499:
                     # Written to the database but not committed; the session lets go of the objects.

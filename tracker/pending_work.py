@@ -113,6 +113,11 @@ def sweep(now: datetime | None = None) -> Sweep:
     return result
 
 
+def last_error(work_id: int) -> str:
+    """Why the job's last relay failed (empty when it did not)."""
+    return db.session.scalar(select(PendingWork.last_error).where(PendingWork.id == work_id)) or ""
+
+
 def open_work() -> list[PendingWork]:
     """Jobs not done yet, oldest first (for `foiltrack doctor` and the tests)."""
     return list(db.session.scalars(

@@ -8,7 +8,6 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from tracker import permissions
-from tracker.dispatch import rollback
 from tracker.operations import OperationError, authenticate_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -103,19 +102,16 @@ def paginated(query, page: int, per_page: int, serialise) -> dict:
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    rollback()
     return error_response(exc.status, exc.code, exc.message, exc.field)
 
 
 @bp.errorhandler(OperationError)
 def _operation_error(exc: OperationError):
-    rollback()
     return error_response(exc.status, exc.code, exc.message, exc.field)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    rollback()
     return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
 
 

@@ -11,7 +11,6 @@ from flask import g, jsonify
 from sqlalchemy import func, select
 
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.models import Campaign, Request
 from tracker.operations.campaigns import PLACEHOLDERS, create_public_campaign, update_campaign
@@ -59,7 +58,6 @@ def add_campaign():
     if "name" not in body:
         raise ApiError(422, "invalid", "a campaign needs a name", field="name")
     campaign = create_public_campaign(g.api_user, **body)
-    commit()
     return jsonify(campaign_json(campaign)), 201
 
 
@@ -75,5 +73,4 @@ def get_campaign(campaign_id: int):
 def patch_campaign(campaign_id: int):
     """Change a campaign's name, description, slug, agency, letter template or public flag."""
     campaign = update_campaign(_campaign(campaign_id), g.api_user, **json_body())
-    commit()
     return jsonify(campaign_json(campaign))

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from tracker import audit
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.models import User
 from tracker.operations import set_active
@@ -45,7 +44,6 @@ def patch_user(user_id: int):
         raise ApiError(409, "conflict", "you cannot deactivate yourself; ask another administrator",
                        field="active")
     set_active(user, data["active"], actor=g.api_user)
-    commit()
     return jsonify(person(user))
 
 
