@@ -30,20 +30,20 @@ from sqlalchemy.exc import DBAPIError
 from .highlight import snippet
 from .parse import QueryError
 from .pg_query import TEXT_CONFIG, compile_tsquery, label_lexemes, normalized
+from .pg_rebuild import BUILD, TABLE, rebuild_table, take_write_lock
 from .query import FILTER_FIELDS, MAX_RESULTS_WINDOW, Hit, SearchResults
 from .records import VISIBILITIES, PageRecord
 
-TABLE = "search_pages"
 BATCH = 1000
 RANK_CANDIDATES = 2000  # with GIN: matches ranked by ts_rank at most (the first this many in index order)
 FACET_SAMPLE = 20_000  # matches whose facets are counted; past it, facet counts are scaled estimates
 _COLUMNS = {"agency_id": "agency_id", "campaign_id": "campaign_id", "request_id": "request_id",
             "document_id": "document_id", "media": "media_type", "visibility": "visibility", "kind": "kind"}
-_UPSERT = text(f"""
-INSERT INTO {TABLE} (key, kind, text, tsv, request_id, agency_id, agency, campaign_id, campaign,
+_UPSERT = """
+INSERT INTO {table} (key, kind, text, tsv, request_id, agency_id, agency, campaign_id, campaign,
                      document_id, filename, page, released_on, year, media_type, visibility, ocr)
 VALUES (:key, :kind, :text,
-        to_tsvector('{TEXT_CONFIG}', :words) || array_to_tsvector(CAST(:labels AS text[])),
+        to_tsvector('{config}', :words) || array_to_tsvector(CAST(:labels AS text[])),
         :request_id, :agency_id, :agency, :campaign_id, :campaign, :document_id, :filename, :page,
         :released_on, :year, :media_type, :visibility, :ocr)
 ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, text = excluded.text, tsv = excluded.tsv,
@@ -51,7 +51,12 @@ ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, text = excluded.text, tsv 
     campaign_id = excluded.campaign_id, campaign = excluded.campaign, document_id = excluded.document_id,
     filename = excluded.filename, page = excluded.page, released_on = excluded.released_on,
     year = excluded.year, media_type = excluded.media_type, visibility = excluded.visibility, ocr = excluded.ocr
-""")
+"""
+_UPSERTS = {
+    TABLE: text(_UPSERT.format(table=TABLE, config=TEXT_CONFIG)),
+    # A rebuild's table has no unique index while it is loaded (search.pg_rebuild): plain inserts.
+    BUILD: text(_UPSERT.format(table=BUILD, config=TEXT_CONFIG).split("ON CONFLICT")[0]),
+}
 
 
 class SearchTimeout(Exception):
@@ -102,13 +107,14 @@ class PostgresEngine:
     def write(self, records: Iterable[PageRecord]) -> int:
         """Add or replace records by key (writing the same record twice leaves one copy)."""
         with self.engine.begin() as conn:
+            take_write_lock(conn)
             return self._write(conn, records)
 
     @staticmethod
-    def _write(conn: Connection, records: Iterable[PageRecord]) -> int:
+    def _write(conn: Connection, records: Iterable[PageRecord], table: str = TABLE) -> int:
         count = 0
         for batch in _batches(records):
-            conn.execute(_UPSERT, batch)
+            conn.execute(_UPSERTS[table], batch)
             count += len(batch)
         return count
 
@@ -118,6 +124,7 @@ class PostgresEngine:
         records = list(records)
         keep = [r.key for r in records]
         with self.engine.begin() as conn:
+            take_write_lock(conn)
             conn.execute(text(f"DELETE FROM {TABLE} WHERE (document_id = ANY(:docs) OR key = ANY(:keys)) "
                               "AND NOT key = ANY(:keep)"),
                          {"docs": [int(i) for i in document_ids], "keys": list(keys), "keep": keep})
@@ -126,32 +133,21 @@ class PostgresEngine:
     def delete_keys(self, keys: Iterable[str]) -> int:
         """Remove records by key; return how many went."""
         with self.engine.begin() as conn:
+            take_write_lock(conn)
             return conn.execute(text(f"DELETE FROM {TABLE} WHERE key = ANY(:keys)"),
                                 {"keys": list(keys)}).rowcount
 
     def delete_document(self, document_id: int) -> int:
         """Remove every page of a document; return how many went."""
         with self.engine.begin() as conn:
+            take_write_lock(conn)
             return conn.execute(text(f"DELETE FROM {TABLE} WHERE document_id = :d"),
                                 {"d": int(document_id)}).rowcount
 
     def rebuild(self, records: Iterable[PageRecord], *, total: int | None = None,
                 progress: Callable[[int, int | None], None] | None = None) -> int:
-        """Replace every row with records in one transaction (readers see the old rows until it commits)."""
-        count = 0
-        with self.engine.begin() as conn:
-            conn.execute(text(f"DELETE FROM {TABLE}"))
-            for batch in _batches(records):
-                conn.execute(_UPSERT, batch)
-                count += len(batch)
-                if progress is not None:
-                    progress(count, total)
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            # Fresh statistics, the index's pending entries merged, the visibility map set.
-            conn.execute(text(f"VACUUM ANALYZE {TABLE}"))
-        if progress is not None:
-            progress(count, total)
-        return count
+        """Replace every row with records: a fresh table loaded, indexed and swapped in (search.pg_rebuild)."""
+        return rebuild_table(self.engine, records, self._write, total=total, progress=progress)
 
     # -- reading -------------------------------------------------------------------------------------
 
