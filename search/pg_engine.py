@@ -203,28 +203,24 @@ class PostgresEngine:
         if page * per_page > MAX_RESULTS_WINDOW:
             raise QueryError(f"Results stop at the first {MAX_RESULTS_WINDOW}: narrow the search with filters.")
         where, params = _access_and_filters(allowed_visibility, filters)
-        with self.engine.connect() as conn, conn.begin():
-            _set_budget(conn, self.budget_seconds)
-            try:
-                compiled, tsquery = _compile(conn, q, self._stems(conn))
-            except SearchTimeout:
-                return SearchResults(0, True, [], {}, page, per_page, partial=True)
-            params.update(tsq=tsquery, limit=per_page, offset=(page - 1) * per_page,
-                          candidates=RANK_CANDIDATES)
-            match = f"tsv @@ CAST(:tsq AS tsquery){where}"
-            try:
-                rows = _run(conn, _hits_sql(match, sort, self.ranks_in_index(conn)), params)
-            except SearchTimeout:
-                return SearchResults(0, True, [], {}, page, per_page, partial=True)
-            hits = [_hit(row, compiled.terms) for row in rows]
-            save = conn.begin_nested()
-            try:
-                total, estimate, facets = _counts(conn, match, params, facet_limit)
-                save.commit()
-            except SearchTimeout:
-                save.rollback()
-                seen = (page - 1) * per_page + len(hits)
-                return SearchResults(seen, True, hits, {}, page, per_page, partial=True)
+        with self.engine.connect() as conn:
+            ranks_in_index = self.ranks_in_index(conn)
+            stem_of = self._stems(conn)
+            conn.commit()
+            hits: list[Hit] = []
+            with conn.begin() as transaction:
+                try:
+                    compiled, tsquery = _compile(conn, q, stem_of, budget=self.budget_seconds)
+                    params.update(tsq=tsquery, limit=per_page, offset=(page - 1) * per_page,
+                                  candidates=RANK_CANDIDATES)
+                    match = f"tsv @@ CAST(:tsq AS tsquery){where}"
+                    rows = _run(conn, _hits_sql(match, sort, ranks_in_index), params)
+                    hits = [_hit(row, compiled.terms) for row in rows]
+                    total, estimate, facets = _counts(conn, match, params, facet_limit)
+                except SearchTimeout:
+                    transaction.rollback()  # cancelled: the transaction can do nothing more
+                    seen = (page - 1) * per_page + len(hits)
+                    return SearchResults(seen, True, hits, {}, page, per_page, partial=True)
         return SearchResults(total, estimate, hits, facets, page, per_page)
 
     def matching(self, q: str, *, allowed_visibility: frozenset[str],
@@ -263,11 +259,6 @@ def _cached_stems(conn: Connection, words_: tuple[str, ...]) -> dict[str, list[s
     return {w: _STEMS[w] for w in words_}
 
 
-def _set_budget(conn: Connection, seconds: float) -> None:
-    conn.execute(text("SELECT set_config('statement_timeout', :ms, true), "
-                      "set_config('enable_seqscan', 'off', true)"), {"ms": str(max(1, int(seconds * 1000)))})
-
-
 def _run(conn: Connection, sql: str, params: dict):
     try:
         return conn.execute(text(sql), params).all()
@@ -281,10 +272,17 @@ def _cancelled(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "57014"  # query_canceled: statement_timeout
 
 
-def _compile(conn: Connection, q: str, stem_of):
+def _compile(conn: Connection, q: str, stem_of, budget: float | None = None):
+    """The tsquery of q, as text (and, given a budget, this transaction's time limit set with it)."""
     compiled = compile_tsquery(q, stem_of)
-    rows = _run(conn, f"SELECT CAST(({compiled.sql}) AS text), numnode({compiled.sql})", compiled.params)
-    tsquery, nodes = rows[0]
+    sql = f"SELECT CAST(({compiled.sql}) AS text), numnode({compiled.sql})"
+    params = dict(compiled.params)
+    if budget is not None:
+        # Sequential scans off: reading every row's tsvector is never the better plan for a text query.
+        sql += (", set_config('statement_timeout', :budget_ms, true), "
+                "set_config('enable_seqscan', 'off', true)")
+        params["budget_ms"] = str(max(1, int(budget * 1000)))
+    tsquery, nodes, *_ = _run(conn, sql, params)[0]
     if not nodes:
         raise QueryError("Those words are too common to search for on their own: add a more specific one.")
     return compiled, tsquery
@@ -338,15 +336,17 @@ def _hits_sql(match: str, sort: str, ranks_in_index: bool) -> str:
 
 def _counts(conn: Connection, match: str, params: dict, facet_limit: int):
     """The exact total, and facet counts over every match (scaled from FACET_SAMPLE past that many)."""
-    total = _run(conn, f"SELECT count(*) FROM {TABLE} WHERE {match}", params)[0][0]
-    rows = _run(conn, f"SELECT agency_id, agency, campaign_id, campaign, media_type, year, count(*) FROM "
-                      f"(SELECT agency_id, agency, campaign_id, campaign, media_type, year FROM {TABLE} "
-                      f"WHERE {match} LIMIT :sample) m GROUP BY agency_id, agency, campaign_id, campaign, "
-                      "media_type, year", {**params, "sample": FACET_SAMPLE})
+    rows = _run(conn, f"SELECT agency, campaign, media_type, year, count(*) FROM "
+                      f"(SELECT agency, campaign, media_type, year FROM {TABLE} "
+                      f"WHERE {match} LIMIT :sample) m GROUP BY agency, campaign, media_type, year",
+                {**params, "sample": FACET_SAMPLE})
     counted = sum(row[-1] for row in rows)
+    total = counted
+    if counted >= FACET_SAMPLE:  # more matches than were grouped: count them all (a bitmap scan)
+        total = _run(conn, f"SELECT count(*) FROM {TABLE} WHERE {match}", params)[0][0]
     scale = total / counted if counted and total > counted else 1.0
     raw: dict[str, dict[str, float]] = {"agency": {}, "campaign": {}, "media_type": {}, "year": {}}
-    for _, agency, _, campaign, media_type, year, n in rows:
+    for agency, campaign, media_type, year, n in rows:
         for name, value in (("agency", agency), ("campaign", campaign), ("media_type", media_type),
                             ("year", str(year) if year is not None else None)):
             if value:
