@@ -281,7 +281,7 @@ def _compile(conn: Connection, q: str, stem_of, budget: float | None = None):
         # Sequential scans off: reading every row's tsvector is never the better plan for a text query.
         sql += (", set_config('statement_timeout', :budget_ms, true), "
                 "set_config('enable_seqscan', 'off', true)")
-        params["budget_ms"] = str(max(1, int(budget * 1000)))
+        params["budget_ms"] = str(max(1, int(budget * 1000))) if budget > 0 else "0"  # 0: no limit
     tsquery, nodes, *_ = _run(conn, sql, params)[0]
     if not nodes:
         raise QueryError("Those words are too common to search for on their own: add a more specific one.")

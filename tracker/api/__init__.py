@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from tracker import permissions
-from tracker.dispatch import rollback
 from tracker.operations import OperationError, authenticate_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# What a request without a token may call when PUBLIC_PORTAL is on (as the "anonymous" role).
+PUBLIC_ENDPOINTS = frozenset({"api.search_pages"})
 
 
 class ApiError(Exception):
@@ -34,6 +35,9 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def _authenticate():
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
+    if not header and request.endpoint in PUBLIC_ENDPOINTS and current_app.config["PUBLIC_PORTAL"]:
+        g.api_user = permissions.PUBLIC  # the public portal: public pages only (issue 12)
+        return
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'")
     user = authenticate_token(secret.strip())
@@ -98,19 +102,16 @@ def paginated(query, page: int, per_page: int, serialise) -> dict:
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    rollback()
     return error_response(exc.status, exc.code, exc.message, exc.field)
 
 
 @bp.errorhandler(OperationError)
 def _operation_error(exc: OperationError):
-    rollback()
     return error_response(exc.status, exc.code, exc.message, exc.field)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    rollback()
     return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
 
 
@@ -118,14 +119,32 @@ def _http_error(exc: HTTPException):
 def _unexpected(exc: Exception):
     from flask import current_app
 
-    rollback()
+    from tracker.database_outage import RETRY_AFTER_SECONDS, database_unreachable, forget_unit_of_work
+
+    forget_unit_of_work()
+    if database_unreachable(exc):
+        current_app.logger.error("database unreachable: %s", exc)
+        response, status = error_response(503, "database_unavailable",
+                                          "the database did not answer; check whether the change was made, then retry")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, status
     current_app.logger.exception("API error")
     return error_response(500, "internal_error", "something went wrong on our side; it was logged")
 
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint (exempt from CSRF: it authenticates by bearer token, not cookie)."""
-    from tracker.api import agencies, appeals, documents, me, messages, requests, search  # noqa: F401 - registers routes
+    from tracker.api import (  # noqa: F401 - registers routes
+        agencies,
+        appeals,
+        campaigns,
+        documents,
+        me,
+        messages,
+        requests,
+        search,
+        users,
+    )
     from tracker.extensions import csrf
 
     csrf.exempt(bp)

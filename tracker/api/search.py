@@ -54,17 +54,19 @@ def results_json(results: SearchResults, user) -> dict:
         }
         if kind == "message":
             hit["message_id"] = int(key_id)
+        elif isinstance(user, permissions.PublicVisitor) and h.document_id is not None:
+            hit["url"] = url_for("public.document", document_id=h.document_id, page=h.page, _external=True)
         elif h.document_id is not None:
             hit["url"] = url_for("documents.view", document_id=h.document_id, page=h.page,
                                  q=request.args.get("q", ""), _external=True)
         hits.append(hit)
     facets = {FACET_NAMES[name]: [{"value": v, "count": n} for v, n in pairs]
               for name, pairs in results.facets.items() if name in FACET_NAMES}
-    answer = {"total": results.total, "total_is_estimate": results.total_is_estimate, "hits": hits,
-              "facets": facets, "page": results.page, "per_page": results.per_page}
+    body = {"total": results.total, "total_is_estimate": results.total_is_estimate, "hits": hits,
+            "facets": facets, "page": results.page, "per_page": results.per_page}
     if results.partial:
-        answer["partial"] = True  # the time budget ran out: what was found by then
-    return answer
+        body["partial"] = True  # the time budget ran out: what was found by then
+    return body
 
 
 @bp.get("/search")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models.base import utcnow
@@ -25,6 +25,9 @@ class Agency(db.Model):
     portal_url: Mapped[str] = mapped_column(String(500), default="")
     # Regular expressions matching the agency's own tracking numbers, e.g. FOIL-\d{4}-056-\d{5}.
     tracking_patterns: Mapped[list] = mapped_column(JSON, default=list)
+    # Further addresses (officer@agency.gov) and domains (records.nyc.gov) the agency writes from, besides
+    # its FOIL and appeals addresses: mail matched by a reference or tracking number must come from these.
+    senders: Mapped[list] = mapped_column(JSON, default=list)
     # ISO dates on which the agency was closed (a declared day of mourning, say): not business days for it.
     closure_days: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -49,6 +52,14 @@ class Campaign(db.Model):
     # The campaign's request letter with {variables} (see tracker.letters.request_letter); empty: the default.
     request_template: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The public side (issue 12): the address of its pages, the agency residents' requests go to, the
+    # letter residents send (placeholders filled per neighborhood), and whether its pages are open.
+    slug: Mapped[str | None] = mapped_column(String(100), unique=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
+    letter_template: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(default=False)
+
+    agency: Mapped[Agency | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Campaign {self.name}>"

@@ -7,12 +7,13 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from tracker import audit
 from tracker.extensions import db
 from tracker.models import Agency, Campaign
 from tracker.operations.errors import Conflict, Invalid, NotFound
 
 AGENCY_FIELDS = ("name", "short_name", "jurisdiction", "foil_email", "appeals_email", "appeals_officer",
-                 "appeals_address", "portal_url", "tracking_patterns", "closure_days")
+                 "appeals_address", "portal_url", "tracking_patterns", "closure_days", "senders")
 
 
 def _clean_agency_fields(fields: dict) -> dict:
@@ -21,7 +22,7 @@ def _clean_agency_fields(fields: dict) -> dict:
         raise Invalid(f"unknown agency fields: {', '.join(sorted(unknown))}")
     clean = {}
     for key, value in fields.items():
-        if key in ("tracking_patterns", "closure_days"):
+        if key in ("tracking_patterns", "closure_days", "senders"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise Invalid(f"{key} must be a list of strings", field=key)
         elif value is None or not isinstance(value, str):
@@ -35,6 +36,8 @@ def _clean_agency_fields(fields: dict) -> dict:
         except re.error as exc:
             raise Invalid(f"tracking pattern {pattern!r} is not a valid regular expression: {exc}",
                           field="tracking_patterns") from None
+    if "senders" in clean:
+        clean["senders"] = _clean_senders(clean["senders"])
     days = []
     for text in clean.get("closure_days", []):
         try:
@@ -43,6 +46,21 @@ def _clean_agency_fields(fields: dict) -> dict:
             raise Invalid(f"closure day {text!r} is not a date written YYYY-MM-DD", field="closure_days") from None
     if "closure_days" in clean:
         clean["closure_days"] = sorted(set(days))
+    return clean
+
+
+def _clean_senders(entries: list[str]) -> list[str]:
+    """Addresses and domains, lower-cased, checked and without duplicates."""
+    from ingest.matching import sender_entry
+
+    clean = []
+    for text in entries:
+        entry = sender_entry(text)
+        if entry is None:
+            raise Invalid(f"sender {text!r} is neither an email address nor a domain (records.nyc.gov)",
+                          field="senders")
+        if entry not in clean:
+            clean.append(entry)
     return clean
 
 
@@ -68,14 +86,18 @@ def create_agency(actor=None, **fields) -> Agency:
     agency = Agency(**clean)
     db.session.add(agency)
     db.session.flush()
+    audit.record(actor, "agency.create", agency, changes=clean)
     return agency
 
 
 def update_agency(agency: Agency, actor=None, **fields) -> Agency:
     """Change an agency's contacts, patterns or closure days."""
-    for key, value in _clean_agency_fields(fields).items():
+    clean = _clean_agency_fields(fields)
+    before = audit.snapshot(agency, clean)
+    for key, value in clean.items():
         setattr(agency, key, value)
     db.session.flush()
+    audit.record(actor, "agency.update", agency, changes=audit.diff(before, audit.snapshot(agency, clean)))
     # Closure days move business-day deadlines: recompute the agency's requests.
     if "closure_days" in fields:
         from tracker.operations.requests import recompute_agency
@@ -94,6 +116,7 @@ def create_campaign(name: str, description: str = "", actor=None) -> Campaign:
     campaign = Campaign(name=name, description=description)
     db.session.add(campaign)
     db.session.flush()
+    audit.record(actor, "campaign.create", campaign, changes={"name": name, "description": description})
     return campaign
 
 

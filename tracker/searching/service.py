@@ -170,13 +170,15 @@ def search_for(user, q: str, filters: Mapping[str, object] | None = None, page: 
     allowed = permissions.visible_documents(user) if permissions.can(user, "search") else frozenset()
     check_syntax(q)
     resolved = resolve_filters(filters)
+    budget = current_app.config["SEARCH_BUDGET_SECONDS"]
 
     def run(merged: dict) -> SearchResults:
         if engines.uses_postgres():
             return engines.postgres_engine().search(q, allowed_visibility=allowed, filters=merged, page=page,
                                                     per_page=per_page, sort=sort)
         return _with_index(lambda index: search(index, q, allowed_visibility=allowed, filters=merged,
-                                                 page=page, per_page=per_page, sort=sort))
+                                                 page=page, per_page=per_page, sort=sort,
+                                                 budget=budget if budget > 0 else None))
 
     try:
         return engines.checked_against_database(allowed, resolved, run)
