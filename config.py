@@ -35,6 +35,13 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy database URL; empty means SQLite in DATA_DIR. Production: postgresql+psycopg://..."),
     Setting("BLOB_DIR", "", "Content-addressed store of raw emails and attachments; empty means DATA_DIR/blobs."),
     Setting("INDEX_DIR", "", "Whoosh search index folder; empty means DATA_DIR/index."),
+    # Search
+    Setting("SEARCH_ENGINE", "whoosh",
+            "Search engine: whoosh (embedded index in INDEX_DIR) or postgres (full-text search in the "
+            "PostgreSQL database itself; needs DATABASE_URL on PostgreSQL)."),
+    Setting("SEARCH_BUDGET_SECONDS", 2.0,
+            "Time one search may take; when it runs out the search answers what it found, marked partial "
+            "(0: no limit).", float),
     Setting("SECRET_KEY", "",
             "Key that signs sessions and CSRF tokens; empty means a random key kept in DATA_DIR/secret_key."),
     # Tasks
@@ -42,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Celery broker URL; empty means a filesystem broker in DATA_DIR (no server). Production: redis://..."),
     Setting("TASKS_EAGER", False, "Run background tasks inline in the calling process (tests, one-off scripts).",
             bool),
+    Setting("BROKER_VISIBILITY_SECONDS", 300,
+            "Seconds before a task taken by a worker that died goes back to the queue (Redis broker).", int),
     Setting("WORKER_CONCURRENCY", 2, "Processes of the Celery worker started by `foiltrack serve`.", int),
     # Web
     Setting("HOST", "127.0.0.1", "Address `foiltrack serve` listens on."),
@@ -52,9 +61,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_SIZE", 50, "Rows per page in lists, in the web pages and the API.", int),
     Setting("PROXY_COUNT", 0,
             "Reverse proxies in front of the web app whose X-Forwarded-For/-Proto are trusted (0: none).", int),
-    Setting("LOGIN_RATE_LIMIT", "10 per minute", "Failed sign-in attempts allowed per address (Flask-Limiter)."),
-    Setting("RATELIMIT_STORAGE_URI", "memory://",
-            "Where the sign-in rate limiter keeps its counts; use redis://... with several web processes."),
+    Setting("REMEMBER_DAYS", 30, "Days a ticked “remember me” keeps a person signed in on that browser.", int),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute",
+            "Failed sign-ins allowed from one address to one account before that address must wait."),
+    Setting("LOGIN_ACCOUNT_LIMIT", "30 per hour",
+            "Failed sign-ins allowed to one account from all addresses before the account is locked a while."),
+    Setting("RATELIMIT_STORAGE_URI", "database",
+            "Where sign-in failures are counted, shared by every web process: `database` (no extra server) or "
+            "redis://...; when Redis cannot be reached the database is used instead."),
     # Mail out
     Setting("MAIL_DOMAIN", "foil.example.org", "Domain of the per-request reply addresses."),
     Setting("REPLY_ADDRESS", "foil+{token}@{domain}",
@@ -77,9 +91,31 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EXTRACT_MEMORY_MB", 1024, "Address-space limit of the child process that extracts a document.", int),
     Setting("EXTRACT_CPU_SECONDS", 120, "CPU-time limit of the child process that extracts a document.", int),
     Setting("EXTRACT_MAX_PAGES", 5000, "Pages extracted from one document at most.", int),
+    Setting("EXTRACT_WORKERS", 2, "Sandboxed children reading one large PDF or scan at once, each every "
+            "n-th page (OCR of one scan spreads over the cores).", int),
+    Setting("EXTRACT_CHILD_DOCUMENTS", 100, "Documents one warm extraction child reads before it is "
+            "replaced by a fresh one (it is replaced at once after any limit is hit).", int),
+    Setting("EXTRACT_ARCHIVE_MB", 512, "Bytes the zip attachments of one email may unpack to, all nesting "
+            "levels together; past it the archive is refused whole.", int),
+    Setting("EXTRACT_ARCHIVE_MEMBERS", 1000, "Files (nested zips included) the zip attachments of one email "
+            "may hold, all nesting levels together.", int),
     Setting("OCR_LANGUAGES", "eng", "Tesseract languages for scanned pages, e.g. eng+spa."),
+    # Public side (issue 12)
+    Setting("PUBLIC_PORTAL", False,
+            "Open the public pages (/public/...) and token-less public search to anyone without an account.",
+            bool),
+    Setting("RESIDENT_CONFIRM_HOURS", 48, "Hours a resident's emailed confirmation link stays valid.", int),
+    Setting("RESIDENT_RETENTION_DAYS", 30,
+            "Days an unconfirmed resident submission (name, email) is kept before it is deleted.", int),
+    Setting("RESIDENT_LIMIT_PER_EMAIL", 5, "Resident submissions one email address may make in 24 hours.",
+            int),
+    Setting("RESIDENT_LIMIT_PER_ADDRESS", 20,
+            "Resident submissions one network address may make in 24 hours.", int),
     # Deadlines
     Setting("REMINDER_DAYS", 7, "Days before a deadline that its assignees are reminded.", int),
+    Setting("NOTICE_CLAIM_SECONDS", 600,
+            "A reminder, digest or alert claimed by a run that died is taken over by another run after this.",
+            int),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -108,6 +144,14 @@ def coerce(setting: Setting, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{ENV_PREFIX}{setting.name} must be a whole number, not {value!r}") from None
+    if setting.type is float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{ENV_PREFIX}{setting.name} must be a number, not {value!r}") from None
+        if number != number or number < 0:  # NaN or negative
+            raise ConfigError(f"{ENV_PREFIX}{setting.name} must be a number of at least 0, not {value!r}")
+        return number
     return str(value)
 
 
@@ -126,7 +170,20 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
         values[setting.name] = coerce(setting, raw)
     values.update(overrides)  # Flask and extension keys (TESTING, WTF_CSRF_ENABLED, ...) pass through.
     _derive_paths(values)
+    _check_search_engine(values)
     return values
+
+
+SEARCH_ENGINES = ("whoosh", "postgres")
+
+
+def _check_search_engine(values: dict) -> None:
+    engine = values["SEARCH_ENGINE"] = values["SEARCH_ENGINE"].strip().lower()
+    if engine not in SEARCH_ENGINES:
+        raise ConfigError(f"{ENV_PREFIX}SEARCH_ENGINE must be whoosh or postgres, not {engine!r}")
+    if engine == "postgres" and not values["DATABASE_URL"].startswith("postgresql"):
+        raise ConfigError(f"{ENV_PREFIX}SEARCH_ENGINE=postgres needs {ENV_PREFIX}DATABASE_URL on PostgreSQL "
+                          "(postgresql+psycopg://...)")
 
 
 def _derive_paths(values: dict) -> None:

@@ -116,7 +116,7 @@ class Corpus:
             yield page_id, self.page(page_id)
 
     def queries(self, sample_pages: int = 2000, per_class: int = 40) -> dict[str, list[str]]:
-        """Term, AND, phrase and prefix queries drawn from the corpus's own words and pages."""
+        """Term, AND, phrase, prefix and field-filter queries drawn from the corpus's own words and pages."""
         rng = random.Random(99)
         function = set(FUNCTION_WORDS.split())
         ranked = [w for w in self.words if len(w) > 3 and w not in function]
@@ -140,7 +140,11 @@ class Corpus:
             w = pick()
             if len(w) >= 5:
                 prefixes.append(w[: rng.randint(4, min(6, len(w) - 1))] + "*")
-        return {"term": terms, "and": ands, "phrase": phrases, "prefix": prefixes}
+        # A field filter with words: one word of an agency's name, then a word of the text.
+        labels = ["police", "correction", "education", "transportation", "health", "mayor", "buildings",
+                  "fire", "elections", "state", "environmental", "court"]
+        fields = [f"agency:{rng.choice(labels)} {pick()}" for _ in range(per_class)]
+        return {"term": terms, "and": ands, "phrase": phrases, "prefix": prefixes, "field": fields}
 
 
 def metadata(page_id: int) -> dict:

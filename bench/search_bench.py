@@ -4,10 +4,14 @@
     python bench/search_bench.py --corpus pages.tsv --queries queries.json --json
 
 The corpus has one page a line, ``<page_id>\\t<text>``; the queries file is
-``{"term": [...], "and": [...], "phrase": [...], "prefix": [...]}``. Pages are indexed through
-search.rebuild and searched through search.search as an admin (top 10, snippets, facets, the access
-clause) in a fresh child process, so that rss_mb is the searching process's own peak. Three passes; the
-warm figures are passes two and three. The last line printed is one JSON object.
+``{"term": [...], "and": [...], "phrase": [...], "prefix": [...], "field": [...]}`` ("field" queries are
+a field filter with words, ``agency:police surveillance``; FTS5 answers them with a column filter).
+Pages are indexed through search.rebuild and searched through search.search as an admin and as a
+researcher (top 10, snippets, facets, the access clause) in fresh child processes, so that rss_mb is the
+searching process's own peak. Three passes; the warm figures are passes two and three. A query running
+past --timeout seconds is cut off and listed under "timeouts". The time from committing a new 50-page
+document to the first search that finds it is printed as fresh_ms. The last line printed is one JSON
+object; "ratios" (admin) and "researcher.ratios" compare warm p95 with FTS5's.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -32,7 +37,7 @@ from corpus import Corpus, metadata  # noqa: E402
 from search import PageRecord, SearchIndex, rebuild, search  # noqa: E402
 from search.records import VISIBILITIES  # noqa: E402
 
-CLASSES = ("term", "and", "phrase", "prefix")
+CLASSES = ("term", "and", "phrase", "prefix", "field")
 PASSES = 3
 
 
@@ -75,9 +80,10 @@ def build_fts5(corpus: Path, db: Path) -> dict:
     """Index the corpus into an FTS5 table with the porter tokenizer; return timing."""
     start = time.perf_counter()
     con = sqlite3.connect(db)
-    con.execute("CREATE VIRTUAL TABLE pages USING fts5(text, tokenize='porter')")
+    con.execute("CREATE VIRTUAL TABLE pages USING fts5(text, agency, visibility, tokenize='porter')")
     with con:
-        con.executemany("INSERT INTO pages(rowid, text) VALUES (?, ?)", read_corpus(corpus))
+        con.executemany("INSERT INTO pages(rowid, text, agency, visibility) VALUES (?, ?, ?, ?)",
+                        ((pid, text, *_labels(pid)) for pid, text in read_corpus(corpus)))
     count = con.execute("SELECT count(*) FROM pages").fetchone()[0]
     con.close()
     build_s = time.perf_counter() - start
@@ -85,8 +91,16 @@ def build_fts5(corpus: Path, db: Path) -> dict:
             "index_mb": round(db.stat().st_size / 1e6, 1)}
 
 
+def _labels(page_id: int) -> tuple[str, str]:
+    m = metadata(page_id)
+    return m["agency"], m["visibility"]
+
+
 def fts5_query(cls: str, q: str) -> str:
     """The same query in FTS5 syntax (each word quoted, so punctuation cannot break the syntax)."""
+    if cls == "field":
+        label, _, rest = q.partition(" ")
+        return f'agency : "{label.partition(":")[2]}" AND ' + " ".join(f'text : "{w}"' for w in rest.split())
     words = q.replace('"', " ").replace("*", " ").split()
     quoted = [f'"{w}"' for w in words]
     if cls == "phrase":
@@ -96,19 +110,39 @@ def fts5_query(cls: str, q: str) -> str:
     return " ".join(quoted)
 
 
-def run_passes(run_one, queries: dict) -> dict:
-    """Time every query over PASSES passes; warm = all passes but the first."""
+class _Timeout(Exception):
+    pass
+
+
+def _expire(signum, frame):
+    raise _Timeout
+
+
+def run_passes(run_one, queries: dict, timeout: float | None = None) -> dict:
+    """Time every query over PASSES passes; warm = all passes but the first.
+
+    A query running past timeout seconds is interrupted (SIGALRM), counted at the timeout and listed.
+    """
     times = {cls: [] for cls in CLASSES}
     cold = {cls: [] for cls in CLASSES}
+    timeouts = []
+    signal.signal(signal.SIGALRM, _expire)
     for n in range(PASSES):
         for cls in CLASSES:
             for q in queries.get(cls, []):
                 start = time.perf_counter()
-                run_one(cls, q)
+                if timeout:
+                    signal.setitimer(signal.ITIMER_REAL, timeout)
+                try:
+                    run_one(cls, q)
+                except _Timeout:
+                    timeouts.append({"class": cls, "query": q, "pass": n + 1})
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
                 elapsed = (time.perf_counter() - start) * 1000
                 (cold if n == 0 else times)[cls].append(elapsed)
     return {"warm": {cls: _stats(v) for cls, v in times.items() if v},
-            "cold": {cls: _stats(v) for cls, v in cold.items() if v}}
+            "cold": {cls: _stats(v) for cls, v in cold.items() if v}, "timeouts": timeouts}
 
 
 def _stats(values: list[float]) -> dict:
@@ -129,7 +163,7 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def child_whoosh(index_dir: str, queries_file: str, role: str) -> dict:
+def child_whoosh(index_dir: str, queries_file: str, role: str, timeout: str, fresh: str = "") -> dict:
     """Search as an admin (or a researcher), in this fresh process, and report times and peak RSS."""
     queries = json.loads(Path(queries_file).read_text())
     allowed = frozenset(VISIBILITIES) if role == "admin" else frozenset({"public"})
@@ -137,27 +171,45 @@ def child_whoosh(index_dir: str, queries_file: str, role: str) -> dict:
     totals = {}
 
     def run_one(cls: str, q: str) -> None:
-        results = search(ix, q, allowed_visibility=allowed, per_page=10)
+        results = search(ix, q, allowed_visibility=allowed, per_page=10, budget=None)
         totals[(cls, q)] = results.total
 
-    out = run_passes(run_one, queries)
+    out = run_passes(run_one, queries, float(timeout) or None)
+    if fresh:
+        out["fresh_ms"] = fresh_document_ms(ix, allowed)
     out["rss_mb"] = peak_rss_mb()
     out["mean_hits"] = {cls: round(statistics.mean(v for (c, _), v in totals.items() if c == cls), 1)
                         for cls in CLASSES if queries.get(cls)}
     return out
 
 
-def child_fts5(db: str, queries_file: str) -> dict:
-    """Top 10 by rank with snippet(), in this fresh process."""
+def fresh_document_ms(ix: SearchIndex, allowed: frozenset[str]) -> float:
+    """Milliseconds from committing a new 50-page document to the first search (here) that finds it."""
+    word = "zqxfreshmarker"
+    pages = [PageRecord(key=f"page:fresh-{n}", text=f"{word} page {n} of a new production",
+                        document_id=10**9, page=n, visibility="public") for n in range(1, 51)]
+    writer = SearchIndex(ix.path, create=False)  # the index writer's own handle, as in the worker
+    writer.write(pages)  # returns once the pages are committed
+    committed = time.perf_counter()
+    writer.close()
+    while True:
+        ix.refresh()
+        if search(ix, word, allowed_visibility=allowed, budget=None).total == 50:
+            return round((time.perf_counter() - committed) * 1000, 1)
+
+
+def child_fts5(db: str, queries_file: str, role: str, timeout: str) -> dict:
+    """Top 10 by rank with snippet(), in this fresh process; a researcher's queries match public pages."""
     queries = json.loads(Path(queries_file).read_text())
+    access = ' AND visibility : "public"' if role == "researcher" else ""
     con = sqlite3.connect(db)
     sql = ("SELECT rowid, snippet(pages, 0, '<mark>', '</mark>', '…', 24) FROM pages "
            "WHERE pages MATCH ? ORDER BY rank LIMIT 10")
 
     def run_one(cls: str, q: str) -> None:
-        con.execute(sql, (fts5_query(cls, q),)).fetchall()
+        con.execute(sql, (f"({fts5_query(cls, q)}){access}",)).fetchall()
 
-    out = run_passes(run_one, queries)
+    out = run_passes(run_one, queries, float(timeout) or None)
     out["rss_mb"] = peak_rss_mb()
     return out
 
@@ -179,6 +231,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pages", type=int, default=50_000, help="pages to generate without --corpus")
     ap.add_argument("--workdir", type=Path, help="where to build (default: a temporary directory)")
     ap.add_argument("--json", action="store_true", help="print only the JSON summary")
+    ap.add_argument("--engine", choices=("whoosh",), default="whoosh", help="search engine to measure")
+    ap.add_argument("--timeout", type=float, default=0.0, help="seconds a query may run before it is cut off")
+    ap.add_argument("--keep", type=Path,
+                    help="build the indexes in this folder and keep them; reuse them when present")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -189,40 +245,59 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         corpus, queries_file = args.corpus, args.queries
         if corpus is None or queries_file is None:
             gen = Corpus()
             if corpus is None:
                 corpus = work / "corpus.tsv"
-                with open(corpus, "w", encoding="utf-8") as f:
-                    for page_id, text in gen.pages(args.pages):
-                        f.write(f"{page_id}\t{text}\n")
+                if not (args.keep and corpus.exists()):
+                    with open(corpus, "w", encoding="utf-8") as f:
+                        for page_id, text in gen.pages(args.pages):
+                            f.write(f"{page_id}\t{text}\n")
             if queries_file is None:
                 queries_file = work / "queries.json"
                 queries_file.write_text(json.dumps(gen.queries(sample_pages=min(args.pages, 2000))))
         log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
-
-        log("building Whoosh index...")
-        result = build_whoosh(corpus, work / "index")
-        log(result)
-        log("building FTS5 index...")
-        fts = build_fts5(corpus, work / "fts.db")
-        log(fts)
+        built = work / "build.json"
+        if args.keep and built.exists():
+            result, fts = json.loads(built.read_text())
+            log("reusing the indexes in", work, "built at", result["pages_per_s"], "and", fts["pages_per_s"],
+                "pages/s")
+        else:
+            log("building Whoosh index...")
+            result = build_whoosh(corpus, work / "index")
+            log(result)
+            log("building FTS5 index...")
+            fts = build_fts5(corpus, work / "fts.db")
+            log(fts)
+            if args.keep:
+                built.write_text(json.dumps([result, fts]))
+        timeout = str(args.timeout)
+        index, db, qf = str(work / "index"), str(work / "fts.db"), str(queries_file)
         log("searching Whoosh as admin...")
-        result.update(in_child("whoosh", str(work / "index"), str(queries_file), "admin"))
+        result.update(in_child("whoosh", index, qf, "admin", timeout))
         log("searching Whoosh as researcher...")
-        researcher = in_child("whoosh", str(work / "index"), str(queries_file), "researcher")
-        result["researcher"] = {"warm": researcher["warm"], "rss_mb": researcher["rss_mb"]}
-        log("searching FTS5...")
-        fts.update(in_child("fts5", str(work / "fts.db"), str(queries_file)))
+        researcher = in_child("whoosh", index, qf, "researcher", timeout, "fresh")
+        result["fresh_ms"] = researcher["fresh_ms"]
+        log("searching FTS5 as admin, then as researcher...")
+        fts.update(in_child("fts5", db, qf, "admin", timeout))
+        fts_researcher = in_child("fts5", db, qf, "researcher", timeout)
+        fts["researcher"] = {"warm": fts_researcher["warm"]}
         result["fts5"] = fts
-        result["ratios"] = {
-            "build_speed": round(result["pages_per_s"] / fts["pages_per_s"], 3),
-            **{f"{cls}_p95": round(result["warm"][cls]["p95"] / max(fts["warm"][cls]["p95"], 1e-3), 2)
-               for cls in CLASSES if cls in result["warm"] and cls in fts["warm"]},
-        }
+        result["researcher"] = {"warm": researcher["warm"], "rss_mb": researcher["rss_mb"],
+                                "timeouts": researcher["timeouts"],
+                                "ratios": _ratios(researcher["warm"], fts_researcher["warm"])}
+        result["timeouts"] = result["timeouts"] + researcher["timeouts"]
+        result["ratios"] = {"build_speed": round(result["pages_per_s"] / fts["pages_per_s"], 3),
+                            **_ratios(result["warm"], fts["warm"])}
         print(json.dumps(result))
+
+
+def _ratios(ours: dict, theirs: dict) -> dict:
+    return {f"{cls}_p95": round(ours[cls]["p95"] / max(theirs[cls]["p95"], 1e-3), 2)
+            for cls in CLASSES if cls in ours and cls in theirs}
 
 
 if __name__ == "__main__":

@@ -56,6 +56,20 @@ class BlobStore:
         with open(path, "rb") as stream:
             return self.put_stream(stream)
 
+    def adopt(self, path: str | os.PathLike[str]) -> str:
+        """Move a finished file (on this filesystem, e.g. under ``root/tmp``) into the store by its hash."""
+        digest = hashlib.sha256()
+        with open(path, "rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                digest.update(chunk)
+        if self.fsync:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return self._install(Path(path), digest.hexdigest())
+
     def get(self, sha: str) -> bytes:
         """The blob's bytes; FileNotFoundError when it is not stored."""
         return self.path(sha).read_bytes()

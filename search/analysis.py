@@ -221,7 +221,8 @@ def build_schema() -> fields.Schema:
         agency=_facet(),
         campaign=_facet(),
         released_on=_facet(),  # ISO date: sorts as text; the year facet is read from it
+        released=fields.ID(),  # the same ISO date, indexed, for ranges of release dates
     )
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the released field (date ranges)

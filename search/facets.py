@@ -1,9 +1,9 @@
 """Facet counts and date order read from per-segment column arrays, cached per immutable segment.
 
 Whoosh's ``groupedby`` asks the column for each matching document in turn (a Python call per document
-and facet). Segments never change once written, so each one's column is read once, as one array of
-references into its list of distinct values, and counting a facet over the matches becomes
-``Counter(map(refs.__getitem__, docnums))``.
+and facet). Segments never change once written, so each one's column is read once, as one numpy array of
+references into its list of distinct values, and counting a facet over the matches becomes one
+``bincount`` of the matching documents' references.
 """
 
 from __future__ import annotations
@@ -13,15 +13,26 @@ import threading
 from array import array
 from collections import Counter
 
+import numpy as np
+
 FACETS = ("agency", "campaign", "media_type", "released_on")
 
 
 class _Column:
-    __slots__ = ("refs", "uniques")
+    __slots__ = ("refs", "uniques", "ranks", "years", "year_refs")
 
     def __init__(self, refs, uniques: list[bytes]) -> None:
-        self.refs = refs
+        self.refs = np.asarray(refs, dtype=np.int64)
         self.uniques = uniques
+        # For dates: the year of each distinct value, so the year facet is one bincount of a few values.
+        self.years = sorted({u[:4] for u in uniques})
+        year_index = {y: i for i, y in enumerate(self.years)}
+        self.year_refs = np.asarray([year_index[u[:4]] for u in uniques], dtype=np.int64)
+        # ranks[ref]: the position of uniques[ref] in sorted order (dates sort as text)
+        order = sorted(range(len(uniques)), key=uniques.__getitem__)
+        self.ranks = np.zeros(len(uniques), dtype=np.int64)
+        if order:
+            self.ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
 
 
 def _read_column(segment_reader, name: str) -> _Column:
@@ -66,17 +77,6 @@ class FacetCache:
         with self._lock:
             for segid in set(self._segments) - live_ids:
                 del self._segments[segid]
-
-
-def count(columns: dict[str, _Column], docnums, into: dict[str, Counter]) -> None:
-    """Add one segment's facet counts for the given (segment-local) document numbers."""
-    for name in FACETS:
-        col = columns[name]
-        counts = Counter(map(col.refs.__getitem__, docnums))
-        target = into[name]
-        uniques = col.uniques
-        for ref, n in counts.items():
-            target[uniques[ref]] += n
 
 
 def finish(raw: dict[str, Counter], top: int) -> dict[str, list[tuple[str, int]]]:

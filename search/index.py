@@ -28,6 +28,7 @@ from .analysis import SCHEMA_VERSION, build_schema
 from .bulk import BulkWriter, build_parallel
 from .codec import PageCodec
 from .facets import FacetCache
+from .postings import PostingCache
 from .records import PageRecord
 from .scoring import PageWeighting
 
@@ -55,7 +56,7 @@ def record_fields(record: PageRecord) -> dict:
         "key": record.key,
         "kind": record.kind,
         "text": record.text,
-        "agency_words": record.agency or None,
+        "agency_words": f"{record.agency} {record.agency_short}".strip() or None,
         "campaign_words": record.campaign or None,
         "filename_words": record.filename or None,
         "type_words": record.media_type or None,
@@ -74,6 +75,7 @@ def record_fields(record: PageRecord) -> dict:
         "agency": record.agency or None,
         "campaign": record.campaign or None,
         "released_on": released.isoformat() if released else None,
+        "released": released.isoformat() if released else None,
     }
 
 
@@ -82,10 +84,13 @@ def _id(value: int | None) -> str | None:
 
 
 def _codec() -> PageCodec:
-    return PageCodec(inlinelimit=INLINE_LIMIT)
+    return PageCodec(blocklimit=BLOCK_LIMIT, compression=1, inlinelimit=INLINE_LIMIT)
 
 
 INLINE_LIMIT = 16  # posting lists shorter than this live in the term table (measured: 16 beat 1 and 64)
+# Searches read posting lists whole (search.postings), so big blocks cost nothing there and save the
+# writer a pickle, a zlib call and a header per 128 postings.
+BLOCK_LIMIT = 512
 
 
 def _open_generation(gen_dir: Path) -> whoosh_index.Index:
@@ -171,6 +176,8 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._searcher = None
         self.facet_cache = FacetCache()
+        self.posting_cache = PostingCache()
+        self.live_segments: set[str] = set()  # segment ids the caches were last trimmed to
         link = self.path / CURRENT
         if not link.exists() and not link.is_symlink():
             if not create:

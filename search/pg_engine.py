@@ -60,7 +60,7 @@ def _row(record: PageRecord) -> dict:
     released = record.released_on
     return {
         "key": record.key, "kind": record.kind, "text": record.text, "words": normalized(record.text),
-        "labels": label_lexemes(agency=record.agency, agency_short=getattr(record, "agency_short", ""),
+        "labels": label_lexemes(agency=record.agency, agency_short=record.agency_short,
                                 campaign=record.campaign, filename=record.filename,
                                 media_type=record.media_type, year=released.year if released else None,
                                 request_id=record.request_id, document_id=record.document_id),

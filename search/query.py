@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from whoosh import query as wq
 
+from . import execute
 from . import facets as facet_counts
 from .analysis import STOP_STEMS, bigram, stem, stems, words
 from .highlight import Terms, mark_all, snippet
@@ -36,6 +36,7 @@ MIN_PREFIX = 2
 COMPLETIONS = ("", "e", "s", "ed", "ing", "ion", "ions", "ation", "ative", "ive", "or", "al", "ally", "ment",
                "ness", "ity", "ize", "ic", "ical", "ful", "ous", "ence", "ance", "er", "able")
 PHRASE_SLACK = 10  # extra candidates fetched to replace hits dropped by the phrase check
+DEFAULT_BUDGET_SECONDS = 2.0  # a search's time budget unless the caller gives one
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     page: int = 1
     per_page: int = 10
-    partial: bool = False  # the time budget ran out: hits and counts are what was found by then
+    partial: bool = False  # the time budget ran out: total, facets and hits cover only what was searched
 
 
 def _text_query(node: Node, terms: _TermCollector, negated: bool, required: bool = True) -> wq.Query | None:
@@ -178,12 +179,30 @@ def compile_query(q: str, allowed_visibility: frozenset[str],
         if name not in FILTER_FIELDS:
             raise ValueError(f"unknown search filter {name!r}; known: {sorted(FILTER_FIELDS)}")
         values = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        if name in SPECIAL_FILTERS:
+            parts.append(SPECIAL_FILTERS[name](values))
+            continue
         terms = [wq.Term(FILTER_FIELDS[name], str(v)) for v in values]
         parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
     access = _access_query(allowed_visibility)
     if access is not None:
         parts.append(access)
     return wq.And(parts) if len(parts) > 1 else user, collector.terms()
+
+
+def _released(start: bool):
+    def clause(values) -> wq.Query:
+        day = date.fromisoformat(str(next(iter(values)))).isoformat()
+        return wq.TermRange("released", day if start else None, None if start else day)
+    return clause
+
+
+# Filters that are not a term of a field: a range of release dates, documents to leave out.
+SPECIAL_FILTERS = {
+    "released_from": _released(start=True),
+    "released_to": _released(start=False),
+    "exclude_document_id": lambda values: wq.Not(wq.Or([wq.Term("document_id", str(v)) for v in values])),
+}
 
 
 def _access_query(allowed: frozenset[str]) -> wq.Query | None:
@@ -201,8 +220,15 @@ def _access_query(allowed: frozenset[str]) -> wq.Query | None:
 
 def search(index: SearchIndex, q: str, *, allowed_visibility: frozenset[str],
            filters: Mapping[str, object] | None = None, page: int = 1, per_page: int = 10,
-           sort: str = "relevance", facet_limit: int = 20) -> SearchResults:
-    """Search the index as a user allowed to see allowed_visibility; raises QueryError for bad input."""
+           sort: str = "relevance", facet_limit: int = 20,
+           budget: float | None = DEFAULT_BUDGET_SECONDS) -> SearchResults:
+    """Search the index as a user allowed to see allowed_visibility; raises QueryError for bad input.
+
+    budget: seconds the search may take (None: no limit). When it runs out the results cover the part
+    of the index searched so far and say partial=True (and the total is then an estimate).
+    """
+    started = time.monotonic()
+    deadline = started + budget if budget is not None else float("inf")
     if sort not in ("relevance", "date"):
         raise QueryError("Sort by “relevance” or “date”.")
     page, per_page = max(1, int(page)), max(1, min(int(per_page), 100))
@@ -210,42 +236,37 @@ def search(index: SearchIndex, q: str, *, allowed_visibility: frozenset[str],
         raise QueryError(f"Results stop at the first {MAX_RESULTS_WINDOW}: narrow the search with filters.")
     wquery, terms = compile_query(q, frozenset(allowed_visibility), filters)
     depth = page * per_page
+    # Phrases match by hashed bigrams, which can (rarely) collide: fetch a few extra candidates and keep
+    # those whose text really holds the phrase. The total and facets are not re-checked, so they are
+    # then an estimate (an overcount by a fraction of a percent at most).
+    fetch = depth + PHRASE_SLACK if terms.phrases else depth
     with index._lock:
         searcher = index.searcher()
-        raw = {name: Counter() for name in facet_counts.FACETS}
-        total = 0
-        dated: list[tuple[bytes, int]] = []
-        live = set()
-        for sub, offset in _leaves(searcher):
-            cols = index.facet_cache.columns(sub.reader())
-            live.add(sub.reader().segment().segment_id())
-            docnums = list(wquery.docs(sub))
-            total += len(docnums)
-            facet_counts.count(cols, docnums, raw)
-            if sort == "date":
-                col = cols["released_on"]
-                refs, uniques = col.refs, col.uniques
-                dated.extend(heapq.nlargest(depth, ((uniques[refs[d]], d + offset) for d in docnums)))
-        index.facet_cache.forget_others(live)
-        # Phrases match by hashed bigrams, which can (rarely) collide: fetch a few extra candidates and
-        # keep those whose text really holds the phrase. The total and facets are not re-checked, so
-        # they are then an estimate (an overcount by a fraction of a percent at most).
-        fetch = depth + PHRASE_SLACK if terms.phrases else depth
-        if sort == "date":
-            top = [(docnum, 0.0) for _, docnum in heapq.nlargest(fetch, dated)]
-        else:
-            top = [(hit.docnum, hit.score) for hit in searcher.search(wquery, limit=fetch, terms=False)]
+        leaves = _leaves(searcher)
+        outcome = execute.run(leaves, wquery, cache=index.posting_cache, facet_cache=index.facet_cache,
+                              deadline=deadline, depth=fetch, by_date=sort == "date")
+        live = {sub.reader().segment().segment_id() for sub, _ in leaves}
+        if live != index.live_segments:  # a write or merge retired segments: drop what they cached
+            index.facet_cache.forget_others(live)
+            index.posting_cache.forget_others(live)
+            index.live_segments = live
         shown = []
-        for docnum, score in top:
+        for _, docnum, score in outcome.top:
             stored = searcher.stored_fields(docnum)
             if terms.phrases and not terms.phrases_in(stored.get("text", "")):
                 continue
             shown.append((stored, score))
             if len(shown) == depth:
                 break
-        hits = [_hit(stored, score, terms) for stored, score in shown[(page - 1) * per_page:]]
-    return SearchResults(total=total, total_is_estimate=bool(terms.phrases), hits=hits,
-                         facets=facet_counts.finish(raw, facet_limit), page=page, per_page=per_page)
+        hits = []
+        for stored, score in shown[(page - 1) * per_page:]:
+            late = time.monotonic() > deadline
+            outcome.partial |= late
+            hits.append(_hit(stored, score, Terms(frozenset()) if late else terms))
+    raw = outcome.facets
+    return SearchResults(total=outcome.total, total_is_estimate=bool(terms.phrases) or outcome.partial,
+                         hits=hits, facets=facet_counts.finish(raw, facet_limit), page=page,
+                         per_page=per_page, partial=outcome.partial)
 
 
 def _leaves(searcher):

@@ -6,19 +6,20 @@ from dataclasses import dataclass
 from datetime import date
 
 VISIBILITIES = frozenset({"public", "internal", "privileged"})
-KINDS = frozenset({"page", "message"})
+KINDS = frozenset({"page", "message", "request"})
 
 
 @dataclass(frozen=True, slots=True)
 class PageRecord:
-    """One indexable unit: a page of a document, or the body of a message."""
+    """One indexable unit: a page of a document, the body of a message, or a request's title and text."""
 
-    key: str  # "page:<page_id>" or "message:<message_id>"; unique in the index
+    key: str  # "page:<page_id>", "message:<message_id>" or "request:<request_id>"; unique in the index
     text: str
     kind: str = "page"
     request_id: int | None = None
     agency_id: int | None = None
     agency: str = ""
+    agency_short: str = ""  # the agency's short name (NYPD), so that agency:NYPD finds its pages
     campaign_id: int | None = None
     campaign: str = ""
     document_id: int | None = None

@@ -33,10 +33,17 @@ BASE_CONFIG = {
 
 
 def pytest_generate_tests(metafunc):
-    """Modules that set BOTH_DATABASES = True run each test on SQLite and on PostgreSQL."""
+    """Modules that set BOTH_DATABASES = True run each test on SQLite and on PostgreSQL.
+
+    Modules that set BOTH_SEARCH_ENGINES = True also run each test on PostgreSQL with the PostgreSQL
+    search engine (`postgres-search`; the other backends search with Whoosh).
+    """
     if "db_backend" in metafunc.fixturenames:
         both = getattr(metafunc.module, "BOTH_DATABASES", False)
-        metafunc.parametrize("db_backend", ["sqlite", "postgres"] if both else ["sqlite"], indirect=True)
+        backends = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if both else ["sqlite"]
+        if getattr(metafunc.module, "BOTH_SEARCH_ENGINES", False):
+            backends.append(pytest.param("postgres-search", marks=pytest.mark.postgres))
+        metafunc.parametrize("db_backend", backends, indirect=True)
 
 
 @pytest.fixture
@@ -84,6 +91,11 @@ def database_url(db_backend, tmp_path, request) -> str:
         target = tmp_path / "foiltrack.sqlite3"
         shutil.copyfile(template, target)
         return f"sqlite:///{target}"
+    return migrated_postgres_database(request)
+
+
+def migrated_postgres_database(request) -> str:
+    """A fresh PostgreSQL database copied from the migrated template, dropped after the test."""
     postgres = request.getfixturevalue("postgres")
     template = request.getfixturevalue("postgres_template")
     name = f"foiltrack_t{next(_numbers)}"
@@ -94,9 +106,10 @@ def database_url(db_backend, tmp_path, request) -> str:
 
 
 @pytest.fixture
-def app_config(tmp_path, database_url) -> dict:
+def app_config(tmp_path, database_url, db_backend) -> dict:
     """Settings of the test app; tests may add to it before asking for `app`."""
-    return {**BASE_CONFIG, "DATA_DIR": str(tmp_path), "DATABASE_URL": database_url}
+    engine = "postgres" if db_backend == "postgres-search" else "whoosh"
+    return {**BASE_CONFIG, "DATA_DIR": str(tmp_path), "DATABASE_URL": database_url, "SEARCH_ENGINE": engine}
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import pytest
 
 from tests.search_support import add_pages
 
+BOTH_SEARCH_ENGINES = True  # every test on Whoosh (SQLite) and PostgreSQL full-text search
+
 
 @pytest.fixture
 def corpus(app, make_agency, make_request):

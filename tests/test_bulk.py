@@ -76,9 +76,17 @@ def test_log_event_on_all_matching_with_one_failure(lawyer_client, campaign):
 
 def test_follow_ups_reach_the_agencies_that_have_an_address(lawyer_client, campaign, smtp_sink):
     page = lawyer_client.get(bulk_url(campaign))
-    response = lawyer_client.post(bulk_url(campaign), data={
-        "csrf_token": csrf(page), "ids": [str(campaign[0].id), str(campaign[1].id)], "action": "followup",
-        "subject": "Follow-up on {reference}", "body": "Where is {title}? {not a placeholder}"})
+    form = {"csrf_token": csrf(page), "ids": [str(campaign[0].id), str(campaign[1].id)], "action": "followup",
+            "subject": "Follow-up on {reference}", "body": "Where is {title}? {not a placeholder}"}
+    preview = lawyer_client.post(bulk_url(campaign), data=form).get_data(as_text=True)
+    # Every letter is shown, filled in, and nothing is sent before the person confirms.
+    assert "Check the 2 follow-ups before sending" in preview
+    assert f"Follow-up on {campaign[0].reference}" in preview and "Where is Records 2?" in preview
+    assert "no FOIL email on record; this one will not be sent" in preview
+    from tracker.models import Message
+
+    assert Message.query.count() == 0
+    response = lawyer_client.post(bulk_url(campaign), data={**form, "confirmed": "1"})
     html = response.get_data(as_text=True)
     assert "Done on 1, failed on 1" in html and "Quiet Agency has no FOIL email address" in html
     [sent] = smtp_sink.wait_for(1)

@@ -76,7 +76,7 @@ def test_demo_loads_every_status_once(fresh):
         statuses = {row[0] for row in conn.execute("SELECT status FROM requests")}
         kinds = {row[0] for row in conn.execute("SELECT next_deadline_kind FROM requests")}
         count = conn.execute("SELECT count(*) FROM requests").fetchone()[0]
-    assert count == 20
+    assert count == 20 + 7  # and seven residents' requests on the public map (issue 12)
     assert {"draft", "submitted", "acknowledged", "extended", "granted", "partially_granted", "denied",
             "no_records", "constructively_denied", "appeal_filed", "appeal_granted", "appeal_denied",
             "appeal_constructively_denied", "in_litigation", "closed", "withdrawn"} <= statuses
@@ -85,8 +85,13 @@ def test_demo_loads_every_status_once(fresh):
     with sqlite3.connect(fresh / "foiltrack.sqlite3") as conn:
         messages = dict(conn.execute("SELECT status, count(*) FROM messages GROUP BY status").fetchall())
         documents = conn.execute("SELECT text_status, page_count, visibility FROM documents").fetchall()
-    assert messages == {"delivered": 3, "unmatched": 1}
-    assert sorted(documents) == [("ok", 8, "public"), ("ok", 12, "public"), ("ok", 20, "internal")]
+    assert messages == {"delivered": 4, "unmatched": 1}
+    assert sorted(documents) == [("ok", 3, "public"), ("ok", 8, "public"), ("ok", 12, "public"),
+                                 ("ok", 20, "internal")]
+    with sqlite3.connect(fresh / "foiltrack.sqlite3") as conn:
+        public = conn.execute("SELECT slug, public FROM campaigns").fetchall()
+        neighborhoods = {row[0] for row in conn.execute("SELECT nta_code FROM requests WHERE resident_id > 0")}
+    assert public == [("ban-the-scan", 1)] and len(neighborhoods) == 7
     credentials = (fresh / "demo-credentials.txt").read_text()
     assert "researcher@example.org" in credentials
     assert oct((fresh / "demo-credentials.txt").stat().st_mode & 0o777) == "0o600"
@@ -118,5 +123,5 @@ def test_demo_productions_are_searchable_within_each_role(fresh):
                           headers={"Authorization": f"Bearer {tokens[role]}"}).json
         return {hit["document_id"] for hit in body["hits"] if hit.get("document_id")}
 
-    assert len(documents_found("lawyer")) == 3
-    assert len(documents_found("researcher")) == 2
+    assert len(documents_found("lawyer")) == 4  # with the public production of a resident's request
+    assert len(documents_found("researcher")) == 3

@@ -48,7 +48,8 @@ def test_embedded_mode_keeps_everything_in_the_data_folder(tmp_path):
     assert values["BROKER_URL"] == "filesystem://"
 
 
-@pytest.mark.parametrize(("name", "value"), [("PORT", "eighty"), ("IMAP_SSL", "maybe")])
+@pytest.mark.parametrize(("name", "value"), [("PORT", "eighty"), ("IMAP_SSL", "maybe"),
+                                           ("SEARCH_BUDGET_SECONDS", "soon"), ("SEARCH_BUDGET_SECONDS", "-1")])
 def test_bad_values_are_refused_with_the_variable_named(name, value, tmp_path):
     with pytest.raises(config.ConfigError, match=f"FOILTRACK_{name}"):
         config.load({"DATA_DIR": str(tmp_path)}, {f"FOILTRACK_{name}": value})

@@ -21,13 +21,13 @@ from ingest.extract import (
     ArchiveRefused,
     Limits,
     extract,
-    extract_zip_members,
     safe_member_name,
     sniff,
+    unpack_zip,
 )
 from ingest.extract.markup import decode_text, html_to_text
 from ingest.extract.pdf import render_scale
-from ingest.extract.runner import _death_reason
+from ingest.extract.pool import death_reason as _death_reason
 
 fpdf = pytest.importorskip("fpdf", reason="fpdf2 (test dependency) makes the PDFs these tests read")
 
@@ -259,7 +259,7 @@ def test_missing_file_is_a_result_not_an_exception(tmp_path):
 
 
 def test_wall_clock_timeout_kills_the_child(tmp_path):
-    path = scan_pdf(tmp_path / "s.pdf", [["slow page"]] * 3)
+    path = scan_pdf(tmp_path / "s.pdf", [["slow page"]] * 12)  # seconds of OCR, even in a warm child
     started = time.monotonic()
     result = extract(path, limits=Limits(wall_seconds=1.0))
     assert time.monotonic() - started < 5
@@ -447,24 +447,45 @@ def test_safe_member_name(name, expected):
     assert safe_member_name(name) == expected
 
 
-def test_zip_members_listed_and_nested_zips_expanded(tmp_path):
+def test_zip_members_unpacked_by_hash_and_nested_zips_expanded(tmp_path):
     inner = zip_bytes({"inner.txt": b"deep"})
     path = tmp_path / "a.zip"
     path.write_bytes(zip_bytes({"../evil.txt": b"x", "docs/letter.txt": b"hello", "more.zip": inner}))
-    members = dict(extract_zip_members(path))
-    assert members == {"evil.txt": b"x", "docs/letter.txt": b"hello", "more.zip/inner.txt": b"deep"}
+    folder = tmp_path / "out"
+    folder.mkdir()
+    members = {m.name: m for m in unpack_zip(path, folder, Limits())}
+    assert sorted(members) == ["docs/letter.txt", "evil.txt", "more.zip/inner.txt"]
+    for member in members.values():
+        assert (folder / member.sha256).read_bytes() in (b"x", b"hello", b"deep")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(m.sha256 for m in members.values())
     result = extract(path)
     assert result.status == STATUS_OK
-    assert sorted(result.members) == [("docs/letter.txt", 5), ("evil.txt", 1), ("more.zip/inner.txt", 4)]
+    assert sorted((m.name, m.size) for m in result.members) == [
+        ("docs/letter.txt", 5), ("evil.txt", 1), ("more.zip/inner.txt", 4)
+    ]
 
 
-def test_zip_recursion_is_bounded(tmp_path):
+def test_zip_nested_deeper_than_the_limit_is_refused_whole(tmp_path):
     data = zip_bytes({"core.txt": b"core"})
-    for level in range(5):
-        data = zip_bytes({f"level{level}.zip": data})
-    names = [name for name, _ in extract_zip_members(data, Limits(zip_max_depth=3))]
-    # Three levels are opened; the fourth stays a zip member for the caller to keep as it is.
-    assert names == ["level4.zip/level3.zip/level2.zip"]
+    for level in range(2):
+        data = zip_bytes({f"level{level}.zip": data, f"note{level}.txt": f"note {level}".encode()})
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert len(unpack_zip(data_file(tmp_path, data), folder, Limits(zip_max_depth=3))) == 3
+    data = zip_bytes({"level2.zip": data})
+    with pytest.raises(ArchiveRefused, match="nested deeper than 3 levels"):
+        unpack_zip(data_file(tmp_path, data), folder, Limits(zip_max_depth=3))
+    result = extract(data_file(tmp_path, data), unpack_dir=folder, limits=Limits(zip_max_depth=3))
+    assert (result.status, result.members) == (STATUS_FAILED, [])
+    assert "nested deeper than 3 levels" in result.error
+    assert len(list(folder.iterdir())) == 3  # only what the first, accepted unpacking left
+
+
+def data_file(tmp_path, data: bytes):
+    """``data`` written to a file in ``tmp_path`` named by its length and return its path."""
+    path = tmp_path / f"archive-{len(data)}.zip"
+    path.write_bytes(data)
+    return path
 
 
 @pytest.mark.parametrize(
@@ -478,8 +499,10 @@ def test_zip_recursion_is_bounded(tmp_path):
 )  # fmt: skip
 def test_zip_bombs_are_refused_by_size(tmp_path, members, limits, reason):
     data = zip_bytes(members)
+    (tmp_path / "out").mkdir()
     with pytest.raises(ArchiveRefused, match=reason):
-        extract_zip_members(data, limits)
+        unpack_zip(data_file(tmp_path, data), tmp_path / "out", limits)
+    assert list((tmp_path / "out").iterdir()) == []
     path = tmp_path / "bomb.zip"
     path.write_bytes(data)
     result = extract(path, limits=limits)

@@ -80,8 +80,11 @@ def test_far_deadlines_wait_and_missed_ones_are_told(mail_app, smtp_sink, volunt
     assert any("Appeal deadline" in s for s in subjects)
     assert all("Far off" not in s for s in subjects)
     smtp_sink.wait_for(2)
-    # Ten days on, the far appeal deadline is within the window: one new reminder, nothing repeated.
-    later = send_due(today=legal_today() + timedelta(days=25))
+    # Days on, the far appeal deadline is within the window: one new reminder, nothing repeated. (Three
+    # days before its legal last day: GCL §25-a can move that past the raw 30 days.)
+    from tracker.deadlines import appeal_due
+
+    later = send_due(today=appeal_due(legal_today()) - timedelta(days=3))
     assert [o.subject.split(":")[1].strip().split(" · ")[0] for o in later] == ["Appeal deadline"]
 
 

@@ -21,6 +21,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("auth.login", "GET"): EVERYONE,
     ("auth.login", "POST"): EVERYONE,
     ("auth.logout", "POST"): SIGNED_IN,
+    ("auth.logout_everywhere", "POST"): SIGNED_IN,
     ("auth.invitation", "GET"): EVERYONE,
     ("auth.invitation", "POST"): EVERYONE,
     ("dashboard.index", "GET"): SIGNED_IN,
@@ -45,6 +46,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("people.invite", "POST"): ADMIN,
     ("people.role", "POST"): ADMIN,
     ("people.revoke", "POST"): ADMIN,
+    ("people.active", "POST"): ADMIN,
+    ("audit.index", "GET"): ADMIN,
     ("account.index", "GET"): SIGNED_IN,
     ("account.password", "POST"): SIGNED_IN,
     ("account.new_token", "POST"): SIGNED_IN,
@@ -58,6 +61,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("mail.raw", "GET"): TEAM,
     ("mail.attachment", "GET"): SIGNED_IN,        # documents.view, then the document's own visibility
     ("mail.assign", "POST"): TEAM,
+    ("mail.redeliver", "POST"): TEAM,           # message.assign, like putting it on a request
     ("mail.resend", "POST"): LEGAL,
     ("mail.compose", "GET"): LEGAL,
     ("mail.compose", "POST"): LEGAL,
@@ -86,13 +90,39 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("search.save", "POST"): SIGNED_IN,
     ("search.delete", "POST"): SIGNED_IN,
     ("documents.view", "GET"): SIGNED_IN,
-    ("uploads.add", "GET"): TEAM,                 # adding a production's files (document.upload)
-    ("uploads.add", "POST"): TEAM,
     ("documents.file", "GET"): SIGNED_IN,
+    # The public side (issue 12): everyone, signed in or not, while PUBLIC_PORTAL is on.
+    ("public.index", "GET"): EVERYONE,
+    ("public.campaign", "GET"): EVERYONE,
+    ("public.neighborhood", "GET"): EVERYONE,
+    ("public.generator", "GET"): EVERYONE,
+    ("public.generator", "POST"): EVERYONE,
+    ("public.confirm_page", "GET"): EVERYONE,
+    ("public.confirm_page", "POST"): EVERYONE,
+    ("public.status", "GET"): EVERYONE,
+    ("public.withdraw_page", "POST"): EVERYONE,
+    ("public.forget_page", "POST"): EVERYONE,
+    ("public.search", "GET"): EVERYONE,
+    ("public.document", "GET"): EVERYONE,
+    ("residents.coverage", "GET"): TEAM,
+    # Records in and letters out (issue 11)
+    ("uploads.add", "GET"): TEAM,
+    ("uploads.add", "POST"): TEAM,
+    ("letters.view", "GET"): TEAM,
+    ("letters.pdf", "GET"): TEAM,
+    ("letters.file", "GET"): TEAM,
+    ("letters.file", "POST"): TEAM,               # emailing needs message.send, recording event.create
+    ("portal.confirm", "POST"): TEAM,
+    ("page_images.image", "GET"): SIGNED_IN,      # documents.view, then the document's own visibility
+    ("page_images.visibility", "POST"): LEGAL,
+    ("campaigns.letter", "POST"): LEGAL,
+    ("residents.forget_resident", "POST"): LEGAL,
 }
 
 # Pages that serve stored files: the test world has no blobs, so an allowed role gets 404 (not 403) there.
-SERVES_FILES = frozenset({"mail.raw", "mail.attachment", "documents.file"})
+SERVES_FILES = frozenset({"mail.raw", "mail.attachment", "documents.file", "page_images.image"})
+# Pages whose emailed secret link is the only credential: the test world's made-up link is a 404 to all.
+SECRET_LINKS = frozenset({"public.confirm_page", "public.status"})
 
 # The JSON API authenticates by bearer token, not by the session these pages use; its own tests
 # (tests/test_api_*.py) check every role there. Static files are public.
@@ -101,8 +131,10 @@ NOT_PAGES = ("api.", "static")
 
 @pytest.fixture
 def matrix_app(app_config, request):
-    """The app without CSRF checks (so empty posts reach the permission check), with one of everything."""
+    """The app without CSRF checks (so empty posts reach the permission check), with one of everything,
+    and the public portal open."""
     app_config["WTF_CSRF_ENABLED"] = False
+    app_config["PUBLIC_PORTAL"] = True
     return request.getfixturevalue("app")
 
 
@@ -119,7 +151,7 @@ def world(matrix_app, make_user, make_agency, make_request):
     agency = make_agency()
     public = make_request(agency, received_on=date(2024, 3, 1), campaign="Matrix", visibility="public")
     record_event(public, "denied", date(2024, 3, 5), None, {"exemptions": ["87(2)(e)"]})
-    record_event(public, "appeal_filed", date(2024, 3, 20), None)
+    record_event(public, "appeal_filed", date(2024, 3, 20), None, {"filed_by": "post"})
     message = Message(request_id=public.id, direction="in", status="delivered", subject="Your request",
                       from_addr="foil@agency.example.org", raw_sha256="0" * 64)
     db.session.add(message)
@@ -132,6 +164,9 @@ def world(matrix_app, make_user, make_agency, make_request):
     saved = SavedSearch(user=feeds, name="Matrix", query="contract")
     db.session.add(saved)
     token = issue_token(users["admin"], "matrix")
+    from tracker.operations.campaigns import update_campaign
+
+    update_campaign(public.campaign, None, slug="ban-the-scan", agency_id=agency.id, public=True)
     commit()
     from tracker.models import ApiToken
 
@@ -145,6 +180,8 @@ def world(matrix_app, make_user, make_agency, make_request):
             "secret": feeds.calendar_secret, "filename": "style.css",
             # Someone else's saved search: deleting it is refused with a message, never a 403 or a 500.
             "saved_id": saved.id,
+            "slug": "ban-the-scan", "code": "BK0101", "link": "not-a-real-emailed-link",
+            "kind": "request", "number": 1,
         },
         "token": token,
     }
@@ -208,12 +245,12 @@ def test_role_matrix(matrix_app, world, role):
         elif allowed and _denied(response, role):
             failures.append(f"{method} {url}: refused ({response.status_code}) but {role} may use it")
         elif allowed and method == "GET" and response.status_code not in (200, 302, 400, 409) and not (
-                response.status_code == 404 and endpoint in SERVES_FILES):
+                response.status_code == 404 and endpoint in SERVES_FILES | SECRET_LINKS):
             # 400: a broken invitation link; 409: nothing to appeal in this request's state.
             failures.append(f"{method} {url}: {response.status_code}")
         elif not allowed and not _denied(response, role):
             failures.append(f"{method} {url}: answered {response.status_code} but {role} may not use it")
-        if endpoint == "auth.logout" and allowed and role != ANON:
+        if endpoint in ("auth.logout", "auth.logout_everywhere") and allowed and role != ANON:
             _sign_in(client, world["users"][role])  # signed out by the check; sign in again
     assert not failures, f"{role}:\n" + "\n".join(failures)
 

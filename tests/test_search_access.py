@@ -14,6 +14,7 @@ from tests.search_support import ROLES, SEES, add_pages
 people = support.people  # fixture
 
 BOTH_DATABASES = True
+BOTH_SEARCH_ENGINES = True  # and once more with PostgreSQL full-text search
 
 
 @pytest.fixture
@@ -53,7 +54,9 @@ def test_each_role_finds_exactly_what_it_may_see(app, corpus, people):
     for role in ROLES:
         results = search_for(people[role], "surveillance")
         assert found_visibilities(results, corpus) == SEES[role], role
-        assert results.total == sum(pages[v] for v in SEES[role]), role
+        # Staff also find the public request's title, "Surveillance contracts" (researchers never do).
+        titles = 1 if "internal" in SEES[role] else 0
+        assert results.total == sum(pages[v] for v in SEES[role]) + titles, role
         agencies = {value for value, _ in results.facets["agency"]}
         assert ("Office of Hidden Counsel" in agencies) == ("privileged" in SEES[role]), role
     # The privileged pages would rank first; the researcher's top hit is still a public page, and the
@@ -69,7 +72,7 @@ def test_the_api_leaks_nothing_either(app, corpus, api_as):
     for role in ROLES:
         client = api_as(role)
         body = client.get("/api/v1/search?q=surveillance&per_page=50").json
-        assert {by_id[h["document_id"]] for h in body["hits"]} == SEES[role], role
+        assert {by_id[h["document_id"]] for h in body["hits"] if h["document_id"]} == SEES[role], role
         text = str(body)
         for hidden in {"public", "internal", "privileged"} - SEES[role]:
             assert corpus[hidden].filename not in text, role
@@ -82,7 +85,7 @@ def test_the_api_leaks_nothing_either(app, corpus, api_as):
 def test_no_leak_after_a_rebuild(app, corpus, people):
     from tracker.searching.service import reindex, search_for
 
-    assert reindex(progress=False) == 5
+    assert reindex(progress=False) == 7  # five pages and two requests
     for role in ROLES:
         assert found_visibilities(search_for(people[role], "surveillance"), corpus) == SEES[role], role
 

@@ -1,4 +1,8 @@
-"""The search engine on its own: indexing both ways, query syntax, facets, snippets, access, failure."""
+"""The search engines on their own: indexing both ways, query syntax, facets, snippets, access, failure.
+
+Every case that is not about Whoosh's files runs on both engines: Whoosh written incrementally, Whoosh
+rebuilt, and PostgreSQL full-text search (search.pg_engine) on a throwaway server.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +19,13 @@ from search import (
     IndexUnavailable,
     PageRecord,
     QueryError,
-    SearchIndex,
     highlight_page,
     rebuild,
-    search,
 )
 from search.analysis import bigram, stems
+from search.engines import PostgresEngine, WhooshEngine
 from search.index import CURRENT, VERSION_FILE
+from tests.conftest import migrated_postgres_database
 
 EVERYONE = frozenset({"public", "internal", "privileged"})
 STAFF = frozenset({"public", "internal"})
@@ -61,20 +65,42 @@ FILLER = [page(f"page:{100 + n}", f"Budget audit number {n} of the capital progr
                page=n + 1, released_on=date(2015 + n % 5, 1 + n % 12, 1)) for n in range(25)]
 
 
-@pytest.fixture(params=["writer", "rebuild"])
-def index(request, tmp_path) -> SearchIndex:
-    """The same pages indexed through the incremental writer and through a rebuild."""
+ENGINES = ["writer", "rebuild", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def make_engine(how: str, request, tmp_path, *batches: list[PageRecord]):
+    """An engine holding the records: Whoosh by its writer ("writer") or a rebuild ("rebuild-N": N
+    processes), or PostgreSQL ("postgres", written batch by batch; "postgres-rebuild")."""
+    if how.startswith("postgres"):
+        import sqlalchemy as sa
+
+        sql_engine = sa.create_engine(migrated_postgres_database(request))
+        request.addfinalizer(sql_engine.dispose)
+        engine = PostgresEngine(sql_engine)
+        if how == "postgres-rebuild":
+            engine.rebuild([r for batch in batches for r in batch])
+        for batch in batches if how == "postgres" else ():
+            engine.write(batch)
+        return engine
     path = tmp_path / "index"
-    if request.param == "writer":
-        ix = SearchIndex(path)
-        ix.write(RECORDS[:3])
-        ix.write(RECORDS[3:] + FILLER)  # two commits: more than one segment to search
+    if how == "writer":
+        engine = WhooshEngine(path)
+        for batch in batches:
+            engine.write(batch)  # one commit each: more than one segment to search
     else:
-        assert rebuild(path, RECORDS + FILLER) == len(RECORDS) + len(FILLER)
-        ix = SearchIndex(path, create=False)
-    ix.refresh()
-    yield ix
-    ix.close()
+        procs = int(how.split("-")[1]) if "-" in how else None
+        records = [r for batch in batches for r in batch]
+        assert rebuild(path, records, procs=procs) == len(records)
+        engine = WhooshEngine(path, create=False)
+    engine.refresh()
+    request.addfinalizer(engine.close)
+    return engine
+
+
+@pytest.fixture(params=ENGINES)
+def index(request, tmp_path):
+    """The same pages indexed through the incremental writer, through a rebuild, and into PostgreSQL."""
+    return make_engine(request.param, request, tmp_path, RECORDS[:3], RECORDS[3:] + FILLER)
 
 
 def keys(results) -> set[str]:
@@ -84,7 +110,7 @@ def keys(results) -> set[str]:
 
 def run(ix, q, allowed=EVERYONE, **kw):
     """Search with a small default page size and everything allowed."""
-    return search(ix, q, allowed_visibility=allowed, **kw)
+    return ix.search(q, allowed_visibility=allowed, **kw)
 
 
 @pytest.mark.parametrize(("q", "expected"), [
@@ -248,16 +274,9 @@ def secret_heavy(n_private: int) -> list[PageRecord]:
     return private + internal + public
 
 
-@pytest.mark.parametrize("how", ["writer", "rebuild"])
-def test_public_searchers_never_see_private_pages_even_when_they_fill_the_top(tmp_path, how):
-    records = secret_heavy(120)
-    path = tmp_path / "ix"
-    if how == "writer":
-        ix = SearchIndex(path)
-        ix.write(records)
-    else:
-        rebuild(path, records)
-        ix = SearchIndex(path, create=False)
+@pytest.mark.parametrize("how", ["writer", "rebuild", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_public_searchers_never_see_private_pages_even_when_they_fill_the_top(request, tmp_path, how):
+    ix = make_engine(how, request, tmp_path, secret_heavy(120))
     results = run(ix, "surveillance", PUBLIC, per_page=10)
     assert keys(results) == {"page:3000"} and results.total == 1
     assert results.facets["agency"] == [(NYPD["agency"], 1)]
@@ -265,7 +284,6 @@ def test_public_searchers_never_see_private_pages_even_when_they_fill_the_top(tm
     assert run(ix, "surveillance", STAFF).total == 61
     assert all(hit.key.startswith(("page:2", "page:3")) for hit in run(ix, "surveillance", STAFF).hits)
     assert run(ix, "surveillance", EVERYONE, sort="date").total == 181
-    ix.close()
 
 
 def test_changing_visibility_takes_effect_on_rewrite(index):
@@ -302,7 +320,7 @@ def test_delete_document_and_keys(index):
 
 
 def test_refresh_sees_writes_made_through_another_handle(tmp_path):
-    with SearchIndex(tmp_path / "ix") as reader, SearchIndex(tmp_path / "ix") as writer:
+    with WhooshEngine(tmp_path / "ix") as reader, WhooshEngine(tmp_path / "ix") as writer:
         assert reader.doc_count() == 0
         writer.write(RECORDS)
         assert reader.doc_count() == 0  # the cached searcher is a snapshot
@@ -313,7 +331,7 @@ def test_refresh_sees_writes_made_through_another_handle(tmp_path):
 def test_rebuild_swaps_atomically_and_old_searchers_keep_working(tmp_path):
     path = tmp_path / "ix"
     rebuild(path, RECORDS)
-    ix = SearchIndex(path, create=False)
+    ix = WhooshEngine(path, create=False)
     assert run(ix, "rulemaking").total == 1
     progress: list[tuple[int, int | None]] = []
     count = rebuild(path, FILLER, total=len(FILLER),
@@ -341,14 +359,14 @@ def test_failed_rebuild_leaves_the_current_index_alone(tmp_path):
     with pytest.raises(RuntimeError):
         rebuild(path, broken())
     assert len(list(path.glob("gen-*"))) == 1
-    with SearchIndex(path, create=False) as ix:
+    with WhooshEngine(path, create=False) as ix:
         assert ix.doc_count() == len(RECORDS)
 
 
 def test_missing_index_is_unavailable_unless_created(tmp_path):
     with pytest.raises(IndexUnavailable, match="reindex"):
-        SearchIndex(tmp_path / "nothing", create=False)
-    with SearchIndex(tmp_path / "nothing") as ix:
+        WhooshEngine(tmp_path / "nothing", create=False)
+    with WhooshEngine(tmp_path / "nothing") as ix:
         assert ix.doc_count() == 0
 
 
@@ -373,14 +391,14 @@ def test_damaged_index_is_detected(tmp_path, damage):
     else:
         (gen / VERSION_FILE).write_text("0")
     with pytest.raises(IndexUnavailable):
-        SearchIndex(path, create=False)
+        WhooshEngine(path, create=False)
     rebuild(path, RECORDS)  # the cure
-    with SearchIndex(path, create=False) as ix:
+    with WhooshEngine(path, create=False) as ix:
         assert ix.doc_count() == len(RECORDS)
 
 
 def test_a_second_writer_waits_then_reports_busy(tmp_path):
-    with SearchIndex(tmp_path / "ix") as first, SearchIndex(tmp_path / "ix", lock_timeout=0.2) as second:
+    with WhooshEngine(tmp_path / "ix") as first, WhooshEngine(tmp_path / "ix", lock_timeout=0.2) as second:
         held = first._ix.writer()  # another process's writer, as far as the lock file is concerned
         try:
             with pytest.raises(IndexBusy, match="locked"):
@@ -406,7 +424,7 @@ def colliding_bigrams() -> tuple[tuple[str, str], tuple[str, str]]:
 
 def test_a_bigram_collision_never_shows_a_false_phrase_hit(tmp_path):
     (a, b), (c, d) = colliding_bigrams()
-    with SearchIndex(tmp_path / "ix") as ix:
+    with WhooshEngine(tmp_path / "ix") as ix:
         # This page has a, b and the colliding pair c d, but never "a b" side by side.
         ix.write([page("page:1", f"{b} then {a} and later {c} {d}"),
                   page("page:2", f"the phrase {a} {b} itself")])
@@ -426,7 +444,7 @@ def test_highlight_page_marks_every_match_and_escapes(index):
 def test_index_directory_layout_survives_a_copy(tmp_path):
     rebuild(tmp_path / "ix", RECORDS)
     shutil.copytree(tmp_path / "ix", tmp_path / "copy", symlinks=True)
-    with SearchIndex(Path(tmp_path / "copy"), create=False) as ix:
+    with WhooshEngine(Path(tmp_path / "copy"), create=False) as ix:
         assert ix.doc_count() == len(RECORDS)
 
 
@@ -443,7 +461,8 @@ def numbered_pages(n: int) -> list[PageRecord]:
     return out
 
 
-@pytest.mark.parametrize("how", ["writer", "rebuild-1", "rebuild-2"])
+@pytest.mark.parametrize("how", ["writer", "rebuild-1", "rebuild-2",
+                                 pytest.param("postgres-rebuild", marks=pytest.mark.postgres)])
 @pytest.mark.parametrize(("q", "allowed", "rule"), [
     ("alpha beta", EVERYONE, lambda i: i % 6 == 0),
     ("alpha NOT beta", EVERYONE, lambda i: i % 2 == 0 and i % 3),
@@ -453,22 +472,15 @@ def numbered_pages(n: int) -> list[PageRecord]:
     ("beta gamma", PUBLIC, lambda i: i % 15 == 0 and i % 4),
     ("item1*", EVERYONE, lambda i: str(i).startswith("1")),
 ])
-def test_long_posting_lists_answer_exactly(tmp_path, how, q, allowed, rule):
-    records = numbered_pages(1500)
-    path = tmp_path / "ix"
-    if how == "writer":
-        with SearchIndex(path) as ix:
-            ix.write(records)
-    else:
-        rebuild(path, records, procs=int(how[-1]))
+def test_long_posting_lists_answer_exactly(request, tmp_path, how, q, allowed, rule):
+    ix = make_engine(how, request, tmp_path, numbered_pages(1500))
     expected = {f"page:{i}" for i in range(1500) if rule(i)}
-    with SearchIndex(path, create=False) as ix:
-        results = run(ix, q, allowed, per_page=100)
-        assert results.total == len(expected)
-        assert sum(n for _, n in results.facets["year"]) == len(expected)
-        assert keys(results) <= expected and len(results.hits) == min(100, len(expected))
-        deep = run(ix, q, allowed, per_page=100, page=2, sort="date")
-        assert keys(deep) <= expected
+    results = run(ix, q, allowed, per_page=100)
+    assert results.total == len(expected)
+    assert sum(n for _, n in results.facets["year"]) == len(expected)
+    assert keys(results) <= expected and len(results.hits) == min(100, len(expected))
+    deep = run(ix, q, allowed, per_page=100, page=2, sort="date")
+    assert keys(deep) <= expected
 
 
 def _rebuild_in_child(path: Path) -> None:
@@ -482,5 +494,5 @@ def test_rebuild_inside_a_daemonic_process_builds_serially(tmp_path):
     child.start()
     child.join(60)
     assert child.exitcode == 0
-    with SearchIndex(tmp_path / "ix", create=False) as ix:
+    with WhooshEngine(tmp_path / "ix", create=False) as ix:
         assert ix.doc_count() == len(RECORDS)

@@ -7,6 +7,8 @@ import pytest
 from tests.search_support import add_pages, people  # noqa: F401 - fixture
 from tracker.searching.service import index_documents_now, search_for
 
+BOTH_SEARCH_ENGINES = True  # every test on Whoosh (SQLite) and PostgreSQL full-text search
+
 
 @pytest.fixture
 def no_worker_app(app_config, request):

@@ -68,12 +68,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _enable_sqlite_foreign_keys(app)
 
-    from tracker import api, headers, tasks, web
+    from tracker import api, headers, public, tasks, web
 
     headers.init_app(app)
     api.init_app(app)
     web.init_app(app)
+    public.init_app(app)
     tasks.celery_init_app(app)
+
+    from tracker import dispatch
+
+    dispatch.init_app(app)  # after every blueprint: each view becomes one unit of work
+    app.before_request(_statuses_as_of_today)
 
     from tracker.cli import register_commands
 
@@ -91,6 +97,17 @@ def create_service_app() -> Flask:
 
     use_private_umask()
     return create_app()
+
+
+def _statuses_as_of_today() -> None:
+    """Before a request reads anything, recompute the rows whose deadlines ran out since they were stored."""
+    from flask import request
+
+    if request.endpoint in (None, "static"):
+        return
+    from tracker.operations.requests import bring_up_to_date
+
+    bring_up_to_date()
 
 
 def _engine_options(url: str) -> dict:

@@ -21,4 +21,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Per-process counts for any route limits; sign-in failures are counted, shared by every process, in
+# tracker.signin_limits (RATELIMIT_STORAGE_URI names its store, so this limiter must not read it).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")

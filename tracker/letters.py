@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tracker import deadlines
-from tracker.grounds import GROUNDS
+from tracker.grounds import GROUNDS, STATUTE_PREFIX, describe, parent
 
 DEFAULT_OFFICER = "Records Access Appeals Officer"
 
@@ -141,13 +141,75 @@ TRAFFIC_CAMERA_ARGUMENT = (
     "programs they name; they do not reach contracts, policies, statistics or any other record."
 )
 
+# Answers to the subparagraphs agencies cite, on their own terms (the paragraph's answer follows).
+SUBPARAGRAPH_ARGUMENTS: dict[str, str] = {
+    "87(2)(e)(i)": (
+        "Subparagraph (i) requires an identified investigation or judicial proceeding that is pending and "
+        "that disclosure would interfere with. The agency named none; once an investigation has ended, the "
+        "subparagraph no longer applies."
+    ),
+    "87(2)(e)(ii)": (
+        "Subparagraph (ii) requires a showing that disclosure would deprive an identified person of a fair "
+        "trial or impartial adjudication; no proceeding or person was identified."
+    ),
+    "87(2)(e)(iii)": (
+        "Subparagraph (iii) protects the identity of confidential sources and confidential information "
+        "relating to a criminal investigation; it is met by redacting those details, not by withholding "
+        "records about the agency's own programs."
+    ),
+    "87(2)(e)(iv)": (
+        "Subparagraph (iv) exempts only criminal investigative techniques or procedures that are not "
+        "routine. The Court of Appeals has held that its purpose is to keep violators of the law from "
+        "learning the non-routine procedures by which an agency obtains its information, and that records "
+        "describing routine techniques must be disclosed (Fink v. Lefkowitz, 47 N.Y.2d 567 (1979)). The use "
+        "of a technology the agency has publicly acknowledged, and the contracts, policies, audits, training "
+        "materials and usage statistics that govern it, are not non-routine techniques; nor would their "
+        "release let anyone evade detection. The agency must show, record by record, which non-routine "
+        "technique each withheld record would reveal and how."
+    ),
+    "87(2)(g)(i)": (
+        "Subparagraph (i) itself requires the release of statistical or factual tabulations or data within "
+        "inter- or intra-agency materials (POL §87(2)(g)(i)); counts, logs and usage figures are such data."
+    ),
+    "87(2)(g)(ii)": (
+        "Subparagraph (ii) itself requires the release of instructions to staff that affect the public "
+        "(POL §87(2)(g)(ii)): operations orders, patrol guides and training directives are such instructions."
+    ),
+    "87(2)(g)(iii)": (
+        "Subparagraph (iii) itself requires the release of final agency policy or determinations "
+        "(POL §87(2)(g)(iii)): a policy in force is final, however it is labelled."
+    ),
+    "87(2)(g)(iv)": (
+        "Subparagraph (iv) itself requires the release of external audits (POL §87(2)(g)(iv)), including "
+        "audits by the Comptroller and the federal government."
+    ),
+}
+PRIVACY_SUBPARAGRAPH_ARGUMENT = (
+    "Section 89(2)(b) lists particular kinds of personal information; the subparagraph cited reaches only "
+    "that kind, about identifiable individuals, and is met by deleting identifying details (POL §89(2)(a)), "
+    "not by withholding records about the agency's programs, contracts and policies."
+)
+REPEALED_STATUTE_ARGUMENT = (
+    "The agency relies on Civil Rights Law §50-a, which the Legislature repealed effective June 12, 2020 "
+    "(L. 2020, ch. 96). A repealed statute exempts nothing, and §87(2)(a) cannot rest on it."
+)
+NAMED_STATUTE_ARGUMENT = (
+    "Section 87(2)(a) applies only where the statute named itself specifically exempts the records from "
+    "disclosure. The agency must show that {statute} reaches these very records, and release every record "
+    "and every part of a record it does not reach."
+)
+
 GENERAL_ARGUMENTS = (
-    "Exemptions from FOIL are narrowly construed, and the agency bears the burden of showing that the "
-    "material withheld falls squarely within an exemption by articulating a particularized and specific "
-    "justification for withholding it (POL §89(4)(b)). A blanket denial of whole categories of records, "
-    "without a description of what was withheld and why, does not meet that burden.",
+    "Exemptions from FOIL are narrowly construed, and the burden of proving that a record falls within an "
+    "exemption rests on the agency (POL §89(4)(b)). To meet it, the agency must articulate a particularized "
+    "and specific justification for withholding each record; a blanket claim over whole categories of "
+    "records does not suffice (Gould v. New York City Police Dept., 89 N.Y.2d 267 (1996)).",
     "Where part of a record is exempt, the agency must release the rest with redactions rather than "
     "withhold the whole record.",
+    "Should the records have to be sought in a proceeding under CPLR Article 78, the court may award "
+    "reasonable attorney's fees and litigation costs where the requester substantially prevails and the "
+    "agency had no reasonable basis for denying access, and shall award them where the agency also failed "
+    "to respond within the statutory time (POL §89(4)(c)).",
 )
 
 DENIAL_WORDS = {
@@ -164,7 +226,16 @@ MISSED_WORDS = {
 
 
 def argument(ground: str) -> str:
-    """The standard argument against the agency's reliance on `ground` (a key of tracker.grounds)."""
+    """The standard argument against the agency's reliance on `ground` (any key tracker.grounds accepts)."""
+    if ground.startswith(STATUTE_PREFIX):
+        statute = ground.removeprefix(STATUTE_PREFIX)
+        if statute.lower() == "civil rights law §50-a":
+            return REPEALED_STATUTE_ARGUMENT
+        return NAMED_STATUTE_ARGUMENT.format(statute=statute)
+    if ground in SUBPARAGRAPH_ARGUMENTS:
+        return SUBPARAGRAPH_ARGUMENTS[ground] + " " + argument(parent(ground))
+    if ground.startswith("89(2)(b)"):
+        return PRIVACY_SUBPARAGRAPH_ARGUMENT + " " + ARGUMENTS["87(2)(b)"]
     if ground in ARGUMENTS:
         return ARGUMENTS[ground]
     if ground in GROUNDS:
@@ -198,7 +269,7 @@ def _denial_paragraph(denial: DenialFacts) -> str:
     words = DENIAL_WORDS.get(denial.kind, "denied the request")
     text = f"On {long_date(denial.on)}, the agency {words}"
     if denial.exemptions:
-        cited = "; ".join(GROUNDS[g][0] for g in denial.exemptions if g in GROUNDS)
+        cited = "; ".join(describe(g)[0] for g in denial.exemptions if describe(g) is not None)
         text += f", citing {cited}"
     return text + "."
 
@@ -206,7 +277,7 @@ def _denial_paragraph(denial: DenialFacts) -> str:
 def _argument_paragraphs(grounds: Iterable[str]) -> list[str]:
     paragraphs = []
     for ground in grounds:
-        citation, words = GROUNDS[ground]
+        citation, words = describe(ground)
         paragraphs.append(f"{citation} ({words}). {argument(ground)}")
     return paragraphs
 
@@ -239,7 +310,7 @@ def draft_appeal(request: RequestFacts, agency: AgencyFacts, denial: DenialFacts
         f"Freedom of Information Law in the request {_request_line(request)}.",
         _denial_paragraph(denial),
     ]
-    grounds = [g for g in denial.exemptions if g in GROUNDS]
+    grounds = [g for g in denial.exemptions if describe(g) is not None]
     if denial.kind == "no_records" and "no_records" not in grounds:
         grounds.append("no_records")
     if grounds:

@@ -30,16 +30,19 @@ PERMISSIONS = frozenset({
     "campaign.watch",          # campaign-wide calendar feeds and the weekly campaign digest
     "search",
     "users.manage",
+    "resident.view",           # residents' names, emails and postal addresses (issue 12); forget a resident
 })
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": PERMISSIONS,
-    "lawyer": PERMISSIONS - {"users.manage"},
+    "lawyer": PERMISSIONS - {"users.manage"},  # lawyers and admins alone hold resident.view
     "volunteer": frozenset({
         "request.view", "request.view_public", "event.create", "note.create", "note.view",
         "message.view", "message.assign", "document.view", "document.upload", "search", "appeal.view",
     }),
     "researcher": frozenset({"request.view_public", "document.view", "search"}),
+    # Anyone without an account, when the public portal (PUBLIC_PORTAL) is on: public pages only.
+    "anonymous": frozenset({"request.view_public", "document.view", "search"}),
 }
 
 # The most sensitive documents each role may see (DESIGN §3: public, internal, privileged).
@@ -48,13 +51,35 @@ VISIBLE: dict[str, frozenset[str]] = {
     "lawyer": frozenset(VISIBILITIES),
     "volunteer": frozenset({"public", "internal"}),
     "researcher": frozenset({"public"}),
+    "anonymous": frozenset({"public"}),
 }
+
+
+class PublicVisitor:
+    """Someone without an account reading the public portal: the "anonymous" role, public pages only.
+
+    Only the public side and the token-less search API hand this out, and only while PUBLIC_PORTAL is on;
+    everywhere else, nobody signed in holds no permission at all.
+    """
+
+    role = "anonymous"
+    active = True
+    is_authenticated = False
+    is_anonymous = True
+    id = None
+    email = ""
+    display_name = "the public"
+
+
+PUBLIC = PublicVisitor()
 
 
 def can(user, permission: str) -> bool:
     """Whether `user` (a User, or None for nobody signed in) holds `permission`."""
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
+    if isinstance(user, PublicVisitor):
+        return permission in ROLE_PERMISSIONS["anonymous"]
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
@@ -71,6 +96,8 @@ def can_see_document_links(user, document) -> bool:
 
 def visible_documents(user) -> frozenset[str]:
     """The document visibilities `user` may see (and search)."""
+    if isinstance(user, PublicVisitor):
+        return VISIBLE["anonymous"]
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
     return VISIBLE.get(user.role, frozenset())
@@ -92,4 +119,7 @@ def can_download_original(user, message) -> bool:
     """Whether `user` may have an email's original bytes: they carry every attachment, so only someone
     who may see all of its documents may."""
     visible = visible_documents(user)
+    request = getattr(message, "request", None)
+    if request is not None and request.resident_id is not None and not can(user, "resident.view"):
+        return False  # a resident's letter names them: for lawyers and admins only (issue 12)
     return all(d.visibility in visible for d in message.documents)

@@ -25,14 +25,21 @@ ROUTES = {
 def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app for `app`; every task runs inside the Flask app context."""
 
+    from tracker.dispatch import unit_of_work
+
     class FlaskTask(Task):
+        # Each task is one unit of work: committed when it returns, rolled back when it raises.
         def __call__(self, *args, **kwargs):
-            with app.app_context():
-                return self.run(*args, **kwargs)
+            from tracker.pending_work import mark_done
+
+            with app.app_context(), unit_of_work():
+                result = self.run(*args, **kwargs)
+                # A job relayed from the pending-work table is done with the unit that did its work.
+                mark_done(self.request.id)
+                return result
 
     celery = Celery(app.name, task_cls=FlaskTask)
     config = app.config
-    broker_options = {}
     if config["BROKER_URL"].startswith("filesystem://"):
         folder = Path(config["BROKER_FOLDER"])
         for sub in ("queue", "processed", "control"):
@@ -45,6 +52,9 @@ def celery_init_app(app: Flask) -> Celery:
             "control_folder": str(folder / "control"),
             "store_processed": False,
         }
+    else:
+        # A task whose worker died unacknowledged goes back to the queue after this long (an hour by default).
+        broker_options = {"visibility_timeout": config["BROKER_VISIBILITY_SECONDS"]}
     celery.conf.update(
         broker_url=config["BROKER_URL"],
         broker_transport_options=broker_options,
@@ -72,6 +82,7 @@ TASK_MODULES = (
     "tracker.mailroom.smtp_tasks",
     "tracker.searching.tasks",
     "tracker.notifications.tasks",
+    "tracker.public.notify",
 )
 
 SCHEDULE = {
@@ -80,6 +91,8 @@ SCHEDULE = {
                                                                                  day_of_week="mon")},
     "recompute-deadlines": {"task": "foiltrack.deadlines.recompute_all", "schedule": crontab(hour=0, minute=5)},
     "saved-search-alerts": {"task": "foiltrack.search.alerts", "schedule": crontab(minute="*/10")},
+    "purge-unconfirmed-residents": {"task": "foiltrack.public.purge_unconfirmed",
+                                    "schedule": crontab(hour=3, minute=15)},
 }
 
 

@@ -2,12 +2,14 @@
 
 Pure with respect to the app (no Flask, no SQLAlchemy). ``extract()`` runs the parsers in a child
 process under memory, CPU, wall-clock, page and pixel limits and always returns an ExtractResult;
-``sniff()`` names a file's media type from its content; ``extract_zip_members()`` unpacks a zip for
-the caller to store each member as a document of its own.
+``sniff()`` names a file's media type from its content. A zip is unpacked by the child too, under one
+``ArchiveBudget`` for every nesting level; ``extract(..., unpack_dir=)`` leaves its members there for
+the caller to store each as a document of its own. Children are kept warm in a pool (pool.py).
 """
 
-from .archive import ArchiveRefused, extract_zip_members, safe_member_name
+from .archive import ArchiveBudget, ArchiveMember, ArchiveRefused, safe_member_name, unpack_zip
 from .mediatypes import sniff
+from .pool import shutdown_pool
 from .result import (
     STATUS_EMPTY,
     STATUS_ENCRYPTED,
@@ -30,12 +32,15 @@ __all__ = [
     "STATUS_OK",
     "STATUS_PARTIAL",
     "STATUS_UNSUPPORTED",
+    "ArchiveBudget",
+    "ArchiveMember",
     "ArchiveRefused",
     "ExtractResult",
     "Limits",
     "PageText",
     "extract",
-    "extract_zip_members",
     "safe_member_name",
+    "shutdown_pool",
     "sniff",
+    "unpack_zip",
 ]

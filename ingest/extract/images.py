@@ -11,7 +11,7 @@ from .ocr import OcrError, ocr_image
 from .result import Limits
 
 
-def extract_image(path: str, limits: Limits, start_page: int = 1) -> Iterator[dict]:
+def extract_image(path: str, limits: Limits, start_page: int = 1, step: int = 1) -> Iterator[dict]:
     """Yield meta and one OCR'd page per frame (multi-page TIFF), within the pixel limit."""
     # Pillow's own bomb guard would raise for huge images; we check the size ourselves and shrink.
     Image.MAX_IMAGE_PIXELS = None
@@ -22,7 +22,7 @@ def extract_image(path: str, limits: Limits, start_page: int = 1) -> Iterator[di
         if count > limits.max_pages:
             yield {"event": "fail", "status": "failed", "error": f"too many pages ({count})"}
             return
-        for index in range(start_page - 1, count):
+        for index in range(start_page - 1, count, step):
             number = index + 1
             yield {"event": "begin", "page": number}
             image.seek(index)

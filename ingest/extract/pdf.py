@@ -6,6 +6,7 @@ same dicts the child writes to its parent, so a crash after page k still leaves 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator
 
@@ -24,8 +25,9 @@ _OBJECT_SCAN_CAP = 20_000
 _SURE_TEXT_CHARS = 1000
 
 
-def extract_pdf(path: str, limits: Limits, start_page: int = 1) -> Iterator[dict]:
-    """Yield meta, then begin/page/page_error events for each page from ``start_page`` on."""
+def extract_pdf(path: str, limits: Limits, start_page: int = 1, step: int = 1) -> Iterator[dict]:
+    """Yield meta, then begin/page/page_error events for pages ``start_page``, ``start_page + step``, ..."""
+    _reset_last_error()
     try:
         doc = pdfium.PdfDocument(path, password=None)
     except pdfium.PdfiumError as exc:
@@ -33,15 +35,26 @@ def extract_pdf(path: str, limits: Limits, start_page: int = 1) -> Iterator[dict
             yield {"event": "fail", "status": "encrypted", "error": ERROR_PASSWORD, "encrypted": True}
             return
         # pdfium refused the file; pdfminer's more lenient tokenizer sometimes still reads it.
-        yield from _extract_with_pdfplumber(path, limits, start_page, f"pdfium: {exc}")
+        yield from _extract_with_pdfplumber(path, limits, start_page, step, f"pdfium: {exc}")
         return
     try:
-        yield from _extract_with_pdfium(doc, path, limits, start_page)
+        yield from _extract_with_pdfium(doc, path, limits, start_page, step)
     finally:
         doc.close()
 
 
-def _extract_with_pdfium(doc: pdfium.PdfDocument, path: str, limits: Limits, start_page: int):
+def _reset_last_error() -> None:
+    """Set pdfium's last error to "format error" by failing to load a one-byte document.
+
+    Some damaged files fail to load without pdfium setting its last error, which then still holds the
+    previous document's: in a warm child, a file after an encrypted one was reported as needing a
+    password. After this, such a file reads as damaged, as it does in a fresh process.
+    """
+    with contextlib.suppress(pdfium.PdfiumError):
+        pdfium.PdfDocument(b"%").close()
+
+
+def _extract_with_pdfium(doc: pdfium.PdfDocument, path: str, limits: Limits, start_page: int, step: int):
     """Pages through pypdfium2, calling pdfplumber or OCR where pdfium's text layer is empty."""
     encrypted = pdfium_c.FPDF_GetSecurityHandlerRevision(doc.raw) != -1
     count = len(doc)
@@ -52,7 +65,7 @@ def _extract_with_pdfium(doc: pdfium.PdfDocument, path: str, limits: Limits, sta
     plumber = _LazyPlumber(path)
     ocr_done = 0
     try:
-        for index in range(start_page - 1, count):
+        for index in range(start_page - 1, count, step):
             number = index + 1
             yield {"event": "begin", "page": number}
             page = doc[index]
@@ -178,7 +191,7 @@ class _LazyPlumber:
             self.pdf.close()
 
 
-def _extract_with_pdfplumber(path: str, limits: Limits, start_page: int, pdfium_error: str):
+def _extract_with_pdfplumber(path: str, limits: Limits, start_page: int, step: int, pdfium_error: str):
     """Whole document through pdfplumber, for files pdfium cannot open at all."""
     import pdfplumber
 
@@ -194,7 +207,7 @@ def _extract_with_pdfplumber(path: str, limits: Limits, start_page: int, pdfium_
         if count > limits.max_pages:
             yield {"event": "fail", "status": "failed", "error": f"{ERROR_TOO_MANY_PAGES} ({count})"}
             return
-        for index in range(start_page - 1, count):
+        for index in range(start_page - 1, count, step):
             yield {"event": "begin", "page": index + 1}
             try:
                 text = pdf.pages[index].extract_text() or ""

@@ -51,6 +51,9 @@ class Limits:
     min_text_chars: int = 16  # a page with fewer non-blank characters counts as having no text layer
     max_file_mb: int = 512  # inputs larger than this are refused before parsing
     max_restarts: int = 3  # after a child dies on a page, a new child resumes past it this many times
+    workers: int = 1  # EXTRACT_WORKERS: children reading one large PDF or scan at once, page by page
+    split_min_bytes: int = 128 << 10  # files smaller than this are read by one child, whatever workers says
+    child_documents: int = 100  # EXTRACT_CHILD_DOCUMENTS: a warm child is recycled after this many
     zip_max_depth: int = 3
     zip_max_members: int = 1000
     zip_max_total_mb: int = 512
@@ -80,8 +83,8 @@ class ExtractResult:
     page_count: int = 0
     pages: list[PageText] = field(default_factory=list)
     encrypted: bool = False
-    # For zip archives: (safe member name, size in bytes); see archive.extract_zip_members for the bytes.
-    members: list[tuple[str, int]] = field(default_factory=list)
+    # For zip archives: ArchiveMember(name, size, sha256, media_type), unpacked by the child.
+    members: list = field(default_factory=list)
 
     @property
     def text(self) -> str:

@@ -1,24 +1,20 @@
-"""extract(): run the extraction child under limits and turn whatever happens into an ExtractResult."""
+"""extract(): run sandboxed children under limits and turn whatever happens into an ExtractResult."""
 
 from __future__ import annotations
 
 import contextlib
-import json
+import math
 import os
-import selectors
-import signal
-import subprocess
-import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
-from .mediatypes import sniff
+from .archive import ArchiveBudget, ArchiveMember
+from .mediatypes import ZIP, sniff
+from .pool import Run, pool
 from .result import (
-    ERROR_CPU,
-    ERROR_CRASHED,
-    ERROR_MEMORY,
     ERROR_TIMEOUT,
     ERROR_TOO_LARGE,
     STATUS_EMPTY,
@@ -31,33 +27,23 @@ from .result import (
     has_text,
 )
 
-# The package root, put on the child's PYTHONPATH so the child imports this same code uninstalled.
-_ROOT = str(Path(__file__).resolve().parents[2])
 _PAGED = ("application/pdf", "image/")
-_MEMORY_HINTS = (
-    "MemoryError",
-    "failed to map segment",
-    "bad_alloc",
-    "out of memory",
-    "Cannot allocate memory",
-    "Out of memory",
-)
 
 
-@dataclass
-class _Run:
-    """What one child run reported."""
+def extract(
+    path,
+    media_type: str | None = None,
+    *,
+    limits: Limits = Limits(),  # noqa: B008
+    unpack_dir=None,
+    archive_budget: ArchiveBudget | None = None,
+) -> ExtractResult:
+    """Extract a file's text page by page in sandboxed children; never raises for a bad file, never hangs.
 
-    events: list[dict] = field(default_factory=list)
-    finished: bool = False
-    timed_out: bool = False
-    death: str | None = None  # why the child died without finishing
-    last_begun: int | None = None
-    last_done: int | None = None
-
-
-def extract(path, media_type: str | None = None, *, limits: Limits = Limits()) -> ExtractResult:  # noqa: B008
-    """Extract a file's text page by page in a sandboxed child; never raises for a bad file, never hangs."""
+    A zip is unpacked by the child into ``unpack_dir`` (one file per member, named by its SHA-256;
+    listed in ``members``) under ``archive_budget`` (the whole of ``limits``' zip budget when None);
+    without ``unpack_dir`` the members are only listed. A refused archive leaves nothing in the folder.
+    """
     path = str(Path(path).resolve())
     try:
         size = os.path.getsize(path)
@@ -69,125 +55,89 @@ def extract(path, media_type: str | None = None, *, limits: Limits = Limits()) -
             status=STATUS_FAILED, error=f"{ERROR_TOO_LARGE} ({size >> 20} MB)", media_type=media_type
         )
     deadline = time.monotonic() + limits.wall_seconds
-    runs: list[_Run] = []
-    start_page = 1
+    if media_type == ZIP:
+        return _extract_archive(path, limits, unpack_dir, archive_budget, deadline)
+    paged = media_type.startswith(_PAGED)
+    # Large files (scans, long reports) are read by several children at once, every workers-th page
+    # each; a small file goes to one child, where a second would only cost CPU.
+    step = max(1, limits.workers) if paged and size >= limits.split_min_bytes else 1
+    if step == 1:
+        return _assemble([_strand(path, media_type, limits, 1, 1, deadline)], media_type)
+    # Each child reads every step-th page; OCR's page cap is shared out between them.
+    share = replace(limits, max_ocr_pages=math.ceil(limits.max_ocr_pages / step))
+    strands: list[list[Run]] = [[] for _ in range(step)]
+
+    def read(first: int) -> None:
+        strands[first - 1] = _strand(path, media_type, share, first, step, deadline)
+
+    threads = [threading.Thread(target=read, args=(first,), daemon=True) for first in range(1, step + 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return _assemble(strands, media_type)
+
+
+def _strand(path: str, media_type: str, limits: Limits, first: int, step: int, deadline: float) -> list[Run]:
+    """Pages first, first+step, ... through pooled children; after a child dies on page k, the next
+    child resumes at k+step and page k is recorded as failed."""
+    runs: list[Run] = []
+    start_page = first
     page_count = None
     while True:
-        run = _run_child(path, media_type, limits, start_page, deadline)
+        request = {"path": path, "media_type": media_type, "limits": limits.to_dict(),
+                   "start_page": start_page, "step": step}  # fmt: skip
+        run = _request(request, limits, deadline)
         runs.append(run)
         for event in run.events:
             if event["event"] == "meta":
                 page_count = event["page_count"]
-        # A child that died on page k: a fresh child resumes at k+1, page k is recorded as failed.
         resumable = (
             run.death is not None
             and run.last_begun is not None
             and media_type.startswith(_PAGED)
             and len(runs) <= limits.max_restarts
             and page_count is not None
-            and run.last_begun < page_count
+            and run.last_begun + step <= page_count
         )
         if not resumable:
-            break
-        start_page = run.last_begun + 1
-    return _assemble(runs, media_type)
+            return runs
+        start_page = run.last_begun + step
 
 
-def _run_child(path: str, media_type: str, limits: Limits, start_page: int, deadline: float) -> _Run:
-    """Start one child, stream its events until it ends, dies or the deadline passes."""
-    env = {
-        **os.environ,
-        "OMP_THREAD_LIMIT": "1",
-        "PYTHONPATH": os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p),
-    }
-    request = {"path": path, "media_type": media_type, "limits": limits.to_dict(), "start_page": start_page}
-    run = _Run()
-    with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ingest.extract.child"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            env=env,
-            cwd=tempfile.gettempdir(),
-            start_new_session=True,  # its own process group, so tesseract dies with it
-        )
-        try:
-            proc.stdin.write(json.dumps(request).encode() + b"\n")
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass  # the child died at start-up; its exit status says why
-        try:
-            _read_events(proc, run, deadline)
-        finally:
-            _kill_group(proc)
-            proc.wait()
-            proc.stdout.close()
-        if not run.finished and not run.timed_out:
-            stderr.seek(0)
-            run.death = _death_reason(proc.returncode, stderr.read()[-4000:].decode("utf-8", "replace"))
+def _request(request: dict, limits: Limits, deadline: float) -> Run:
+    """One request to a warm child from this process's pool."""
+    children = pool()
+    child = children.acquire(limits.memory_mb)
+    run = child.run(request, deadline)
+    children.release(child, run, limits.child_documents)
     return run
 
 
-def _read_events(proc: subprocess.Popen, run: _Run, deadline: float) -> None:
-    """Parse JSON lines from the child's stdout as they arrive, stopping at EOF or the deadline."""
-    buffer = b""
-    with selectors.DefaultSelector() as selector:
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                run.timed_out = True
-                return
-            if not selector.select(timeout=min(remaining, 1.0)):
-                continue
-            chunk = os.read(proc.stdout.fileno(), 1 << 20)
-            if not chunk:
-                return
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue  # not ours: the child's own stdout is redirected, so this cannot be an event
-                if event["event"] == "end":
-                    run.finished = True
-                elif event["event"] == "begin":
-                    run.last_begun = event["page"]
-                else:
-                    run.events.append(event)
+def _extract_archive(path: str, limits: Limits, unpack_dir, budget, deadline: float) -> ExtractResult:
+    """Unpack a zip in a child; whatever a failed or killed child staged is removed."""
+    with contextlib.ExitStack() as stack:
+        folder = Path(unpack_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix="unpack-")))
+        before = {p.name for p in folder.iterdir()}
+        request = {"path": path, "media_type": ZIP, "limits": limits.to_dict(), "unpack_dir": str(folder)}
+        if budget is not None:
+            request["budget"] = {"bytes": budget.bytes_left, "members": budget.members_left}
+        result = _assemble([[_request(request, limits, deadline)]], ZIP)
+        if result.status != STATUS_OK:
+            result.members = []
+            for stray in folder.iterdir():
+                if stray.name not in before:
+                    stray.unlink()
+        return result
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """SIGKILL the child's whole process group (the child and any tesseract it started)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _death_reason(returncode: int, stderr: str) -> str:
-    """Turn a child's exit status and last stderr into one of the documented errors."""
-    if any(hint in stderr for hint in _MEMORY_HINTS):
-        return ERROR_MEMORY
-    if returncode < 0:
-        sig = -returncode
-        if sig == signal.SIGXCPU:
-            return ERROR_CPU
-        if sig == signal.SIGKILL:
-            # Nobody but the kernel kills it before we do: the hard CPU limit or the OOM killer.
-            return f"{ERROR_CRASHED} (killed: cpu or memory limit)"
-        return f"{ERROR_CRASHED} ({signal.Signals(sig).name})"
-    last = stderr.strip().splitlines()[-1:] or ["no output"]
-    return f"{ERROR_CRASHED} (exit {returncode}: {last[0][:200]})"
-
-
-def _assemble(runs: list[_Run], media_type: str) -> ExtractResult:
-    """Merge the events of one or more child runs into the final result."""
+def _assemble(strands: list[list[Run]], media_type: str) -> ExtractResult:
+    """Merge the events of every child run, of one or more strands of pages, into the final result."""
     result = ExtractResult(status=STATUS_OK, media_type=media_type)
     pages: dict[int, PageText] = {}
     page_errors: dict[int, str] = {}
     fail = None
-    for run in runs:
+    for run in (run for strand in strands for run in strand):
         for event in run.events:
             kind = event["event"]
             if kind == "meta":
@@ -199,7 +149,7 @@ def _assemble(runs: list[_Run], media_type: str) -> ExtractResult:
                 pages[event["page"]] = PageText(event["page"], event.get("text", ""), False)
                 page_errors[event["page"]] = event["error"]
             elif kind == "members":
-                result.members = [tuple(m) for m in event["members"]]
+                result.members = [ArchiveMember(*m) for m in event["members"]]
             elif kind == "fail":
                 fail = event
                 result.encrypted = result.encrypted or event.get("encrypted", False)
@@ -207,15 +157,15 @@ def _assemble(runs: list[_Run], media_type: str) -> ExtractResult:
             pages[run.last_begun] = PageText(run.last_begun, "", False)
             page_errors[run.last_begun] = run.death
     result.pages = [pages[n] for n in sorted(pages)]
-    last = runs[-1]
+    lasts = [strand[-1] for strand in strands if strand]
     # Whole-document problems first: a refusal, a timeout, a death outside any page.
     doc_error = None
     if fail is not None:
         doc_error = fail["error"]
-    elif last.timed_out:
+    elif any(last.timed_out for last in lasts):
         doc_error = ERROR_TIMEOUT
-    elif last.death is not None and last.last_begun is None:
-        doc_error = last.death
+    elif dead := [last.death for last in lasts if last.death is not None and last.last_begun is None]:
+        doc_error = dead[0]
     read_ok = [p for p in result.pages if p.number not in page_errors]
     if doc_error is not None and not read_ok:
         result.status = fail["status"] if fail is not None else STATUS_FAILED
@@ -226,8 +176,8 @@ def _assemble(runs: list[_Run], media_type: str) -> ExtractResult:
         result.error = doc_error or f"page {first}: {page_errors[first]}"
         if first is not None and doc_error is None and len(page_errors) > 1:
             result.error += f" (and {len(page_errors) - 1} more pages)"
-    elif result.members:
-        result.status = STATUS_OK
+    elif media_type == ZIP:
+        result.status = STATUS_OK if result.members else STATUS_EMPTY
     elif not any(has_text(p.text) for p in result.pages):
         result.status = STATUS_EMPTY
     return result

@@ -200,6 +200,9 @@ def start_dovecot() -> DovecotServer:
     entry = pwd.getpwnam(mail_user)
     os.chown(mail, entry.pw_uid, entry.pw_gid)
     (root / "users").write_text(f"{server.user}:{{PLAIN}}{server.password}\n")
+    # Dovecot's auth process reads these as another user, whatever umask the test process has
+    # (an app made by an earlier test sets a private one, tracker/private_files.py).
+    (root / "users").chmod(0o644)
     server.config_path.write_text(CONFIG.format(
         host=server.host, port=server.port, root=root, login_user=login_user,
         internal_user=internal_user, internal_group=internal_group,
@@ -208,6 +211,7 @@ def start_dovecot() -> DovecotServer:
         first_uid=min(100, entry.pw_uid), mail_user=entry.pw_uid,
         mail_group=entry.pw_gid,
     ))
+    server.config_path.chmod(0o644)
     # Output goes to a file: the daemon's children inherit it and would keep a pipe open forever.
     with open(root / "dovecot.out", "wb") as out:
         server.process = subprocess.Popen(

@@ -115,6 +115,12 @@ class PostgresServer:
         wait_for_port(self.port, process=self.process, log=self.log_path)
         self.wait_ready()
 
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop the server at once (as a crash would), stay down `down_seconds`, then start it again."""
+        self.stop()
+        time.sleep(down_seconds)
+        self.start()
+
     def stop(self) -> None:
         """Stop the server at once; the cluster is thrown away, so no clean shutdown is needed."""
         if self.process is None:

@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,12 @@ class RedisServer:
         if not reply.startswith(b"+OK"):
             raise RuntimeError(f"redis FLUSHALL failed: {reply!r}")
 
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop the server, stay down `down_seconds` (an outage), then start it again on the same port."""
+        self.stop()
+        time.sleep(down_seconds)
+        _launch(self)
+
     def stop(self) -> None:
         """Stop the server."""
         if self.process is not None:
@@ -51,8 +58,13 @@ class RedisServer:
 
 def start_redis() -> RedisServer:
     """Start redis-server in a fresh temp dir on a free port and return it once it answers PING."""
-    binary = find_binary("redis-server", "/usr/bin/redis-server", package="redis-server")
     server = RedisServer(root=Path(tempfile.mkdtemp(prefix="foiltrack-redis-")), port=free_port())
+    _launch(server)
+    return server
+
+
+def _launch(server: RedisServer) -> None:
+    binary = find_binary("redis-server", "/usr/bin/redis-server", package="redis-server")
     log = server.root / "redis.log"
     # Errors before the log file opens (a bad option) go to stderr: keep them in a file too.
     with open(server.root / "redis.out", "wb") as out:
@@ -69,7 +81,6 @@ def start_redis() -> RedisServer:
     except BaseException:
         stop_redis(server)
         raise
-    return server
 
 
 def stop_redis(server: RedisServer) -> None:

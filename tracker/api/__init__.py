@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from tracker import permissions
-from tracker.dispatch import rollback
 from tracker.operations import OperationError, authenticate_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# What a request without a token may call when PUBLIC_PORTAL is on (as the "anonymous" role).
+PUBLIC_ENDPOINTS = frozenset({"api.search_pages"})
 
 
 class ApiError(Exception):
@@ -36,6 +37,9 @@ def _authenticate():
         return  # the API's description is public
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
+    if not header and request.endpoint in PUBLIC_ENDPOINTS and current_app.config["PUBLIC_PORTAL"]:
+        g.api_user = permissions.PUBLIC  # the public portal: public pages only (issue 12)
+        return
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'")
     user = authenticate_token(secret.strip())
@@ -156,19 +160,16 @@ def paginated(query, page: int, per_page: int, serialise) -> dict:
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    rollback()
     return error_response(exc.status, exc.code, exc.message, exc.field)
 
 
 @bp.errorhandler(OperationError)
 def _operation_error(exc: OperationError):
-    rollback()
     return error_response(exc.status, exc.code, exc.message, exc.field)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    rollback()
     return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
 
 
@@ -194,12 +195,14 @@ def init_app(app: Flask) -> None:
     from tracker.api import (  # noqa: F401 - registers routes
         agencies,
         appeals,
+        campaigns,
         documents,
         me,
         messages,
         openapi,
         requests,
         search,
+        users,
     )
     from tracker.extensions import csrf
 

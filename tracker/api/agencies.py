@@ -6,7 +6,6 @@ from sqlalchemy import select
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
 from tracker.api.schemas import AgencyCreate, AgencyFields, Paged, described
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.models import Agency
 from tracker.operations import create_agency, update_agency
@@ -27,7 +26,6 @@ def list_agencies():
 def add_agency():
     """Add an agency."""
     agency = create_agency(g.api_user, **json_body())
-    commit()
     return jsonify(out.agency(agency)), 201
 
 
@@ -51,5 +49,4 @@ def get_agency(agency_id: int):
 def patch_agency(agency_id: int):
     """Change an agency's contacts, tracking-number patterns or closure days."""
     agency = update_agency(_agency(agency_id), g.api_user, **json_body())
-    commit()
     return jsonify(out.agency(agency))

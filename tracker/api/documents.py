@@ -8,7 +8,6 @@ from tracker import permissions
 from tracker.api import ApiError, bp, json_body, requires
 from tracker.api import serialize as out
 from tracker.api.schemas import DocumentPatch, DocumentUpload, described
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.operations.documents import set_visibility
@@ -77,7 +76,6 @@ def patch_document(document_id: int):
     if "visibility" not in data:
         raise ApiError(422, "invalid", "send the visibility: public, internal or privileged", "visibility")
     set_visibility(document, data["visibility"], g.api_user)
-    commit()
     return jsonify(document_json(document, g.api_user))
 
 
@@ -103,5 +101,4 @@ def upload_documents(request_id: int):
                        "released_on")
     added = add_documents(found, files, g.api_user, released_on=http.form["released_on"],
                           visibility=http.form.get("visibility", "internal"), event_id=http.form.get("event_id"))
-    commit()
     return jsonify({"items": [document_json(d, g.api_user) for d in added]}), 201

@@ -9,10 +9,9 @@ from tracker import MAX_ID, permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
 from tracker.api.schemas import MessageAssign, MessageList, described
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.models import Message, Request
-from tracker.operations.mail import assign_message
+from tracker.operations.mail import assign_message, redeliver
 
 INCOMING_STATUSES = ("delivered", "unmatched", "rejected")
 
@@ -101,5 +100,12 @@ def assign(message_id: int):
     if target is None or not permissions.can_see_request(g.api_user, target):
         raise ApiError(422, "unknown_request", f"there is no request {request_id}", "request_id")
     assign_message(m, target, g.api_user)
-    commit()
     return jsonify(message_json(m, g.api_user))
+
+
+@bp.post("/messages/<int:message_id>/redeliver")
+@requires("message.assign")
+def redeliver_message(message_id: int):
+    """Read a rejected message's original again and deliver it (once what stopped it is fixed)."""
+    delivered = redeliver(load_message(message_id), g.api_user)
+    return jsonify(message_json(delivered, g.api_user))

@@ -10,7 +10,6 @@ from tracker import MAX_ID, permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
 from tracker.api.schemas import EventCreate, RequestCreate, RequestList, RequestPatch, RequestView, described
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.lifecycle import STATUSES
 from tracker.models import Agency, Campaign, Message, Request, TrackingNumber, User
@@ -132,7 +131,6 @@ def create_request():
         tracking_numbers=body.get("tracking_numbers") or [], assignees=body.get("assignees") or [],
         visibility=body.get("visibility", "internal"),
     )
-    commit()
     return jsonify(detail(created)), 201
 
 
@@ -153,7 +151,6 @@ def patch_request(request_id: int):
     """Change a request's title, assignees, tracking numbers or visibility."""
     found = load_request(request_id)
     update_request(found, g.api_user, **json_body())
-    commit()
     return jsonify(detail(found))
 
 
@@ -180,7 +177,6 @@ def add_event(request_id: int):
         raise ApiError(422, "invalid", "an event needs a type and the date it occurred_on (YYYY-MM-DD)")
     event = record_event(found, body["type"], body["occurred_on"], g.api_user, body.get("data"),
                          body.get("note") or "")
-    commit()
     result = out.event(event)
     result["request"] = detail(found)
     return jsonify(result), 201

@@ -26,7 +26,7 @@ codes; these models check the types, so no operation ever sees a list where it e
 from __future__ import annotations
 
 from functools import wraps
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from flask import g, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -203,6 +203,32 @@ class LitigationPatch(Body):
     request_ids: list[Id] | None = None
 
 
+# Campaigns, people, the audit trail --------------------------------------------------------------------
+
+class CampaignFields(Body):
+    name: Text | None = None
+    description: Text | None = None
+    slug: Text | None = Field(None, description="the public page's address: /public/<slug>/")
+    agency_id: Id | None = None
+    letter_template: Text | None = None
+    public: bool | None = None
+
+
+class CampaignCreate(CampaignFields):
+    name: Text
+
+
+class UserPatch(Body):
+    # These fields are refused as 422, as the endpoint always did.
+    unknown_field_status: ClassVar[int] = 422
+    active: bool
+
+
+class AuditList(Paged):
+    request: Id | None = Field(None, description="a request's id")
+    user: Id | None = Field(None, description="a person's id, as actor or subject")
+
+
 # Search -----------------------------------------------------------------------------------------------
 
 class SearchQuery(Query):
@@ -256,7 +282,7 @@ def described(*, body: type[Body] | None = None, query: type[Query] | None = Non
                 try:
                     checked = body.model_validate(read_json())
                 except ValidationError as exc:
-                    raise _problem(exc, 422, "invalid") from None
+                    raise _problem(exc, 422, "invalid", getattr(body, "unknown_field_status", 400)) from None
                 g.api_body = checked.model_dump(exclude_unset=True)
             # A form is checked by its endpoint (files and all); its model documents it.
             return view(*args, **kwargs)

@@ -13,7 +13,7 @@ from tracker.api.schemas import SearchQuery, described
 from tracker.extensions import db
 from tracker.models import Request
 
-FILTERS = ("agency", "campaign", "year", "type")
+FILTERS = ("agency", "campaign", "year", "type", "released_from", "released_to", "request")
 FACET_NAMES = {"agency": "agency", "campaign": "campaign", "year": "year", "media_type": "type"}
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
@@ -55,14 +55,19 @@ def results_json(results: SearchResults, user) -> dict:
         }
         if kind == "message":
             hit["message_id"] = int(key_id)
+        elif isinstance(user, permissions.PublicVisitor) and h.document_id is not None:
+            hit["url"] = url_for("public.document", document_id=h.document_id, page=h.page, _external=True)
         elif h.document_id is not None:
             hit["url"] = url_for("documents.view", document_id=h.document_id, page=h.page,
                                  q=request.args.get("q", ""), _external=True)
         hits.append(hit)
     facets = {FACET_NAMES[name]: [{"value": v, "count": n} for v, n in pairs]
               for name, pairs in results.facets.items() if name in FACET_NAMES}
-    return {"total": results.total, "total_is_estimate": results.total_is_estimate, "hits": hits,
+    body = {"total": results.total, "total_is_estimate": results.total_is_estimate, "hits": hits,
             "facets": facets, "page": results.page, "per_page": results.per_page}
+    if results.partial:
+        body["partial"] = True  # the time budget ran out: what was found by then
+    return body
 
 
 @bp.get("/search")
@@ -71,7 +76,8 @@ def results_json(results: SearchResults, user) -> dict:
 def search_pages():
     """Pages (and, for staff, message bodies) matching q, with snippets, page numbers and facet counts.
 
-    Filters: agency (id, short name or name), campaign (id or name), year (YYYY), type (media type);
+    Filters: agency (id, short name or name), campaign (id or name), year (YYYY), type (media type),
+    released_from and released_to (YYYY-MM-DD, inclusive), request (id or reference: within one request);
     sort: relevance (default) or date; page from 1, per_page up to 100. A query that cannot be searched
     answers 400 invalid_query with a message to show; `total` is an estimate when total_is_estimate.
     """

@@ -6,7 +6,8 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-# Each module defines one click command or group; register_commands adds them to the app's CLI.
+# Each module defines a click command or group (or several, in COMMANDS);
+# register_commands adds them to the app's CLI.
 COMMAND_MODULES = (
     "tracker.cli.users",
     "tracker.cli.demo",
@@ -15,7 +16,13 @@ COMMAND_MODULES = (
     "tracker.cli.reminders",
     "tracker.cli.reindex",
     "tracker.cli.importer",
+    "tracker.public.residents",
+    "tracker.cli.singletons",
+    "tracker.cli.doctor",
 )
+
+# Commands that run until stopped: the processes they start make their own units of work.
+LONG_RUNNING = ("serve", "scheduler", "indexer")
 
 
 def register_commands(app: Flask) -> None:
@@ -23,7 +30,49 @@ def register_commands(app: Flask) -> None:
     from importlib import import_module
 
     for name in COMMAND_MODULES:
-        app.cli.add_command(import_module(name).command)
+        module = import_module(name)
+        # A module offers one `command`, or several in COMMANDS.
+        for command in getattr(module, "COMMANDS", None) or (module.command,):
+            _one_unit_per_command(command)
+            _as_command_line(command)
+            app.cli.add_command(command)
+
+
+def _one_unit_per_command(command: click.Command) -> None:
+    """Make each (sub)command one unit of work: committed when it returns, rolled back when it fails."""
+    from flask.cli import with_appcontext
+
+    from tracker.dispatch import transactional
+
+    if getattr(command, "_one_unit", False) or command.name in LONG_RUNNING:
+        return  # tests build many apps from the same command objects
+    command._one_unit = True
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _one_unit_per_command(sub)
+    if command.callback is not None and not isinstance(command, click.Group):
+        command.callback = with_appcontext(transactional(command.callback))
+
+
+def _as_command_line(command: click.Command) -> None:
+    """Make the audit trail name the command line as the actor of what `command` (and its subcommands) do."""
+    from functools import wraps
+
+    from tracker.audit import acting_from_command_line
+
+    for sub in getattr(command, "commands", {}).values():
+        _as_command_line(sub)
+    original = command.callback
+    if original is None or getattr(original, "foiltrack_command_line", False):
+        return
+
+    @wraps(original)
+    def run(*args, **kwargs):
+        with acting_from_command_line():
+            return original(*args, **kwargs)
+
+    run.foiltrack_command_line = True
+    command.callback = run
 
 
 def _create_app():

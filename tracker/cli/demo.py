@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tracker import deadlines
 from tracker.clock import legal_today
-from tracker.dispatch import commit
+from tracker.dispatch import unit_of_work
 from tracker.extensions import db
 from tracker.models import Campaign, Litigation, User
 from tracker.operations import create_agency, create_campaign, create_user, file_request, record_event
@@ -62,18 +62,21 @@ REQUESTS = [
     ("NYPD", "Training materials for facial identification section", 15, []),
     ("NYSP", "Body-camera footage retention and analytics", 90, [(5, "acknowledged", {})]),
     ("NYPD", "Facial recognition policy drafts and final policy", 120,
-     [(5, "acknowledged", {}), (25, "denied", {"exemptions": ["87(2)(g)"]}), (30, "appeal_filed", {})]),
+     [(5, "acknowledged", {}), (25, "denied", {"exemptions": ["87(2)(g)"]}),
+      (30, "appeal_filed", {"filed_by": "post"})]),
     ("MTA", "Vendor demonstrations of biometric systems", 120,
-     [(4, "acknowledged", {}), (20, "denied", {"exemptions": ["87(2)(d)"]}), (24, "appeal_filed", {}),
+     [(4, "acknowledged", {}), (20, "denied", {"exemptions": ["87(2)(d)"]}),
+      (24, "appeal_filed", {"filed_by": "portal"}),
       (30, "appeal_granted", {}), (40, "records_released", {"pages": 88})]),
     ("NYPD", "Number of arrests following a facial recognition match", 110,
-     [(5, "acknowledged", {}), (20, "denied", {"exemptions": ["87(2)(e)"]}), (25, "appeal_filed", {}),
+     [(5, "acknowledged", {}), (20, "denied", {"exemptions": ["87(2)(e)"]}), (25, "appeal_filed", {"filed_by": "post"}),
       (33, "appeal_denied", {})]),
     ("DOI", "Complaints about misidentification by face recognition", 32,
-     [(4, "acknowledged", {}), (21, "denied", {"exemptions": ["87(2)(b)"]}), (26, "appeal_filed", {})]),
+     [(4, "acknowledged", {}), (21, "denied", {"exemptions": ["87(2)(b)"]}),
+      (26, "appeal_filed", {"filed_by": "hand"})]),
     ("NYPD", "Facial recognition records sought in the Article 78 proceeding", 300,
      [(5, "acknowledged", {}), (24, "denied", {"exemptions": ["87(2)(e)", "87(2)(f)", "87(2)(g)"]}),
-      (30, "appeal_filed", {}), (38, "appeal_denied", {}), (80, "article78_filed", {}),
+      (30, "appeal_filed", {"filed_by": "post"}), (38, "appeal_denied", {}), (80, "article78_filed", {}),
       (160, "records_released", {"pages": 2800})]),
     ("DMV", "Contracts with facial recognition vendors", 150,
      [(5, "acknowledged", {}), (15, "granted", {}), (16, "records_released", {"pages": 45}), (20, "closed", {})]),
@@ -85,6 +88,15 @@ REQUESTS = [
     ("MTA", "Retention schedule for station camera footage", 12,
      [(4, "acknowledged", {}), (6, "clarification_requested", {})]),
 ]
+
+
+def _open_public_side(campaign: Campaign, agency, lawyer: User, today: date) -> None:
+    """The public side of the demo (issue 12): /public/ban-the-scan/, with residents' requests on its map."""
+    from tracker.cli.demo_residents import load_resident_requests
+    from tracker.operations.campaigns import update_campaign
+
+    update_campaign(campaign, lawyer, slug="ban-the-scan", agency_id=agency.id, public=True)
+    load_resident_requests(campaign, agency, lawyer, today, _business_days_ago)
 
 
 def _business_days_ago(today: date, n: int) -> date:
@@ -114,6 +126,7 @@ def load_demo() -> dict:
     campaign = create_campaign(CAMPAIGN, "Requests for the NYPD's facial-recognition records and those of other "
                                          "New York agencies (demonstration data).")
     agencies = {spec["short_name"]: create_agency(lawyer, **spec) for spec in AGENCIES}
+    _open_public_side(campaign, agencies["NYPD"], lawyer, today)
     for number, (short, title, ago, events) in enumerate(REQUESTS, start=1):
         received = _business_days_ago(today, ago) if ago is not None else None
         request = file_request(lawyer, agencies[short], title, f"All records concerning: {title.lower()}.",
@@ -150,12 +163,15 @@ def _deliver_demo_mail(lawyer: User, today: date) -> None:
     """Agency replies carrying made-up productions, and one stranger's email, through the real mail path."""
     from ingest.blobs import BlobStore
     from tracker.cli.demo_mail import agency_reply, production_pdf, stranger_message
+    from tracker.cli.demo_residents import PRODUCTION, title_for
     from tracker.models import Request
     from tracker.operations.documents import set_visibility
     from tracker.operations.mail import deliver_raw
 
     store = BlobStore(current_app.config["BLOB_DIR"])
-    for seed, (title, filename, pages, visibility) in enumerate(PRODUCTIONS, start=1):
+    code, resident_file, resident_pages = PRODUCTION
+    productions = [*PRODUCTIONS, (title_for(code), resident_file, resident_pages, "public")]
+    for seed, (title, filename, pages, visibility) in enumerate(productions, start=1):
         request = db.session.scalar(select(Request).where(Request.title == title))
         released = max(e.occurred_on for e in request.events if e.type == "records_released")
         raw = agency_reply(request, f"Records responsive to your request {request.reference}",
@@ -182,8 +198,8 @@ def make_demo_searchable() -> int:
 @with_appcontext
 def command() -> None:
     """Load a demonstration campaign (safe to run twice: the second run changes nothing)."""
-    people = load_demo()
-    commit()
+    with unit_of_work(write=True):  # committed before extraction, which ends each read
+        people = load_demo()
     if not people:
         click.echo("The demonstration campaign is already loaded.")
         return

@@ -26,4 +26,7 @@ def command(quiet: bool) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot write the search index in {current_app.config['INDEX_DIR']}: "
                                    f"{exc}. Check that the folder exists and is writable.") from exc
-    click.echo(f"Indexed {count:,} pages and messages into {current_app.config['INDEX_DIR']}.")
+    from tracker.searching.engines import uses_postgres
+
+    where = "the database (search_pages)" if uses_postgres() else current_app.config["INDEX_DIR"]
+    click.echo(f"Indexed {count:,} pages, messages and requests into {where}.")

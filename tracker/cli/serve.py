@@ -24,10 +24,10 @@ def _processes(config) -> dict[str, list[str]]:
                 "tracker.wsgi:app"],
         "worker": [*celery, "worker", "--queues", "celery,ingest,extract", "--concurrency",
                    str(config["WORKER_CONCURRENCY"]), "--hostname", "main@%h", "--loglevel", "INFO"],
-        # Whoosh allows one writer at a time: one process consumes the index queue (DESIGN §6).
-        "indexer": [*celery, "worker", "--queues", "index", "--concurrency", "1", "--hostname", "index@%h",
-                    "--loglevel", "INFO"],
-        "scheduler": [*celery, "beat", "--loglevel", "INFO"],
+        # Whoosh allows one writer at a time (DESIGN §6): the indexer holds the index-writer lease.
+        "indexer": [python, "-m", "tracker.cli", "indexer"],
+        # The scheduler holds its lease too, so a second `serve` on the same data never runs a job twice.
+        "scheduler": [python, "-m", "tracker.cli", "scheduler"],
     }
     if config["IMAP_HOST"]:
         procs["mail"] = [python, "-m", "tracker.cli", "ingest"]

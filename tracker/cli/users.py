@@ -7,9 +7,9 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from tracker.dispatch import commit
+from tracker.audit import cli_actor
 from tracker.models import ROLES
-from tracker.operations import OperationError, create_user, issue_token
+from tracker.operations import OperationError, create_user, issue_token, set_active
 
 
 @click.group("users")
@@ -30,9 +30,8 @@ def create(email: str, role: str, name: str, token: bool, no_password: bool) -> 
     if not no_password:
         password = _read_password()
     try:
-        user = create_user(email, role, password=password, name=name)
-        secret = issue_token(user, label="created from the command line") if token else None
-        commit()
+        user = create_user(email, role, password=password, name=name, actor=cli_actor())
+        secret = issue_token(user, label="created from the command line", actor=cli_actor()) if token else None
     except OperationError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Created {user.email} ({user.role}).", err=token)
@@ -58,6 +57,11 @@ def _read_password() -> str:
 @with_appcontext
 def token(email: str) -> None:
     """Print a new API token for an existing person."""
+    secret = issue_token(_person(email), label="created from the command line", actor=cli_actor())
+    click.echo(secret)
+
+
+def _person(email: str):
     from sqlalchemy import select
 
     from tracker.extensions import db
@@ -66,6 +70,22 @@ def token(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException(f"no user has the email {email}")
-    secret = issue_token(user, label="created from the command line")
-    commit()
-    click.echo(secret)
+    return user
+
+
+@command.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def deactivate(email: str) -> None:
+    """Stop a person from signing in: their sessions, remember cookies and API tokens stop working."""
+    user = set_active(_person(email), False, actor=cli_actor())
+    click.echo(f"Deactivated {user.email}: signed out everywhere; sign-in and API tokens refused.")
+
+
+@command.command("reactivate")
+@click.argument("email")
+@with_appcontext
+def reactivate(email: str) -> None:
+    """Let a deactivated person sign in again (with the password and API tokens they had)."""
+    user = set_active(_person(email), True, actor=cli_actor())
+    click.echo(f"Reactivated {user.email}: they can sign in again.")

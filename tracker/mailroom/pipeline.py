@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ingest.imap import TRANSIENT_ERRORS, ImapSettings, Mailbox, MailboxError
-from tracker.dispatch import commit, rollback
+from tracker.dispatch import rollback, unit_of_work
 from tracker.extensions import db
 from tracker.models import Document, MailboxCursor
 from tracker.operations import documents as docs
@@ -56,56 +56,62 @@ class Summary:
 
 
 def _cursor(account: str, uidvalidity: int) -> MailboxCursor:
-    cursor = db.session.scalar(select(MailboxCursor).where(MailboxCursor.account == account))
-    if cursor is None:
-        cursor = MailboxCursor(account=account[:400], uidvalidity=uidvalidity, last_uid=0)
-        db.session.add(cursor)
-    elif cursor.uidvalidity != uidvalidity:
-        # The server renumbered the mailbox: read it all again; idempotent delivery skips what we have.
-        log.warning(
-            "UIDVALIDITY of %s changed (%s -> %s); rereading the mailbox",
-            account,
-            cursor.uidvalidity,
-            uidvalidity,
-        )
-        cursor.uidvalidity, cursor.last_uid = uidvalidity, 0
     try:
-        commit()
+        with unit_of_work(write=True):
+            cursor = db.session.scalar(select(MailboxCursor).where(MailboxCursor.account == account))
+            if cursor is None:
+                db.session.add(MailboxCursor(account=account[:400], uidvalidity=uidvalidity, last_uid=0))
+            elif cursor.uidvalidity != uidvalidity:
+                # The server renumbered the mailbox: read it all again; idempotent delivery skips what we have.
+                log.warning("UIDVALIDITY of %s changed (%s -> %s); rereading the mailbox", account,
+                            cursor.uidvalidity, uidvalidity)
+                cursor.uidvalidity, cursor.last_uid = uidvalidity, 0
     except IntegrityError:  # another worker created it first
-        rollback()
-        cursor = db.session.scalar(select(MailboxCursor).where(MailboxCursor.account == account))
-    return cursor
+        pass
+    return db.session.scalar(select(MailboxCursor).where(MailboxCursor.account == account))
+
+
+class DeliveryPostponed(OSError):
+    """A message could not be stored for a reason that passes (disk full, read-only folder): try later.
+
+    The message stays unflagged on the server and the cursor stays below it, so the next pass (after the
+    worker's back-off, or the poll task's retry) takes it again. It is never listed as rejected.
+    """
 
 
 def deliver_one(
     mailbox: Mailbox, cursor_id: int, uid: int, raw: bytes, *, inline: bool
 ) -> tuple[str, int | None, list[int]]:
-    """Keep, deliver and commit one fetched message, then flag it; (outcome, new message id, document ids)."""
-    sha = docs.blob_store().put(raw)  # first: whatever happens next, the original is kept
+    """Keep, deliver and commit one fetched message, then flag it; (outcome, new message id, document ids).
+
+    Raises DeliveryPostponed when the blob store cannot be written: nothing is committed or flagged.
+    """
     label = mailbox.settings.mailbox
     try:
-        message, created = deliver_raw(raw, sha, mailbox=label, uid=uid, queue_work=not inline)
-        outcome = message.status if created else "duplicates"
-        message_id = message.id if created and message.status != "rejected" else None
-        document_ids = [d.id for d in message.documents] if created else []
-        _advance(cursor_id, uid)
-        commit()
+        sha = docs.blob_store().put(raw)  # first: whatever happens next, the original is kept
+        with unit_of_work(write=True):
+            message, created = deliver_raw(raw, sha, mailbox=label, uid=uid, queue_work=not inline)
+            outcome = message.status if created else "duplicates"
+            message_id = message.id if created and message.status != "rejected" else None
+            document_ids = [d.id for d in message.documents] if created else []
+            _advance(cursor_id, uid)
     except IntegrityError:
         # A concurrent worker delivered the same bytes or Message-ID between our check and our commit.
-        rollback()
         outcome, message_id, document_ids = "duplicates", None, []
-        _advance(cursor_id, uid)
-        commit()
+        with unit_of_work(write=True):
+            _advance(cursor_id, uid)
     except OperationalError:
-        rollback()  # the database is unreachable: retry later, nothing was flagged
-        raise
+        raise  # the database is unreachable: retry later, nothing was flagged
+    except OSError as exc:
+        # The blob store (or another file) refused a write: a condition that passes, not a bad email.
+        log.warning("UID %s of %s not stored (%s); left on the server to try again", uid, label, exc)
+        raise DeliveryPostponed(f"message UID {uid} could not be stored: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - one poisonous message must not stop the mailbox; it is kept
-        rollback()
         log.exception("delivery of UID %s (%s) failed; keeping it as rejected", uid, sha)
-        reject(sha, len(raw), f"delivery failed: {type(exc).__name__}: {exc}", mailbox=label, uid=uid)
+        with unit_of_work(write=True):
+            reject(sha, len(raw), f"delivery failed: {type(exc).__name__}: {exc}", mailbox=label, uid=uid)
+            _advance(cursor_id, uid)
         outcome, message_id, document_ids = "rejected", None, []
-        _advance(cursor_id, uid)
-        commit()
     mailbox.mark_done(uid)
     return outcome, message_id, document_ids
 
@@ -144,40 +150,57 @@ def extract_document(document_id: int, *, reindex: bool = True, force: bool = Fa
     if document.text_status != "pending" and not force:
         return document.text_status  # done already: a redelivered task is a no-op
     sha, media_type = document.sha256, document.media_type
+    budget = docs.archive_budget(document) if media_type == "application/zip" else None
     rollback()  # extraction can take minutes: hold no transaction open meanwhile
-    result = docs.extract_text(sha, media_type)
-    document = db.session.get(Document, document_id)
-    if document is None:
-        return None
-    docs.store_extraction(document, result, reindex=reindex)
-    commit()
-    return document.text_status
+    result = docs.extract_text(sha, media_type, budget=budget)
+    with unit_of_work(write=True):
+        document = db.session.get(Document, document_id)
+        if document is None:
+            return None
+        docs.store_extraction(document, result, reindex=reindex)
+        status = document.text_status
+    return status
 
 
 def extract_pending(summary: Summary) -> list[int]:
-    """Extract every document still pending (this run's, and any a crash left behind), committing each."""
-    ids = list(
-        db.session.scalars(select(Document.id).where(Document.text_status == "pending").order_by(Document.id))
-    )
-    rollback()
-    for document_id in ids:
-        status = extract_document(document_id, reindex=False)
-        summary.extracted += 1
-        if status == "failed":
-            summary.extraction_failed += 1
-    return ids
+    """Extract every document still pending (this run's, any a crash left behind, and the members an
+    archive's extraction adds), committing each."""
+    done: list[int] = []
+    while True:
+        pending = select(Document.id).where(Document.text_status == "pending", Document.id.not_in(done))
+        ids = list(db.session.scalars(pending.order_by(Document.id)))
+        rollback()
+        if not ids:
+            return done
+        for document_id in ids:
+            status = extract_document(document_id, reindex=False)
+            summary.extracted += 1
+            if status == "failed":
+                summary.extraction_failed += 1
+        done += ids
 
 
 def index_now(document_ids: list[int], message_ids: list[int] = ()) -> int:
-    """Index documents (and message bodies) synchronously, so they are searchable when this returns."""
+    """Have documents (and message bodies) indexed; return how many documents were handed over.
+
+    With PostgreSQL search they are written now (the index is a table, any process may write it). The
+    Whoosh index has one writer, the index worker: a command queues its writes like any other process
+    (with TASKS_EAGER they run inline, so they are searchable when this returns).
+    """
     if not document_ids and not message_ids:
         return 0
-    from tracker.searching import service
+    from tracker.searching import engines, service
 
-    if message_ids:
-        service.index_messages_now(list(message_ids))
-    if document_ids:
-        service.index_documents_now(document_ids)
+    if engines.uses_postgres():
+        if message_ids:
+            service.index_messages_now(list(message_ids))
+        if document_ids:
+            service.index_documents_now(document_ids)
+        return len(document_ids)
+    for message_id in message_ids:
+        service.queue_message(message_id)
+    for document_id in document_ids:
+        service.queue_document(document_id)
     return len(document_ids)
 
 
@@ -196,6 +219,11 @@ def ingest_once(settings: ImapSettings | None = None) -> Summary:
     return summary
 
 
+# Passes run back to back while each finds mail, before the worker goes back to IDLE (bounded, so that a
+# message left on the server for a retry cannot keep the worker spinning).
+MAX_RELOOKS = 3
+
+
 def run_worker(
     settings: ImapSettings | None = None, *, stop: threading.Event | None = None, max_backoff: float = 300.0
 ) -> None:
@@ -204,6 +232,7 @@ def run_worker(
     poll = max(1, int(current_app.config["IMAP_POLL_SECONDS"]))
     stop = stop or _stop_on_signals()
     backoff = 1.0
+    relooks = 0
     while not stop.is_set():
         mailbox = Mailbox(settings)
         try:
@@ -214,6 +243,11 @@ def run_worker(
                 if summary.fetched:
                     log.info("mail worker: %s", summary.line())
                 backoff = 1.0
+                if summary.fetched and relooks < MAX_RELOOKS:
+                    # Mail that arrived during this pass raises no IDLE notice: look again before waiting.
+                    relooks += 1
+                    continue
+                relooks = 0
                 mailbox.wait_for_mail(poll, stop)
         except (*TRANSIENT_ERRORS, MailboxError, OperationalError) as exc:
             rollback()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models.base import utcnow
@@ -52,6 +52,14 @@ class Campaign(db.Model):
     # The campaign's request letter with {variables} (see tracker.letters.request_letter); empty: the default.
     request_template: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The public side (issue 12): the address of its pages, the agency residents' requests go to, the
+    # letter residents send (placeholders filled per neighborhood), and whether its pages are open.
+    slug: Mapped[str | None] = mapped_column(String(100), unique=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
+    letter_template: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(default=False)
+
+    agency: Mapped[Agency | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Campaign {self.name}>"

@@ -12,12 +12,16 @@ from tracker.models.base import one_of, utcnow
 
 
 class Reminder(db.Model):
-    """One reminder about one deadline at one threshold; the unique key makes sending idempotent."""
+    """The notification log: one row per notice (a deadline reminder, a weekly digest, a saved-search alert).
+
+    `key` names the notice; its uniqueness makes a notice belong to one run, which marks the row with its
+    `claimed_by` token and `claimed_at` before sending (see tracker.notifications.log).
+    """
 
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("user_id", "request_id", "kind", "due_on", "threshold"),
-        one_of("threshold", ("upcoming", "missed", "digest")),
+        one_of("threshold", ("upcoming", "missed", "digest", "alert")),
         one_of("state", ("pending", "sent", "failed")),
     )
 
@@ -32,6 +36,10 @@ class Reminder(db.Model):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    subject: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     user = relationship("User")
     request = relationship("Request")

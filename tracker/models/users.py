@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
+    # In every session and remember cookie: bumping it (sign-out everywhere, a new password, a new role,
+    # deactivation) makes every cookie issued before stop working.
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
     calendar_secret: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -44,6 +47,13 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """Whether `password` matches the stored hash."""
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:  # Flask-Login: what the session and remember cookies carry
+        return f"{self.id}:{self.session_generation or 1}"
+
+    def end_sessions(self) -> None:
+        """Make every session and remember cookie issued so far stop working."""
+        self.session_generation = (self.session_generation or 1) + 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login

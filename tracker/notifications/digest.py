@@ -1,6 +1,7 @@
 """The weekly campaign digest for lawyers: every campaign's missed deadlines and those of the next two weeks.
 
-Sent once per person per week: the Reminder row (kind "digest", due date the week's Monday) records it.
+Sent once per person per week: the notice "digest:<user>:<monday>" of the notification log
+(tracker.notifications.log) is claimed by one run, sent and recorded.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from sqlalchemy import select
 
 from tracker import permissions
 from tracker.clock import legal_today
-from tracker.dispatch import commit
 from tracker.extensions import db
-from tracker.lifecycle import Deadline
-from tracker.models import Campaign, Reminder, Request, User
-from tracker.notifications.reminders import ENDED, Outcome, deliver
+from tracker.lifecycle import ENDED, Deadline
+from tracker.models import Campaign, Request, User
+from tracker.notifications import log as notices
+from tracker.notifications.reminders import Outcome, deliver
 from tracker.operations import request_state
 
 HORIZON_DAYS = 14
@@ -38,7 +39,7 @@ def campaign_weeks(user: User, today: date) -> list[CampaignWeek]:
     """The campaigns with open requests `user` may see, each with what happened to its deadlines."""
     weeks: dict[int, CampaignWeek] = {}
     rows = db.session.scalars(select(Request).where(Request.campaign_id.is_not(None),
-                                                    Request.status.not_in(ENDED)).order_by(Request.id))
+                                                    Request.status.not_in(sorted(ENDED))).order_by(Request.id))
     for request in rows:
         if not permissions.can_see_request(user, request):
             continue
@@ -55,38 +56,28 @@ def campaign_weeks(user: User, today: date) -> list[CampaignWeek]:
     return sorted(weeks.values(), key=lambda w: w.campaign.name.lower())
 
 
-def _week_row(user: User, monday: date) -> Reminder | None:
-    # request_id is NULL for a digest, and NULLs never collide in a unique key: look the row up instead.
-    row = db.session.scalar(select(Reminder).filter_by(user_id=user.id, request_id=None, kind="digest",
-                                                       due_on=monday, threshold="digest"))
-    if row is None:
-        row = Reminder(user_id=user.id, request_id=None, kind="digest", due_on=monday, threshold="digest")
-        db.session.add(row)
-        db.session.flush()
-    return None if row.state == "sent" else row
-
-
 def send_digests(today: date | None = None) -> list[Outcome]:
     """Send this week's campaign digest to each lawyer and administrator who has not had it yet."""
     today = today or legal_today()
     monday = today - timedelta(days=today.weekday())
     base = current_app.config["BASE_URL"].rstrip("/")
     outcomes = []
-    people = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
-    for user in people:
+    run = notices.Run()
+    people = db.session.scalars(select(User.id).where(User.active.is_(True)).order_by(User.id)).all()
+    for user_id in people:
+        user = db.session.get(User, user_id)
         if not permissions.can(user, "campaign.watch"):
             continue
         weeks = campaign_weeks(user, today)
         if not weeks:
             continue
-        row = _week_row(user, monday)
+        row = notices.claim(run, f"digest:{user.id}:{monday.isoformat()}", user_id=user.id, kind="digest",
+                            due_on=monday, threshold="digest")
         if row is None:
-            continue
-        commit()  # the claim is recorded before the email leaves
+            continue  # sent this week already, or another run is sending it
         body = render_template("notifications/digest.txt", user=user, weeks=weeks, today=today, base=base,
                                horizon=HORIZON_DAYS)
         subject = f"FOIL campaigns, week of {monday.isoformat()}: " + "; ".join(
             f"{w.campaign.name} ({len(w.missed)} missed, {len(w.coming)} due)" for w in weeks)
-        outcomes.append(deliver(row, subject[:280], body))
-    commit()
+        outcomes.append(deliver(run, row, subject[:280], body))
     return outcomes

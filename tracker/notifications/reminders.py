@@ -1,10 +1,10 @@
 """Reminder emails: each assignee hears once about each deadline of theirs coming up, and once if missed.
 
-Idempotent by the Reminder table's unique key (user, request, kind, due date, threshold): a second run
-sends nothing new, and a deadline that moves (an extension, say) is a new key and a new reminder.
-Each reminder is committed as soon as its email is sent or fails, so a crash part-way through neither
-loses nor repeats what was already done; a failed send stays `failed` with the reason and is tried
-again on the next run.
+Each reminder is a notice of the notification log (tracker.notifications.log) keyed by user, request,
+clock, due date and threshold: it is claimed by one run, sent, and its outcome recorded, so a second run
+(even one running at the same time) sends nothing new, and a deadline that moves (an extension, say) is a
+new key and a new reminder. A failed send stays `failed` with the reason and is tried again on the next
+run.
 """
 
 from __future__ import annotations
@@ -14,20 +14,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
 from tracker import permissions
 from tracker.clock import legal_today
 from tracker.dispatch import commit
 from tracker.extensions import db
-from tracker.lifecycle import LABELS, Deadline
+from tracker.lifecycle import ENDED, LABELS, Deadline
 from tracker.models import Reminder, Request, User
-from tracker.models.base import utcnow
 from tracker.models.requests import request_assignees
+from tracker.notifications import log as notices
 from tracker.operations import request_state
-
-ENDED = ("closed", "withdrawn")
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ def threshold_for(deadline: Deadline, today: date, days: int) -> str | None:
 def due_reminders(today: date, days: int) -> Iterator[tuple[User, Request, Deadline, str]]:
     """Every (assignee, request, deadline, threshold) that deserves a reminder today."""
     ids = db.session.scalars(
-        select(Request.id).where(Request.status.not_in(ENDED),
+        select(Request.id).where(Request.status.not_in(sorted(ENDED)),
                                  Request.id.in_(select(request_assignees.c.request_id)))
         .order_by(Request.id)).all()
     for request_id in ids:
@@ -83,36 +80,26 @@ def subject_for(request: Request, deadline: Deadline, threshold: str) -> str:
     return f"{head}: {LABELS[deadline.kind]} · {request.reference} {title}"
 
 
-def _claim(user: User, request: Request, deadline: Deadline, threshold: str) -> Reminder | None:
-    """The reminder row for this key, created if new; None when it was already sent."""
-    key = dict(user_id=user.id, request_id=request.id, kind=deadline.kind, due_on=deadline.due_on,
-               threshold=threshold)
-    row = db.session.scalar(select(Reminder).filter_by(**key))
-    if row is None:
-        row = Reminder(**key)
-        try:
-            with db.session.begin_nested():
-                db.session.add(row)
-        except IntegrityError:
-            # Another run (a worker and the command at once) claimed it first: that run sends it.
-            return None
-    return None if row.state == "sent" else row
+def reminder_key(user: User, request: Request, deadline: Deadline, threshold: str) -> str:
+    """The notice's key in the notification log."""
+    return f"reminder:{user.id}:{request.id}:{deadline.kind}:{deadline.due_on.isoformat()}:{threshold}"
 
 
-def deliver(reminder: Reminder, subject: str, body: str) -> Outcome:
-    """Send one reminder email now and record the result on the row (committed)."""
+def deliver(run: notices.Run, notice: Reminder, subject: str, body: str) -> Outcome:
+    """Send one claimed notice's email to its person now and record the result (committed)."""
     from ingest import smtp
 
-    reminder.attempts += 1
+    email = notice.user.email
     try:
-        msg = smtp.build_message(to=[reminder.user.email], subject=subject, body=body)
-        smtp.send(msg)
+        message = smtp.build_message(to=[email], subject=subject, body=body)
     except smtp.SendError as exc:
-        reminder.state, reminder.error = "failed", exc.message
+        state, error = "failed", exc.message
+        db.session.execute(update(Reminder).where(Reminder.id == notice.id)
+                           .values(state=state, error=error, attempts=Reminder.attempts + 1))
     else:
-        reminder.state, reminder.error, reminder.sent_at = "sent", "", utcnow()
+        state, error = notices.send(run, notice, message)
     commit()
-    return Outcome(reminder.id, reminder.user.email, subject, reminder.state, reminder.error)
+    return Outcome(notice.id, email, subject, state, error)
 
 
 def send_due(today: date | None = None) -> list[Outcome]:
@@ -120,17 +107,20 @@ def send_due(today: date | None = None) -> list[Outcome]:
     today = today or legal_today()
     days = current_app.config["REMINDER_DAYS"]
     base = current_app.config["BASE_URL"].rstrip("/")
-    work = []
-    for user, request, deadline, threshold in due_reminders(today, days):
-        row = _claim(user, request, deadline, threshold)
-        if row is not None:
-            work.append((row, request, deadline, threshold))
-    commit()  # the claims are recorded before any email leaves
+    run = notices.Run()
+    due = [(user.id, request.id, deadline, threshold)
+           for user, request, deadline, threshold in due_reminders(today, days)]
     outcomes = []
-    for row, request, deadline, threshold in work:
-        body = render_template("notifications/reminder.txt", user=row.user, request=request,
+    for user_id, request_id, deadline, threshold in due:
+        user, request = db.session.get(User, user_id), db.session.get(Request, request_id)
+        notice = notices.claim(run, reminder_key(user, request, deadline, threshold), user_id=user_id,
+                               request_id=request_id, kind=deadline.kind, due_on=deadline.due_on,
+                               threshold=threshold)
+        if notice is None:
+            continue  # sent already, or another run is sending it
+        body = render_template("notifications/reminder.txt", user=notice.user, request=request,
                                deadline=deadline, threshold=threshold, label=LABELS[deadline.kind],
                                today=today, days_left=(deadline.due_on - today).days,
                                link=f"{base}/requests/{request.id}", calendar_url=f"{base}/calendar")
-        outcomes.append(deliver(row, subject_for(request, deadline, threshold), body))
+        outcomes.append(deliver(run, notice, subject_for(request, deadline, threshold), body))
     return outcomes

@@ -7,6 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
+from tracker import audit
 from tracker.extensions import db
 from tracker.models import ROLES, ApiToken, User
 from tracker.models.base import utcnow
@@ -43,12 +44,38 @@ def create_user(email: str, role: str, *, password: str | None = None, name: str
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    audit.record(actor, "user.create", user, changes={"email": email, "role": role, "name": user.name})
     return user
 
 
 def set_role(user: User, role: str, actor=None) -> User:
-    """Change a person's role."""
+    """Change a person's role; their sessions end, so the new role applies at their next sign-in."""
+    before = user.role
     user.role = _check_role(role)
+    if before != user.role:
+        user.end_sessions()
+        audit.record(actor, "user.role", user, changes={"role": {"before": before, "after": user.role}})
+    db.session.flush()
+    return user
+
+
+def set_active(user: User, active: bool, actor=None) -> User:
+    """Deactivate a person (their sessions and API tokens stop working) or let them back in."""
+    if not isinstance(active, bool):
+        raise Invalid("active must be true or false", field="active")
+    if user.active != active:
+        user.active = active
+        user.end_sessions()
+        audit.record(actor, "user.reactivate" if active else "user.deactivate", user,
+                     changes={"active": {"before": not active, "after": active}})
+    db.session.flush()
+    return user
+
+
+def end_sessions(user: User, actor=None) -> User:
+    """Sign a person out everywhere: every session and remember cookie issued so far stops working."""
+    user.end_sessions()
+    audit.record(actor, "user.sign_out_everywhere", user)
     db.session.flush()
     return user
 
@@ -56,8 +83,10 @@ def set_role(user: User, role: str, actor=None) -> User:
 def issue_token(user: User, label: str = "", actor=None) -> str:
     """Create an API token for `user` and return its secret, which is shown only this once."""
     secret = ApiToken.new_secret()
-    db.session.add(ApiToken(user=user, token_hash=hash_token(secret), label=label))
+    token = ApiToken(user=user, token_hash=hash_token(secret), label=label)
+    db.session.add(token)
     db.session.flush()
+    audit.record(actor, "token.issue", token, changes={"user": user.email, "label": label})
     return secret
 
 
@@ -76,14 +105,17 @@ def revoke_token(token_id: int, actor=None) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"no API token {token_id}")
-    token.revoked_at = token.revoked_at or utcnow()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(actor, "token.revoke", token, changes={"user": token.user.email, "label": token.label})
     db.session.flush()
     return token
 
 
-def calendar_secret(user: User, *, renew: bool = False) -> str:
+def calendar_secret(user: User, *, renew: bool = False, actor=None) -> str:
     """The person's private calendar feed secret; `renew` revokes the old feed URL."""
     if renew or not user.calendar_secret:
         user.calendar_secret = secrets.token_urlsafe(24)
         db.session.flush()
+        audit.record(actor, "calendar.renew" if renew else "calendar.create", user)
     return user.calendar_secret

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from tracker.dispatch import savepoint
 from tracker.extensions import db
 from tracker.models import Request, User
 from tracker.operations.errors import Invalid, OperationError
 from tracker.operations.requests import _users_by_email, record_event, request_state, update_request
 
-PLACEHOLDERS = ("reference", "title", "agency", "tracking_numbers", "received_on", "next_deadline")
-_DEFERRED = "foiltrack_deferred"  # tracker.dispatch's queue in session.info
+PLACEHOLDERS = ("reference", "title", "agency", "tracking_numbers", "received_on", "agency_deadline")
 
 
 @dataclass
@@ -31,14 +31,10 @@ def each(requests: Iterable[Request], action: Callable[[Request], object]) -> Bu
     """Run `action` on every request in a savepoint of its own; collect the failures, keep the rest."""
     result = BulkResult()
     for request in requests:
-        queued = db.session.info.setdefault(_DEFERRED, [])
-        mark = len(queued)
         try:
-            with db.session.begin_nested():
+            with savepoint():  # what failed is undone, with the work it queued (an email to send)
                 action(request)
         except OperationError as exc:
-            # Work queued by the rolled-back part (an email to send) must not run after the commit.
-            del queued[mark:]
             db.session.expire(request)
             result.failed.append((request, exc.message))
         else:
@@ -54,13 +50,17 @@ def log_event_each(requests: Iterable[Request], actor: User, event_type: str, oc
 
 def fill(template: str, request: Request) -> str:
     """The text with the PLACEHOLDERS ({reference}, {title}, {agency}...) filled in for `request`."""
+    from tracker.request_letter import agency_clock, long_date
+
     state = request_state(request)
-    upcoming = state.next_deadline
+    # Letters go to the agency: they cite the agency's own clock, in long-form dates, never our deadlines.
+    clock = agency_clock(state.deadlines)
     values = {
         "reference": request.reference, "title": request.title, "agency": request.agency.name,
         "tracking_numbers": ", ".join(t.number for t in request.tracking_numbers) or request.reference,
-        "received_on": state.received_on.isoformat() if state.received_on else "(not yet received)",
-        "next_deadline": f"{upcoming.label} {upcoming.due_on.isoformat()}" if upcoming else "(none running)",
+        "received_on": long_date(state.received_on) if state.received_on else "(not yet received)",
+        "agency_deadline": clock.sentence() if clock else "",
+        "next_deadline": clock.sentence() if clock else "",
     }
     # Plain replacement, not str.format: braces people type in a letter must stay as typed.
     for key, value in values.items():

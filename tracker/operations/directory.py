@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from tracker import audit
 from tracker.extensions import db
 from tracker.models import Agency, Campaign
 from tracker.operations.errors import Conflict, Invalid, NotFound
@@ -94,6 +95,7 @@ def create_agency(actor=None, **fields) -> Agency:
     agency = Agency(**clean)
     db.session.add(agency)
     db.session.flush()
+    audit.record(actor, "agency.create", agency, changes=clean)
     return agency
 
 
@@ -104,9 +106,11 @@ def update_agency(agency: Agency, actor=None, **fields) -> Agency:
         raise Invalid("an agency needs a name and a short name", field="name" if clean.get("name") == "" else
                       "short_name")
     _refuse_duplicates(clean, agency)
+    before = audit.snapshot(agency, clean)
     for key, value in clean.items():
         setattr(agency, key, value)
     db.session.flush()
+    audit.record(actor, "agency.update", agency, changes=audit.diff(before, audit.snapshot(agency, clean)))
     # Closure days move business-day deadlines: recompute the agency's requests.
     if "closure_days" in fields:
         from tracker.operations.requests import recompute_agency
@@ -125,6 +129,7 @@ def create_campaign(name: str, description: str = "", actor=None) -> Campaign:
     campaign = Campaign(name=name, description=description)
     db.session.add(campaign)
     db.session.flush()
+    audit.record(actor, "campaign.create", campaign, changes={"name": name, "description": description})
     return campaign
 
 

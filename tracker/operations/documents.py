@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
-from tracker import permissions
-from tracker.dispatch import defer
+from tracker import audit, permissions
+from tracker.dispatch import after_commit
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.models.base import VISIBILITIES
@@ -18,23 +18,6 @@ from tracker.operations.errors import Forbidden, Invalid
 MESSAGE_TYPES = ("message/rfc822", "message/global", "message/news")
 
 log = logging.getLogger(__name__)
-
-
-def after_commit(fn, *args) -> None:
-    """Queue follow-up work (extraction, indexing) to run after the commit, never undoing the delivery.
-
-    The rows are committed by then; if queueing fails (broker down, search not installed), the failure is
-    logged with its traceback and the work can be redone: `ingest --once` extracts every pending document
-    and `foiltrack reindex` rebuilds the index from the database.
-    """
-    defer(_run_guarded, fn, *args)
-
-
-def _run_guarded(fn, *args) -> None:
-    try:
-        fn(*args)
-    except Exception:  # noqa: BLE001 - logged with traceback; see after_commit for how it is redone
-        log.exception("follow-up work %s%r failed after the commit", getattr(fn, "__name__", fn), args)
 
 
 def blob_store():
@@ -57,6 +40,10 @@ def extract_limits():
         wall_seconds=max(60.0, cpu * 2.5),
         max_pages=int(config["EXTRACT_MAX_PAGES"]),
         ocr_languages=config["OCR_LANGUAGES"] or "eng",
+        workers=max(1, int(config["EXTRACT_WORKERS"])),
+        child_documents=max(1, int(config["EXTRACT_CHILD_DOCUMENTS"])),
+        zip_max_total_mb=max(1, int(config["EXTRACT_ARCHIVE_MB"])),
+        zip_max_members=max(1, int(config["EXTRACT_ARCHIVE_MEMBERS"])),
     )
 
 
@@ -80,9 +67,14 @@ def add_document(
     queue_extraction: bool = True,
     released_on=None,
     event=None,
+    actor=None,
 ) -> Document:
-    """Store a file once in the blob store and record it as a Document (a zip's members become children)."""
-    from ingest.extract import ArchiveRefused, extract_zip_members, safe_member_name, sniff
+    """Store a file once in the blob store and record it as a Document.
+
+    A zip is only stored here: its extraction unpacks it in the sandbox and records its members as
+    documents of their own (see store_extraction), so the delivering process never inflates anything.
+    """
+    from ingest.extract import safe_member_name, sniff
 
     if visibility not in VISIBILITIES:
         raise Invalid(f"visibility must be one of {', '.join(VISIBILITIES)}", field="visibility")
@@ -103,41 +95,44 @@ def add_document(
     )
     db.session.add(document)
     db.session.flush()
-    if document.media_type == "application/zip":
-        try:
-            members = extract_zip_members(content, extract_limits())
-        except ArchiveRefused as exc:
-            # The zip itself stays, with the reason; its extraction will record the same refusal.
-            document.text_error = clean_text(f"zip not unpacked: {exc}", 2000)
-            members = []
-        for member_name, data in members:
-            add_document(
-                data,
-                member_name,
-                message=message,
-                request=request,
-                parent=document,
-                visibility=visibility,
-                queue_extraction=queue_extraction,
-                released_on=released_on,
-                event=event,
-            )
+    audit.record(actor, "document.add", document, request=request or getattr(message, "request_id", None),
+                 changes={"filename": name, "sha256": sha, "visibility": visibility, "message": document.message_id,
+                          "parent": document.parent_id})
     if queue_extraction:
-        after_commit(queue_extraction_task, document.id)
+        after_commit("foiltrack.extract.document", document.id)
     return document
 
 
-def queue_extraction_task(document_id: int) -> None:
-    """Send the document to the extract queue (runs inline when TASKS_EAGER)."""
-    celery = current_app.extensions["celery"]
-    celery.tasks["foiltrack.extract.document"].delay(document_id)
+def archive_budget(document: Document):
+    """What this document's archive may still unpack: one budget per email, shared by all its zips.
+
+    The members already unpacked from the same email's other archives (at every nesting level: they are
+    all recorded) are taken off the EXTRACT limits; a file uploaded on its own has the whole budget.
+    """
+    from ingest.extract import ArchiveBudget
+
+    budget = ArchiveBudget.from_limits(extract_limits())
+    if document.message_id is None:
+        return budget
+    used_bytes, used_members = db.session.execute(
+        select(func.coalesce(func.sum(Document.size), 0), func.count(Document.id)).where(
+            Document.message_id == document.message_id, Document.parent_id.is_not(None)
+        )
+    ).one()
+    return ArchiveBudget(budget.bytes_left - int(used_bytes), budget.members_left - int(used_members))
 
 
-def extract_text(sha256: str, media_type: str):
-    """Extract a stored blob's text page by page in the sandbox; an email file is read as its text."""
+def extract_text(sha256: str, media_type: str, *, budget=None):
+    """Extract a stored blob's text page by page in the sandbox; an email file is read as its text.
+
+    A zip is unpacked by the sandboxed child under ``budget`` (see archive_budget); its members are in
+    the blob store when this returns, listed in the result's ``members``.
+    """
     from ingest.extract import STATUS_EMPTY, STATUS_FAILED, STATUS_OK, ExtractResult, PageText, extract
 
     store = blob_store()
+    if media_type == "application/zip":
+        return _unpack(store, sha256, budget)
     if media_type in MESSAGE_TYPES:
         from ingest.parsing import UnparseableEmail, parse_message
 
@@ -158,8 +153,29 @@ def extract_text(sha256: str, media_type: str):
     return extract(store.path(sha256), media_type, limits=extract_limits())
 
 
+def _unpack(store, sha256: str, budget):
+    """Unpack a stored zip in the sandbox into a folder beside the blobs, then move its members in."""
+    import tempfile
+
+    from ingest.extract import extract
+
+    staging = store.root / "tmp"
+    staging.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=staging, prefix="unpack-") as folder:
+        result = extract(store.path(sha256), "application/zip", limits=extract_limits(), unpack_dir=folder,
+                         archive_budget=budget)  # fmt: skip
+        # The child named each file by its hash; adopting re-hashes it, so a lying child stores nothing.
+        for member in result.members:
+            member.sha256 = store.adopt(f"{folder}/{member.sha256}")
+    return result
+
+
 def store_extraction(document: Document, result, *, reindex: bool = True) -> Document:
-    """Replace the document's pages with an extraction result and record its status and error."""
+    """Replace the document's pages with an extraction result and record its status and error.
+
+    An archive's members (already in the blob store) become documents of their own, children of this
+    one, queued for extraction when ``reindex`` (the queued mode) is on.
+    """
     db.session.execute(delete(Page).where(Page.document_id == document.id))
     db.session.expire(document, ["pages"])
     numbers: set[int] = set()
@@ -172,13 +188,35 @@ def store_extraction(document: Document, result, *, reindex: bool = True) -> Doc
         )
     document.page_count = max(int(result.page_count or 0), max(numbers, default=0))
     document.text_status = result.status if result.status in TEXT_STATUSES else "failed"
-    error = result.error or ""
-    if document.text_error.startswith("zip not unpacked") and not error:
-        error = document.text_error
-    document.text_error = clean_text(error, 2000)
+    document.text_error = clean_text(result.error or "", 2000)
+    members = [_add_member(document, member) for member in getattr(result, "members", None) or []]
     db.session.flush()
+    audit.record(audit.SYSTEM, "document.extract", document,
+                 changes={"text_status": document.text_status, "pages": document.page_count,
+                          "error": document.text_error, "members": len(members)})
     if reindex:
-        after_commit(index_later, document.id)
+        after_commit("foiltrack.index.document", document.id)
+        for member in members:
+            after_commit("foiltrack.extract.document", member.id)
+    return document
+
+
+def _add_member(archive: Document, member) -> Document:
+    """Record one file unpacked from ``archive`` (stored already) as a pending document."""
+    document = Document(
+        filename=clean_text(member.name, 500),
+        media_type=clean_text(member.media_type, 200),
+        size=member.size,
+        sha256=member.sha256,
+        message_id=archive.message_id,
+        request_id=archive.request_id,
+        parent_id=archive.id,
+        visibility=archive.visibility,
+        text_status="pending",
+        released_on=archive.released_on,
+        event_id=archive.event_id,
+    )
+    db.session.add(document)
     return document
 
 
@@ -187,14 +225,8 @@ def record_extraction_failure(document: Document, reason: str) -> Document:
     document.text_status = "failed"
     document.text_error = clean_text(f"extraction did not run: {reason}", 2000)
     db.session.flush()
+    audit.record(audit.SYSTEM, "document.extract_failed", document, changes={"error": document.text_error})
     return document
-
-
-def index_later(document_id: int) -> None:
-    """Hand the document's pages to the search index's single writer."""
-    from tracker.searching import service
-
-    service.queue_document(document_id)
 
 
 def set_visibility(document: Document, visibility: str, actor) -> Document:
@@ -211,26 +243,17 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
     changed_ids = []
     for changed in affected:
         if changed.visibility != visibility:
+            audit.record(actor, "document.visibility", changed,
+                         changes={"visibility": {"before": changed.visibility, "after": visibility}})
             changed.visibility = visibility
             changed_ids.append(changed.id)
     db.session.flush()
     if changed_ids:
-        after_commit(reindex_now, changed_ids)
+        # The index worker re-indexes them; until it has, searches check each hit's document against
+        # the database before answering (tracker.searching.engines), so hiding takes effect at once.
+        for document_id in changed_ids:
+            after_commit("foiltrack.index.document", document_id)
     return document
-
-
-def reindex_now(document_ids: list[int]) -> None:
-    """Re-index these documents before answering: who may find a page must change at once, not when the
-    index worker gets to it. If the index is busy (a rebuild holds it), the single writer does it next."""
-    from search.index import IndexBusy
-    from tracker.searching import service
-
-    try:
-        service.index_documents_now(document_ids)
-    except IndexBusy:
-        log.warning("search index busy: documents %s re-indexed by the index worker instead", document_ids)
-        for document_id in document_ids:
-            service.queue_document(document_id)
 
 
 def _members(document: Document) -> list[Document]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from tracker import lifecycle
+from tracker import audit, lifecycle
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.models import Litigation, Request, User
@@ -14,6 +14,7 @@ from tracker.operations.errors import Conflict, Invalid
 from tracker.operations.requests import parse_date, record_event
 
 TEXT_FIELDS = {"caption": 500, "court": 300, "index_number": 100, "judge": 200}
+LITIGATION_AUDITED = (*TEXT_FIELDS, "filed_on", "decided_on", "decision", "outcome", "requests")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ def create_litigation(actor: User | None, caption: str, *, request_ids=(), court
         litigation.filed_on = parse_date(filed_on, "filed_on")
         _log_filing(litigation, requests, actor)
     db.session.flush()
+    after = audit.snapshot(litigation, LITIGATION_AUDITED)
+    for request in requests:
+        audit.record(actor, "litigation.create", litigation, request=request, changes=after)
     return litigation
 
 
@@ -107,6 +111,7 @@ def update_litigation(litigation: Litigation, actor: User | None, **changes) -> 
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid(f"these lawsuit fields cannot be changed: {', '.join(sorted(unknown))}")
+    before = audit.snapshot(litigation, LITIGATION_AUDITED)
     for key, value in _clean_text(changes).items():
         if key == "caption" and not value:
             raise Invalid("a lawsuit needs a caption", field="caption")
@@ -132,4 +137,7 @@ def update_litigation(litigation: Litigation, actor: User | None, **changes) -> 
     if litigation.filed_on and ("filed_on" in changes or "request_ids" in changes):
         _log_filing(litigation, litigation.requests, actor)
     db.session.flush()
+    changed = audit.diff(before, audit.snapshot(litigation, LITIGATION_AUDITED))
+    for request in litigation.requests:
+        audit.record(actor, "litigation.update", litigation, request=request, changes=changed)
     return litigation

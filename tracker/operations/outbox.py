@@ -16,14 +16,14 @@ from collections.abc import Iterable, Sequence
 from email.utils import getaddresses
 
 from flask import current_app
-from kombu.exceptions import KombuError
 from sqlalchemy import select
 
 from ingest import smtp
 from ingest.blobs import BlobStore
+from tracker import audit
 from tracker.api.serialize import reply_address
 from tracker.clock import legal_today, local
-from tracker.dispatch import commit, defer
+from tracker.dispatch import after_commit, when_not_handed_over
 from tracker.extensions import db
 from tracker.models import Event, Message, Request, User
 from tracker.models.base import utcnow
@@ -108,8 +108,13 @@ def send_email(
     cc: str | Sequence[str] = (),
     in_reply_to: Message | str | None = None,
     attachments: Iterable[tuple[str, bytes, str]] = (),
+    note_data: dict | None = None,
 ) -> Message:
-    """Record an email to send for `request` (queued, with a timeline note); it is sent after the commit."""
+    """Record an email to send for `request` (queued, with a timeline note); it is sent after the commit.
+
+    `note_data` is kept on the timeline note, for what happens once the message is accepted (an appeal's
+    tracking number).
+    """
     if kind not in KINDS:
         raise Invalid(f"kind must be one of {', '.join(KINDS)}", field="kind")
     recipients = parse_addresses(to, "to")
@@ -143,10 +148,13 @@ def send_email(
     )
     db.session.add(message)
     db.session.flush()
+    audit.record(actor, "email.queue", message, request=request,
+                 changes={"kind": kind, "to": recipients, "cc": copies, "subject": subject})
     record_event(request, "note", legal_today(), actor,
-                 data={"email": kind, "message": message.id, "to": recipients}, note=f"Email sent: {subject}",
+                 data={**(note_data or {}), "email": kind, "message": message.id, "to": recipients},
+                 note=f"Email queued: {subject}",
                  message=message)
-    defer(queue_send, message.id)
+    after_commit(TASK_NAME, message.id)
     return message
 
 
@@ -156,18 +164,13 @@ def kind_of(message: Message) -> str:
     return method.removeprefix("sent:") if method.startswith("sent:") else "followup"
 
 
-def queue_send(message_id: int) -> None:
-    """Hand a committed outgoing message to the send task (runs after the commit)."""
-    task = current_app.extensions["celery"].tasks[TASK_NAME]
-    try:
-        task.delay(message_id)
-    except (KombuError, OSError) as exc:
-        # The broker is down: the message stays queued, says why, and retry_failed() hands it over again.
-        log.error("outgoing message %s was not handed to the task queue: %s", message_id, exc)
-        message = db.session.get(Message, message_id)
-        if message is not None and message.status == "queued":
-            message.reason = f"{NOT_QUEUED}: {exc}; run retry_failed() once the broker is back"
-            commit()
+@when_not_handed_over(TASK_NAME)
+def _not_queued(message_id: int, *, reason: str) -> None:
+    """The broker refused the send job: the message stays queued, says why, and retry_failed() re-queues it."""
+    message = db.session.get(Message, message_id)
+    if message is not None and message.status == "queued":
+        message.reason = f"{NOT_QUEUED}: {reason}; it is sent again with the next retry"
+        db.session.flush()
 
 
 def deliver(message: Message) -> bool:
@@ -184,7 +187,9 @@ def deliver(message: Message) -> bool:
     smtp.send_bytes(raw, message.from_addr, [*message.to_addrs, *message.cc_addrs])
     message.status, message.sent_at, message.reason = "sent", utcnow(), ""
     db.session.flush()
+    audit.record(audit.SYSTEM, "email.sent", message, changes={"to": message.to_addrs})
     _log_submission(message)
+    _log_appeal(message)
     return True
 
 
@@ -203,6 +208,41 @@ def _log_submission(message: Message) -> None:
                  data={"via": "email"}, note=f"Emailed to {', '.join(message.to_addrs)}", message=message)
 
 
+def _log_appeal(message: Message) -> None:
+    """An emailed appeal is filed when the mail server accepted it: log appeal_filed and keep the letter.
+
+    The agency's ten business days (POL §89(4)(a)) start from the day it was sent. If the timeline took
+    another appeal meanwhile (filed by post, say), the email stays sent and a note says why it is not
+    logged as a second filing.
+    """
+    from tracker.models import Appeal
+    from tracker.operations.errors import Conflict
+    from tracker.operations.requests import add_tracking_number
+
+    request = message.request
+    if kind_of(message) != "appeal" or request is None:
+        return
+    noted = _sending_event(message)
+    actor = noted.actor if noted else None
+    tracking_number = str((noted.data or {}).get("appeal_tracking_number", "")) if noted else ""
+    day = local(message.sent_at).date()
+    data = {"received_on": day.isoformat(), "message": message.id}
+    if tracking_number:
+        data["tracking_number"] = tracking_number
+    try:
+        event = record_event(request, "appeal_filed", day, actor, data, message=message,
+                             note=f"Appeal emailed to {', '.join(message.to_addrs)}; the mail server accepted it")
+    except Conflict as exc:
+        record_event(request, "note", day, actor, data={"appeal_email": message.id}, message=message,
+                     note=f"The appeal email was sent but is not logged as a filing: {exc.message}")
+        return
+    appeal = db.session.scalar(select(Appeal).where(Appeal.filed_event_id == event.id))
+    appeal.letter = message.body_text
+    if tracking_number:
+        add_tracking_number(request, tracking_number, "appeal")
+    db.session.flush()
+
+
 def backoff(retries_done: int) -> int:
     """Seconds to wait before the next try after `retries_done` retries: doubling, capped."""
     return min(FIRST_RETRY_SECONDS * 2 ** max(retries_done, 0), MAX_RETRY_SECONDS)
@@ -217,6 +257,7 @@ def record_failure(message: Message, reason: str, *, attempt: int, final: bool) 
     message.status = "failed"
     message.reason = f"{reason} (gave up after {attempt} {'try' if attempt == 1 else 'tries'})"
     db.session.flush()
+    audit.record(audit.SYSTEM, "email.failed", message, changes={"reason": message.reason})
     if message.request is not None:
         record_event(message.request, "note", legal_today(), None,
                      data={"email_failed": message.id, "reason": reason},
@@ -224,7 +265,8 @@ def record_failure(message: Message, reason: str, *, attempt: int, final: bool) 
     log.error("outgoing message %s failed: %s", message.id, message.reason)
 
 
-def retry_failed(ids: Iterable[int] | None = None, request: Request | None = None) -> list[Message]:
+def retry_failed(ids: Iterable[int] | None = None, request: Request | None = None, actor=None
+                 ) -> list[Message]:
     """Queue again the failed outgoing messages (or those the broker never got), all or the ones given."""
     query = select(Message).where(
         Message.direction == "out",
@@ -237,7 +279,8 @@ def retry_failed(ids: Iterable[int] | None = None, request: Request | None = Non
     messages = list(db.session.scalars(query.order_by(Message.id)))
     for message in messages:
         message.status, message.reason = "queued", ""
-        defer(queue_send, message.id)
+        audit.record(actor, "email.retry", message)
+        after_commit(TASK_NAME, message.id)
     db.session.flush()
     return messages
 
@@ -268,13 +311,14 @@ def draft_email(request: Request, kind: str, actor: User | None = None, reply_to
                 "Public Officers Law §89(3)(a) asks you to acknowledge this request within five "
                 "business days." + signature)
     else:
+        from tracker.request_letter import agency_clock, long_date
+
         state = request_state(request)
         subject = f"Follow-up: FOIL request {ours}: {request.title}"
-        due = state.next_deadline
-        when = (f" The {due.kind.replace('_', ' ')} deadline is {due.due_on:%B} {due.due_on.day}, "
-                f"{due.due_on.year}." if due else "")
-        received = (f", which you received on {state.received_on:%B} {state.received_on.day}, "
-                    f"{state.received_on.year}" if state.received_on else "")
+        # The agency's own clock (POL §89(3)(a) or §89(4)(a)), never our appeal or Article 78 deadline.
+        clock = agency_clock(state.deadlines)
+        when = f" {clock.sentence()}" if clock else ""
+        received = f", which you received on {long_date(state.received_on)}" if state.received_on else ""
         body = (greeting + f"I write about our Freedom of Information Law request {ours} "
                 f"(\u201c{request.title}\u201d){received}.{when}\n\n"
                 "Please tell us where the request stands and when we can expect the records." + signature)

@@ -7,6 +7,7 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from tracker import audit
 from tracker.extensions import db
 from tracker.models import User
 from tracker.operations.accounts import check_password_strength, create_user
@@ -16,8 +17,8 @@ INVITATION_SALT = "foiltrack-invitation"
 INVITATION_DAYS = 7
 
 
-def change_password(user: User, current: str, new: str, confirm: str | None = None) -> User:
-    """Replace the person's password after checking the one they have now."""
+def change_password(user: User, current: str, new: str, confirm: str | None = None, actor=None) -> User:
+    """Replace the person's password after checking the one they have now; their other sessions end."""
     if not user.check_password(current or ""):
         raise Forbidden("the current password is not right", field="current_password")
     if confirm is not None and new != confirm:
@@ -29,6 +30,8 @@ def change_password(user: User, current: str, new: str, confirm: str | None = No
     except Invalid as exc:
         raise Invalid(exc.message, field="new_password") from None
     user.set_password(new)
+    user.end_sessions()
+    audit.record(actor or user, "user.password", user)
     db.session.flush()
     return user
 
@@ -84,5 +87,6 @@ def accept_invitation(token: str, password: str, confirm: str) -> User:
     except Invalid as exc:
         raise Invalid(exc.message, field="password") from None
     user.set_password(password)
+    audit.record(user, "user.accept_invitation", user)
     db.session.flush()
     return user

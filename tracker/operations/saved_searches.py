@@ -2,9 +2,10 @@
 
 Each saved search has a watermark, ``last_page_id``: pages with a higher id have not been reported yet.
 A run finds the new pages that are already in the index, matches the query against them within the
-owner's visibility (the same access clause as every search), claims the range by moving the watermark
-in a conditional UPDATE (so two runs at once never mail the same pages twice), then sends one email.
-If the email fails, the watermark goes back and the next run tries again: nothing is lost.
+owner's visibility (the same access clause as every search), and sends one email through the notification
+log (tracker.notifications.log): the notice "alert:<saved search>:<watermark>" is claimed by exactly one
+run, sent, and recorded in the same commit that moves the watermark. If the email fails, the watermark
+stays and the next run tries again: nothing is lost, and two runs at once never mail the same pages.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from flask import current_app, render_template
 from sqlalchemy import func, select, update
 
 from search.parse import QueryError, check_syntax, parse
-from tracker import permissions
-from tracker.dispatch import commit, rollback
+from tracker import audit, permissions
+from tracker.dispatch import rollback, unit_of_work
 from tracker.extensions import db
 from tracker.models import Document, Page, SavedSearch, User
 from tracker.models.base import utcnow
@@ -30,7 +31,7 @@ from tracker.searching.filters import resolve_filters
 
 log = logging.getLogger(__name__)
 
-FILTER_NAMES = ("agency", "campaign", "year", "type")
+FILTER_NAMES = ("agency", "campaign", "year", "type", "released_from", "released_to", "request")
 MAX_LISTED = 25  # pages listed in one alert email; the rest are a link away
 # A page still missing from the index this long after its document arrived will not come: stop waiting.
 INDEX_GRACE = timedelta(hours=6)
@@ -68,6 +69,7 @@ def save_search(user, name: str, query: str, filters: dict | None = None) -> Sav
     saved = SavedSearch(user_id=user.id, name=name, query=query, filters=kept, last_page_id=newest)
     db.session.add(saved)
     db.session.flush()
+    audit.record(user, "saved_search.create", saved, changes={"name": name, "query": query, "filters": kept})
     return saved
 
 
@@ -81,7 +83,9 @@ def owned_search(user, saved_id: int) -> SavedSearch:
 
 def delete_search(user, saved_id: int) -> None:
     """Forget one of the user's saved searches."""
-    db.session.delete(owned_search(user, saved_id))
+    found = owned_search(user, saved_id)
+    audit.record(user, "saved_search.delete", found, changes={"name": found.name, "query": found.query})
+    db.session.delete(found)
     db.session.flush()
 
 
@@ -127,13 +131,11 @@ def _new_pages(after: int, upto: int) -> tuple[list[int], int]:
     return sorted(documents), watermark
 
 
-def _claim(saved_id: int, old: int, new: int) -> bool:
-    """Move the watermark from old to new unless another run already did; commit the claim."""
-    moved = db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id,
-                                                         SavedSearch.last_page_id == old)
-                               .values(last_page_id=new)).rowcount
-    commit()
-    return moved == 1
+def _move_watermark(saved_id: int, old: int, new: int, *, alerted: bool) -> None:
+    """Move the watermark from old to new unless another run already did (in the caller's unit of work)."""
+    values = {"last_page_id": new, **({"last_alerted_at": utcnow()} if alerted else {})}
+    db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id, SavedSearch.last_page_id == old)
+                       .values(**values))
 
 
 def _plain(snippet_html: str) -> str:
@@ -157,8 +159,9 @@ def _email(user: User, saved: SavedSearch, hits: list) -> object:
     return build_message(to=[user.email], subject=f"{what} “{saved.name}”", body=body)
 
 
-def _alert_one(saved: SavedSearch, newest: int) -> Outcome | None:
-    from ingest.smtp import SendError, send
+def _alert_one(run, saved: SavedSearch, newest: int) -> Outcome | None:
+    from tracker.clock import legal_today
+    from tracker.notifications import log as notices
     from tracker.searching.service import matching_pages
 
     user, old = saved.user, saved.last_page_id
@@ -172,22 +175,23 @@ def _alert_one(saved: SavedSearch, newest: int) -> Outcome | None:
         log.warning("saved search %s cannot run: %s", saved.id, exc)
         return Outcome(saved.id, user.email, "failed", error=str(exc))
     message = _email(user, saved, hits) if hits else None
-    saved_id, email = saved.id, user.email
-    if not _claim(saved_id, old, watermark) or message is None:
-        return None  # nothing new matched, or another run took these pages
-    try:
-        send(message)
-    except SendError as exc:
-        # Give the pages back so the next run tries again; the reason goes to the log and the outcome.
-        db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id,
-                                                     SavedSearch.last_page_id == watermark)
-                           .values(last_page_id=old))
-        commit()
-        log.warning("saved-search alert to %s failed: %s", email, exc.message)
-        return Outcome(saved_id, email, "failed", len(hits), exc.message)
-    db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id).values(last_alerted_at=utcnow()))
-    commit()
-    return Outcome(saved_id, email, "sent", len(hits))
+    saved_id, email, user_id = saved.id, user.email, user.id
+    if message is None:
+        with unit_of_work(write=True):  # nothing new matched: nothing to tell
+            _move_watermark(saved_id, old, watermark, alerted=False)
+        return None
+    notice = notices.claim(run, f"alert:{saved_id}:{old}", user_id=user_id, kind="alert", due_on=legal_today(),
+                           threshold="alert")
+    if notice is None:
+        return None  # another run is telling of these pages, or already did
+    state, error = notices.send(run, notice, message)
+    if state == "sent":
+        with unit_of_work(write=True):
+            _move_watermark(saved_id, old, watermark, alerted=True)
+    else:
+        # The watermark stays, so the next run takes the failed notice over and tries again.
+        log.warning("saved-search alert to %s failed: %s", email, error)
+    return Outcome(saved_id, email, state, len(hits), error)
 
 
 def alert_saved_searches() -> list[Outcome]:
@@ -200,12 +204,14 @@ def alert_saved_searches() -> list[Outcome]:
                                   .where(SavedSearch.last_page_id < newest, User.active.is_(True))
                                   .order_by(SavedSearch.id)))
     rollback()
-    outcomes = []
+    from tracker.notifications.log import Run
+
+    run, outcomes = Run(), []
     for saved_id in ids:
         saved = db.session.get(SavedSearch, saved_id)
         if saved is None or not permissions.can(saved.user, "search"):
             continue
-        outcome = _alert_one(saved, newest)
+        outcome = _alert_one(run, saved, newest)
         if outcome is not None:
             outcomes.append(outcome)
     return outcomes

@@ -28,6 +28,7 @@ from flask import current_app
 from kombu.exceptions import KombuError
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import ReaderClosed
 from whoosh.util.filelock import try_for
 
 from search.highlight import snippet
@@ -36,13 +37,13 @@ from search.parse import check_syntax
 from search.query import Hit, SearchResults, compile_query, search
 from tracker import permissions
 from tracker.dispatch import rollback
-from tracker.searching import sources
+from tracker.searching import engines, sources
 from tracker.searching.filters import resolve_filters
 
 log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT = 60.0  # seconds a write waits for the writer's lock before IndexBusy (the task retries)
-INLINE_REBUILD_LIMIT = 5000  # records a searching process rebuilds itself; more are queued
+INLINE_REBUILD_LIMIT = 0  # records a searching process would rebuild itself: none, readers never write
 REBUILD_REQUEUE_SECONDS = 600
 # Failures Whoosh raises from index files damaged under an open searcher.
 _FILE_DAMAGE = (OSError, EOFError, struct.error)
@@ -51,6 +52,10 @@ _EXTENSION = "foiltrack.search"
 
 class SearchUnavailable(Exception):
     """The index is being rebuilt; searching works again when the rebuild finishes."""
+
+
+class NothingIndexed(Exception):
+    """A new installation: no index yet and nothing in the database to put in one (nothing can match)."""
 
 
 class _State:
@@ -79,10 +84,12 @@ def _current_target(path: Path) -> Path | None:
 
 
 def current_index(inline_limit: int | None | str = "default") -> SearchIndex:
-    """This process's SearchIndex, opened once; a missing or damaged index is rebuilt (or queued).
+    """This process's SearchIndex, opened once; a missing or damaged index is queued for rebuilding.
 
-    inline_limit: rebuild in this process when the database holds at most this many records
-    (None: always; the index writer uses that). Raises SearchUnavailable when a rebuild was queued.
+    Searching processes never write the index (the index worker is its one writer): they queue the
+    rebuild and raise SearchUnavailable until it is done (NothingIndexed on a new installation).
+    inline_limit: rebuild in this process when the database holds at most this many records (None:
+    always; only the index writer itself uses that).
     """
     state = _state()
     with state.lock:
@@ -114,11 +121,15 @@ def _open_or_recover(inline_limit: int | None) -> SearchIndex:
     total = sources.record_count()
     rollback()
     if total == 0 and _current_target(path) is None:
+        if inline_limit is not None:
+            raise NothingIndexed()  # a searching process creates nothing: the index worker will
         return SearchIndex(path, create=True, lock_timeout=LOCK_TIMEOUT)  # a new installation
-    if inline_limit is None or total <= inline_limit:
-        # The reason tells people what to run by hand; here it is being done for them.
-        log.warning("search index unusable (%s); rebuilding it from the database now (%s records)",
-                    reason.split(": run `")[0], total)
+    if inline_limit is None or (total and total <= inline_limit):
+        if _current_target(path) is None:  # a first start: nothing is wrong, the index is just new
+            log.info("building the search index from the database (%s records)", total)
+        else:  # the reason tells people what to run by hand; here it is being done for them
+            log.warning("search index unusable (%s); rebuilding it from the database now (%s records)",
+                        reason.split(": run `")[0], total)
         reindex(progress=False, _reopen=False)
         return SearchIndex(path, create=False, lock_timeout=LOCK_TIMEOUT)
     _queue_rebuild(reason)
@@ -159,8 +170,21 @@ def search_for(user, q: str, filters: Mapping[str, object] | None = None, page: 
     allowed = permissions.visible_documents(user) if permissions.can(user, "search") else frozenset()
     check_syntax(q)
     resolved = resolve_filters(filters)
-    return _with_index(lambda index: search(index, q, allowed_visibility=allowed, filters=resolved,
-                                             page=page, per_page=per_page, sort=sort))
+    budget = current_app.config["SEARCH_BUDGET_SECONDS"]
+
+    def run(merged: dict) -> SearchResults:
+        if engines.uses_postgres():
+            return engines.postgres_engine().search(q, allowed_visibility=allowed, filters=merged, page=page,
+                                                    per_page=per_page, sort=sort)
+        return _with_index(lambda index: search(index, q, allowed_visibility=allowed, filters=merged,
+                                                 page=page, per_page=per_page, sort=sort,
+                                                 budget=budget if budget > 0 else None))
+
+    try:
+        return engines.checked_against_database(allowed, resolved, run)
+    except NothingIndexed:
+        compile_query(q, allowed, resolved)  # still refuse what cannot be searched
+        return SearchResults(total=0, total_is_estimate=False, hits=[], page=page, per_page=per_page)
 
 
 def _with_index(run: Callable[[SearchIndex], object]):
@@ -170,30 +194,21 @@ def _with_index(run: Callable[[SearchIndex], object]):
         try:
             index.refresh()
             return run(index)
-        except (IndexUnavailable, *_FILE_DAMAGE) as exc:
+        except (IndexUnavailable, ReaderClosed, *_FILE_DAMAGE) as exc:
+            # A reader a writer closed or removed under us: reopen it, never keep it. A generation that
+            # no longer opens is queued for rebuilding by the reopen (the reader changes nothing).
             if attempt == 2:
                 raise
             log.warning("search index failed while reading (%s); reopening it", exc)
             forget_index()
-            _quarantine_if_damaged()
     raise AssertionError("unreachable")
-
-
-def _quarantine_if_damaged() -> None:
-    """Point `current` away from a generation that no longer opens, so the next open rebuilds it."""
-    path = index_path()
-    target = _current_target(path)
-    if target is None:
-        return
-    try:
-        SearchIndex(path, create=False).close()
-    except IndexUnavailable:
-        (path / CURRENT).unlink(missing_ok=True)
 
 
 def indexed_keys(keys: Iterable[str]) -> set[str]:
     """Which of these record keys ("page:12") the index holds now."""
     keys = list(keys)
+    if engines.uses_postgres():
+        return engines.postgres_engine().indexed_keys(keys)
 
     def run(index: SearchIndex) -> set[str]:
         with index._lock:  # the searcher is shared by this process's threads
@@ -212,7 +227,13 @@ def matching_pages(user, q: str, filters: Mapping[str, object] | None,
     """
     ids = sorted(set(document_ids))
     allowed = permissions.visible_documents(user) if permissions.can(user, "search") else frozenset()
-    wquery, terms = compile_query(q, allowed, resolve_filters(filters))
+    resolved = resolve_filters(filters)
+    if engines.uses_postgres():
+        ids = sorted(set(ids) - engines.hidden_documents(ids, allowed))
+        return engines.postgres_engine().matching(q, allowed_visibility=allowed, filters=resolved,
+                                                  document_ids=ids)
+    wquery, terms = compile_query(q, allowed, resolved)
+    ids = sorted(set(ids) - engines.hidden_documents(ids, allowed))  # the database has the last word
     if not ids:
         return []
     within = wq.And([wquery, wq.Or([wq.Term("document_id", str(i)) for i in ids]), wq.Term("kind", "page")])
@@ -286,6 +307,8 @@ def index_documents_now(ids: Iterable[int]) -> int:
         return 0
     records = sources.document_records(ids)
     rollback()  # hold no database transaction while waiting for the index lock
+    if engines.uses_postgres():
+        return engines.postgres_engine().replace(records, document_ids=ids)
     return _write(lambda index: _replace(index, records, [("document_id", str(i)) for i in ids]))
 
 
@@ -296,11 +319,27 @@ def index_messages_now(ids: Iterable[int]) -> int:
         return 0
     records = sources.message_records(ids)
     rollback()
+    if engines.uses_postgres():
+        return engines.postgres_engine().replace(records, keys=[f"message:{i}" for i in ids])
     return _write(lambda index: _replace(index, records, [("key", f"message:{i}") for i in ids]))
+
+
+def index_requests_now(ids: Iterable[int]) -> int:
+    """Index the titles and descriptions of these requests now (synchronously); return records written."""
+    ids = sorted(set(int(i) for i in ids))
+    if not ids:
+        return 0
+    records = sources.request_records(ids)
+    rollback()
+    if engines.uses_postgres():
+        return engines.postgres_engine().replace(records, keys=[f"request:{i}" for i in ids])
+    return _write(lambda index: _replace(index, records, [("key", f"request:{i}") for i in ids]))
 
 
 def remove_document_now(document_id: int) -> int:
     """Take every page of a document out of the index now; return how many went."""
+    if engines.uses_postgres():
+        return engines.postgres_engine().delete_document(int(document_id))
     return _write(lambda index: index.delete_document(int(document_id)))
 
 
@@ -312,6 +351,11 @@ def queue_document(document_id: int) -> None:
 def queue_message(message_id: int) -> None:
     """Have the index writer (re)index a message's body (inline when TASKS_EAGER)."""
     _task("foiltrack.index.message").delay(int(message_id))
+
+
+def queue_request(request_id: int) -> None:
+    """Have the index writer (re)index a request's title and description (inline when TASKS_EAGER)."""
+    _task("foiltrack.index.request").delay(int(request_id))
 
 
 def remove_document(document_id: int) -> None:
@@ -354,6 +398,12 @@ def reindex(progress: bool = True, *, _reopen: bool = True) -> int:
     def advance(done: int, _total: int | None) -> None:
         bar.update(done - bar.n)
 
+    if engines.uses_postgres():
+        try:
+            return engines.postgres_engine().rebuild(sources.all_records(), total=total, progress=advance)
+        finally:
+            bar.close()
+            rollback()
     try:
         with _holding_current_generation(path):
             count = rebuild(path, sources.all_records(), total=total, progress=advance)

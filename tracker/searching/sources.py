@@ -1,6 +1,7 @@
 """What the index is built from: PageRecords read from the database (the truth; the index is a cache).
 
-One record per page of a document, and one per message body. A page carries its document's visibility.
+One record per page of a document, one per message body, and one per request (title and description).
+A page carries its document's visibility.
 A message body is always ``internal``: raw mail holds names, phone numbers and negotiating positions
 that the campaign has not decided to publish, so researchers never search it; staff (volunteers,
 lawyers, admins) do. A record's release date is the document's ``released_on`` when set, otherwise the
@@ -25,6 +26,10 @@ from tracker.models import Agency, Campaign, Document, Message, Page, Request
 BATCH = 2000
 MESSAGE_MEDIA_TYPE = "message/rfc822"
 MESSAGE_VISIBILITY = "internal"
+# A request's title and description are the campaign's working notes: staff search them, researchers
+# never (even for a public request, whose public page shows what the campaign chose to publish).
+REQUEST_MEDIA_TYPE = "application/x-foil-request"
+REQUEST_VISIBILITY = "internal"
 # Mail that could not be parsed has no body worth searching; its raw bytes stay in the blob store.
 UNINDEXED_MESSAGE_STATUSES = ("rejected",)
 
@@ -46,6 +51,7 @@ def _page_select():
                Document.media_type, Document.visibility, Document.released_on, Document.created_at,
                Message.sent_at, Message.received_at, request_id.label("request_id"),
                Agency.id.label("agency_id"), Agency.name.label("agency"),
+               Agency.short_name.label("agency_short"),
                Campaign.id.label("campaign_id"), Campaign.name.label("campaign"))
         .join(Document, Page.document_id == Document.id)
         .outerjoin(Message, Document.message_id == Message.id)
@@ -61,8 +67,9 @@ def _page_record(row) -> PageRecord | None:
     released = row.released_on or _day(row.sent_at) or _day(row.received_at) or _day(row.created_at)
     return PageRecord(
         key=f"page:{row.id}", text=row.text, kind="page", request_id=row.request_id,
-        agency_id=row.agency_id, agency=row.agency or "", campaign_id=row.campaign_id,
-        campaign=row.campaign or "", document_id=row.document_id, filename=row.filename or "",
+        agency_id=row.agency_id, agency=row.agency or "", agency_short=row.agency_short or "",
+        campaign_id=row.campaign_id, campaign=row.campaign or "", document_id=row.document_id,
+        filename=row.filename or "",
         page=max(1, row.number), released_on=released, media_type=row.media_type or "",
         visibility=row.visibility, ocr=bool(row.ocr),
     )
@@ -73,6 +80,7 @@ def _message_select():
         select(Message.id, Message.subject, Message.from_name, Message.from_addr, Message.body_text,
                Message.body_html, Message.sent_at, Message.received_at, Message.request_id,
                Agency.id.label("agency_id"), Agency.name.label("agency"),
+               Agency.short_name.label("agency_short"),
                Campaign.id.label("campaign_id"), Campaign.name.label("campaign"))
         .outerjoin(Request, Request.id == Message.request_id)
         .outerjoin(Agency, Agency.id == Request.agency_id)
@@ -98,7 +106,8 @@ def _message_record(row) -> PageRecord | None:
         return None
     return PageRecord(
         key=f"message:{row.id}", text=text, kind="message", request_id=row.request_id,
-        agency_id=row.agency_id, agency=row.agency or "", campaign_id=row.campaign_id,
+        agency_id=row.agency_id, agency=row.agency or "", agency_short=row.agency_short or "",
+        campaign_id=row.campaign_id,
         campaign=row.campaign or "", document_id=None, filename=(row.subject or "")[:200], page=1,
         released_on=_day(row.sent_at) or _day(row.received_at), media_type=MESSAGE_MEDIA_TYPE,
         visibility=MESSAGE_VISIBILITY,
@@ -139,10 +148,43 @@ def message_records(message_ids: Iterable[int]) -> list[PageRecord]:
     return [r for r in map(_message_record, rows) if r is not None]
 
 
+def _request_select():
+    return (
+        select(Request.id, Request.reference, Request.title, Request.description, Request.created_at,
+               Agency.id.label("agency_id"), Agency.name.label("agency"),
+               Agency.short_name.label("agency_short"),
+               Campaign.id.label("campaign_id"), Campaign.name.label("campaign"))
+        .outerjoin(Agency, Agency.id == Request.agency_id)
+        .outerjoin(Campaign, Campaign.id == Request.campaign_id)
+    )
+
+
+def _request_record(row) -> PageRecord | None:
+    text = "\n".join(part for part in (row.title or "", row.description or "") if part.strip())
+    if not text.strip():
+        return None
+    return PageRecord(
+        key=f"request:{row.id}", text=text, kind="request", request_id=row.id, agency_id=row.agency_id,
+        agency=row.agency or "", agency_short=row.agency_short or "", campaign_id=row.campaign_id,
+        campaign=row.campaign or "", document_id=None, filename=(row.reference or "")[:200], page=1,
+        released_on=_day(row.created_at), media_type=REQUEST_MEDIA_TYPE, visibility=REQUEST_VISIBILITY,
+    )
+
+
+def request_records(request_ids: Iterable[int]) -> list[PageRecord]:
+    """The records of the given requests' titles and descriptions (staff only, like message bodies)."""
+    ids = sorted(set(request_ids))
+    if not ids:
+        return []
+    rows = db.session.execute(_request_select().where(Request.id.in_(ids))).all()
+    return [r for r in map(_request_record, rows) if r is not None]
+
+
 def all_records() -> Iterator[PageRecord]:
-    """Every record the index should hold: all pages, then all message bodies."""
+    """Every record the index should hold: all pages, then all message bodies, then all requests."""
     yield from _batched(_page_select(), Page.id, _page_record)
     yield from _batched(_message_select(), Message.id, _message_record)
+    yield from _batched(_request_select(), Request.id, _request_record)
 
 
 def record_count() -> int:
@@ -150,4 +192,5 @@ def record_count() -> int:
     pages = db.session.scalar(select(func.count(Page.id))) or 0
     messages = db.session.scalar(select(func.count(Message.id))
                                  .where(Message.status.not_in(UNINDEXED_MESSAGE_STATUSES))) or 0
-    return pages + messages
+    requests = db.session.scalar(select(func.count(Request.id))) or 0
+    return pages + messages + requests

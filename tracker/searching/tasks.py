@@ -51,6 +51,13 @@ def register(celery: Celery) -> None:
 
         return _retrying(self, index_messages_now, [message_id])
 
+    @celery.task(name="foiltrack.index.request", **options)
+    def index_request(self, request_id: int) -> int:
+        """(Re)index one request's title and description."""
+        from tracker.searching.service import index_requests_now
+
+        return _retrying(self, index_requests_now, [request_id])
+
     @celery.task(name="foiltrack.index.remove", **options)
     def remove_document(self, document_id: int) -> int:
         """Take one document's pages out of the index."""

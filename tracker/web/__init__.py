@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from importlib import import_module
 from importlib.util import find_spec
 
@@ -30,6 +31,11 @@ BLUEPRINTS = [
     "bulk",
     "exports",
     "uploads",
+    "audit",
+    "letters",
+    "portal",
+    "page_images",
+    "coverage",
 ]
 
 
@@ -50,10 +56,21 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_DAYS"])
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+
     @login_manager.user_loader
-    def _load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def _load_user(session_id: str):
+        # The session and remember cookies carry "<user id>:<session generation>" (User.get_id); a cookie
+        # from an older generation was revoked (sign-out everywhere, new password or role, deactivation).
+        user_id, _, generation = session_id.partition(":")
+        if not (user_id.isdigit() and generation.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_generation != int(generation):
+            return None
+        return user
 
     @app.before_request
     def _look_up_the_user_for_each_request():

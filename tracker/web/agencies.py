@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 
 from tracker import permissions
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Agency, Request
 from tracker.operations import OperationError, create_agency, update_agency
@@ -85,9 +84,7 @@ def new():
                 if not fields["short_name"]:
                     del fields["short_name"]
                 agency = create_agency(current_user, **fields)
-                commit()
             except OperationError as exc:
-                rollback()
                 form.operation_error(exc)
             else:
                 flash(f"{agency.name} is added.", "success")
@@ -111,9 +108,7 @@ def edit(agency_id: int):
     if form:
         try:
             update_agency(agency, current_user, **_agency_fields(form))
-            commit()
         except OperationError as exc:
-            rollback()
             form.operation_error(exc)
         else:
             flash(f"{agency.name} is updated; its requests' deadlines are recomputed.", "success")

@@ -1,4 +1,5 @@
-"""Signing in and out, and accepting an invitation; failed sign-ins are rate-limited and logged."""
+"""Signing in and out, and accepting an invitation; failed sign-ins are limited (tracker.signin_limits),
+logged and kept in the audit trail."""
 
 from __future__ import annotations
 
@@ -6,30 +7,23 @@ import logging
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.dispatch import commit, rollback
-from tracker.extensions import db, limiter
+from tracker import audit, signin_limits
+from tracker.dispatch import keep_despite_refusal
+from tracker.extensions import db
 from tracker.models import User
-from tracker.operations import Invalid
+from tracker.operations import Invalid, end_sessions
 from tracker.operations.people import accept_invitation, invited_user
+from tracker.web.filters import nytime_long
 from tracker.web.forms import Form
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("tracker.auth")
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _failed(response) -> bool:
-    # Only failed attempts count against the limit: a colleague who signs in often is never locked out.
-    return bool(g.get("login_failed"))
 
 
 def _safe_next(target: str | None) -> str:
@@ -47,38 +41,67 @@ def _dummy_hash() -> str:
     return generate_password_hash("no account has this password")
 
 
+def _refused_message(refusal: signin_limits.Refusal) -> str:
+    until = nytime_long(refusal.until)
+    if refusal.scope == "account":
+        return (f"This account is locked after too many failed sign-ins, until {until}. Wait until then, "
+                "or ask an administrator to check the account.")
+    return f"Too many failed sign-ins to this account from your address. Try again after {until}."
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed,
-               error_message="Too many failed sign-ins from your address. Wait a minute, then try again.")
 def login():
-    """The sign-in form (remember-me only when ticked)."""
+    """The sign-in form (remember-me only when ticked); failures are limited per account and per address."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("dashboard.index"))
     form = Form()
-    if request.method == "POST":
-        email = form.get("email").lower()
-        user = db.session.scalar(select(User).where(User.email == email)) if email else None
-        password = request.form.get("password", "")
-        if user is None:
-            # Check against a throwaway hash anyway, so the answer takes as long whether the email exists.
-            check_password_hash(_dummy_hash(), password)
-        elif user.active and user.check_password(password):
-            login_user(user, remember=request.form.get("remember") == "on")
-            log.info("sign-in: %s from %s", email, get_remote_address())
-            return redirect(_safe_next(request.args.get("next")))
-        g.login_failed = True
-        log.warning("failed sign-in for %r from %s", email, get_remote_address())
+    if request.method != "POST":
+        return render_template("auth/login.html", form=form)
+    email, address = form.get("email").lower(), get_remote_address() or "unknown"
+    refused = signin_limits.refusal(email, address)
+    if refused is not None:
+        log.warning("sign-in refused for %r from %s: %s limit until %s", email, address, refused.scope,
+                    refused.until)
+        form.error("_form", _refused_message(refused))
+        return render_template("auth/login.html", form=form), 429
+    user = db.session.scalar(select(User).where(User.email == email)) if email else None
+    password = request.form.get("password", "")
+    if user is None:
+        # Check against a throwaway hash anyway, so the answer takes as long whether the email exists.
+        check_password_hash(_dummy_hash(), password)
+    elif user.active and user.check_password(password):
+        login_user(user, remember=request.form.get("remember") == "on")
+        log.info("sign-in: %s from %s", email, address)
+        return redirect(_safe_next(request.args.get("next")))
+    log.warning("failed sign-in for %r from %s", email, address)
+    refused = signin_limits.record_failure(email, address)
+    audit.record(audit.Actor("anonymous", f"sign-in attempt as {email[:200] or '(no email)'}"),
+                 "sign_in.failed", user, changes={"email": email, "address": address,
+                                                 "locked_until": refused.until if refused else None})
+    keep_despite_refusal()  # the failed attempt counts (and is audited) though the answer is 401
+    if refused is not None and refused.scope == "account":
+        form.error("_form", _refused_message(refused))
+    else:
         form.error("_form", "That email and password do not match an account. Check both and try again.")
-        return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), 401
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out (of this browser)."""
     logout_user()
     flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """Sign out on every browser and device: every session and remember cookie issued so far stops working."""
+    end_sessions(current_user._get_current_object(), actor=current_user._get_current_object())  # noqa: SLF001
+    logout_user()
+    flash("You are signed out everywhere: every browser that was signed in must sign in again.", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -94,9 +117,7 @@ def invitation(token: str):
         try:
             form_values = request.form
             accept_invitation(token, form_values.get("password", ""), form_values.get("confirm_password", ""))
-            commit()
         except Invalid as exc:
-            rollback()
             form.operation_error(exc, "password")
             return render_template("auth/invitation.html", form=form, user=user, broken=None), 422
         logout_user()

@@ -8,11 +8,10 @@ from sqlalchemy import select
 
 from tracker import lifecycle, permissions
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Request, User
 from tracker.operations import OperationError
-from tracker.operations.bulk import PLACEHOLDERS, follow_up_each, log_event_each, reassign_each
+from tracker.operations.bulk import PLACEHOLDERS, fill, follow_up_each, log_event_each, reassign_each
 from tracker.web.access import require
 from tracker.web.exports import csv_response
 from tracker.web.forms import Form
@@ -24,9 +23,8 @@ bp = Blueprint("bulk", __name__)
 ACTIONS = {"log": "event.create", "followup": "request.edit", "reassign": "request.edit", "export": "export"}
 FOLLOW_UP_SUBJECT = "Follow-up: FOIL request {tracking_numbers} ({title})"
 FOLLOW_UP_BODY = ("Dear Records Access Officer,\n\nI write to follow up on my Freedom of Information Law "
-                  "request “{title}” ({tracking_numbers}), received by {agency} on {received_on}. The next "
-                  "deadline under POL §89(3)(a) is: {next_deadline}. Please let me know when I can expect a "
-                  "response.\n\nThank you.")
+                  "request “{title}” ({tracking_numbers}), received by {agency} on {received_on}. "
+                  "{agency_deadline} Please let me know when I can expect a response.\n\nThank you.")
 
 
 def _selection(matching: list[Request], form: Form) -> list[Request]:
@@ -59,7 +57,7 @@ def index():
     matching = [r for r in db.session.scalars(query) if permissions.can_see_request(current_user, r)]
     form = Form({"occurred_on": legal_today().isoformat(), "subject": FOLLOW_UP_SUBJECT,
                  "body": FOLLOW_UP_BODY})
-    result, status, action = None, 200, ""
+    result, status, action, previews = None, 200, "", []
     if request.method == "POST":
         form = Form()
         action = form.get("action")
@@ -73,16 +71,17 @@ def index():
             status = 422
         elif action == "export":
             return csv_response(chosen, "foil-selection")
+        elif action == "followup" and form.get("confirmed") != "1":
+            # Every letter is shown, filled in for its request, before any is sent.
+            previews = [(r, fill(form.get("subject"), r), fill(request.form.get("body", ""), r)) for r in chosen]
         else:
             try:
                 result = _run(action, chosen, form)
-                commit()
             except OperationError as exc:  # a mistake in the form itself: nothing was done
-                rollback()
                 form.error(exc.field or "_form", exc.message)
                 status = exc.status
     people = db.session.scalars(select(User).where(User.active.is_(True), User.role != "researcher")
                                 .order_by(User.email)).all()
     return render_template("bulk/index.html", matching=matching, filters=filters, form=form, result=result,
                            action=action, event_types=[t for t in lifecycle.EVENT_TYPES],
-                           placeholders=PLACEHOLDERS, people=people, actions=ACTIONS), status
+                           placeholders=PLACEHOLDERS, people=people, actions=ACTIONS, previews=previews), status

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
-from tracker.lifecycle import STATUSES
+from tracker.lifecycle import ANSWERED, ENDED, STATUSES
 from tracker.models import Campaign, Request
 from tracker.operations import OperationError, create_campaign
+from tracker.operations.request_letters import set_campaign_letter
+from tracker.request_letter import DEFAULT_REQUEST_TEMPLATE, VARIABLES
 from tracker.web.access import require
 from tracker.web.forms import Form
 from tracker.web.worklist import upcoming
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-
-# Statuses after which the agency has answered (or the request is over): a campaign's progress.
-ANSWERED = frozenset(STATUSES) - {"draft", "submitted", "acknowledged", "extended", "constructively_denied"}
 
 
 def _list(form: Form, status: int = 200):
@@ -52,9 +50,7 @@ def create():
     if form:
         try:
             campaign = create_campaign(name, form.get("description"), actor=current_user)
-            commit()
         except OperationError as exc:
-            rollback()
             form.operation_error(exc, "name")
         else:
             flash(f"The campaign “{campaign.name}” is started.", "success")
@@ -64,8 +60,8 @@ def create():
 
 @bp.get("/<int:campaign_id>")
 @require("request.view")
-def view(campaign_id: int):
-    """A campaign: requests by status, deadlines in the next 30 days, and how far along it is."""
+def view(campaign_id: int, form: Form | None = None, status: int = 200):
+    """A campaign: requests by status, deadlines in the next 30 days, how far along it is, its letter."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         abort(404, description=f"There is no campaign {campaign_id}.")
@@ -78,5 +74,27 @@ def view(campaign_id: int):
     return render_template(
         "campaigns/view.html", campaign=campaign, requests=requests, today=today,
         by_status=[(s, by_status[s]) for s in STATUSES if by_status[s]], answered=answered,
-        coming=upcoming([r for r in requests if r.status not in ("closed", "withdrawn")], today, 30),
-    )
+        coming=upcoming([r for r in requests if r.status not in ENDED], today, 30),
+        letter_form=form if form is not None else Form({
+            "request_template": campaign.request_template or DEFAULT_REQUEST_TEMPLATE,
+            "letterhead": campaign.letterhead}),
+        variables=VARIABLES,
+    ), status
+
+
+@bp.post("/<int:campaign_id>/letter")
+@require("campaign.edit")
+def letter(campaign_id: int):
+    """Change the campaign's request letter (a template with {variables}) and its letterhead."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404, description=f"There is no campaign {campaign_id}.")
+    form = Form()
+    template = request.form.get("request_template", "")
+    if template.replace("\r\n", "\n").strip() == DEFAULT_REQUEST_TEMPLATE.strip():
+        template = ""  # unchanged: keep following the default as it improves
+    if form.save(set_campaign_letter, campaign, current_user, template=template,
+                 letterhead=request.form.get("letterhead", "")):
+        flash("The campaign's request letter and letterhead are saved.", "success")
+        return redirect(url_for("campaigns.view", campaign_id=campaign.id) + "#letter")
+    return view(campaign_id, form, form.status)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from tracker import permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
-from tracker.models import Campaign
+from tracker.models import Campaign, Message
 from tracker.web.worklist import GROUPS, open_requests, worklist
 
 bp = Blueprint("dashboard", __name__)
@@ -24,11 +24,25 @@ def index():
     today = legal_today()
     campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.name)).all()
     campaign_id = request.args.get("campaign", type=int)
+    nta = (request.args.get("nta") or "").strip().upper()
     scope = request.args.get("scope")
-    mine = open_requests(user_id=current_user.id, campaign_id=campaign_id)
+    mine = in_neighborhood(open_requests(user_id=current_user.id, campaign_id=campaign_id), nta)
     if scope not in ("mine", "all"):
         scope = "mine" if mine else "all"
-    rows = mine if scope == "mine" else open_requests(campaign_id=campaign_id)
+    rows = mine if scope == "mine" else in_neighborhood(open_requests(campaign_id=campaign_id), nta)
     return render_template("dashboard/index.html", groups=worklist(rows, today), group_info=GROUPS,
                            scope=scope, today=today, campaigns=campaigns, campaign_id=campaign_id,
-                           mine_count=len(mine))
+                           mine_count=len(mine), filters={"values": {"nta": nta}, "errors": {}},
+                           failed_mail=failed_mail())
+
+
+def failed_mail() -> list[Message]:
+    """Outgoing mail that could not be sent, on requests the person may see: it needs a person to act."""
+    failed = db.session.scalars(db.select(Message).where(Message.direction == "out", Message.status == "failed")
+                                .order_by(Message.id.desc()).limit(50))
+    return [m for m in failed if m.request is None or permissions.can_see_request(current_user, m.request)]
+
+
+def in_neighborhood(rows, nta: str):
+    """The requests about one 2020 neighborhood (all of them when `nta` is empty)."""
+    return [r for r in rows if r.nta_code == nta] if nta else rows

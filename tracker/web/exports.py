@@ -16,11 +16,11 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from tracker import permissions
+from tracker import audit, permissions
 from tracker.clock import legal_today, local
 from tracker.extensions import db
-from tracker.lifecycle import DEADLINE_KINDS
-from tracker.models import Document, Message, Request
+from tracker.lifecycle import CONCLUDED, DEADLINE_KINDS
+from tracker.models import AuditEntry, Document, Message, Request
 from tracker.models.base import utcnow
 from tracker.operations import request_state
 from tracker.web.access import require, visible_request
@@ -28,13 +28,13 @@ from tracker.web.request_filters import request_query
 
 bp = Blueprint("exports", __name__)
 
-ENDINGS = ("closed", "withdrawn", "granted", "appeal_granted")
 HEADER = [
     "id", "reference", "title", "agency", "campaign", "status", "received_on", "days_open", "assignees",
     "tracking_numbers", "appeal_tracking_numbers", "appealed", "appeal_outcome", "in_litigation",
     "constructive_denial", "fee_requested", "fee_paid", "fee_pending", "pages_released",
     "next_deadline", "next_deadline_on",
     *[f"{kind}_{part}" for kind in DEADLINE_KINDS for part in ("due_on", "raw_due_on", "missed")],
+    "nta_code", "neighborhood",
 ]
 
 
@@ -47,8 +47,8 @@ def _cell(value) -> str:
 def _days_open(r: Request, received: date | None, today: date) -> int | None:
     if received is None:
         return None
-    ended = [e.occurred_on for e in r.events if e.type in ENDINGS]
-    return ((ended[-1] if ended and r.status in ENDINGS else today) - received).days
+    ended = [e.occurred_on for e in r.events if e.type in CONCLUDED]
+    return ((ended[-1] if ended and r.status in CONCLUDED else today) - received).days
 
 
 def request_row(r: Request, today: date) -> list[str]:
@@ -77,7 +77,16 @@ def request_row(r: Request, today: date) -> list[str]:
         d = by_kind.get(kind)
         values += [d.due_on.isoformat() if d else "", d.raw_due_on.isoformat() if d and d.raw_due_on else "",
                    ("yes" if d.missed else "no") if d else ""]
+    values += neighborhood_cells(r)
     return [_cell(v) for v in values]
+
+
+def neighborhood_cells(r: Request) -> list[str]:
+    """The request's 2020 neighborhood code and name (issue 12), or two empty cells."""
+    from tracker.geo import find_neighborhood
+
+    place = find_neighborhood(r.nta_code) if r.nta_code else None
+    return [r.nta_code or "", f"{place.name}, {place.borough}" if place else ""]
 
 
 def requests_csv_text(requests: Iterable[Request], today: date) -> str:
@@ -174,6 +183,10 @@ def write_bundle(target, r: Request, user) -> dict:
             else:
                 # Checked against the hash recorded on arrival: a mismatch would mean a corrupted store.
                 entry["recorded_sha256_matches"] = entry["sha256"] == d.sha256
+        trail = db.session.scalars(audit.trail(request_id=r.id).order_by(None)
+                                   .order_by(AuditEntry.at, AuditEntry.id)).all()
+        add("audit.json", json.dumps([audit.as_dict(e) for e in trail], indent=2, ensure_ascii=False)
+            .encode("utf-8"), "the audit trail: who changed what on this request, and when")
         bundle.writestr("SHA256SUMS", "\n".join(sums) + "\n")
         bundle.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     return manifest

@@ -7,14 +7,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
-from tracker.grounds import GROUNDS
+from tracker.grounds import GROUNDS, STATUTE_PREFIX, SUBPARAGRAPHS
 from tracker.grounds import label as ground_text
 from tracker.lifecycle import EVENT_TYPES
 from tracker.models import Agency, Campaign, User
 from tracker.operations import OperationError, file_request, record_event, request_state
 from tracker.operations.requests import add_tracking_number
+from tracker.operations.uploads import Upload, add_documents
 from tracker.web.access import require, visible_request
 from tracker.web.filters import deadline_label, event_label, shortdate
 from tracker.web.forms import Form
@@ -31,7 +31,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "records_released": ("pages",),
     "fee_requested": ("fee",),
     "fee_paid": ("fee",),
-    "appeal_filed": ("received_on", "tracking_number"),
+    "appeal_filed": ("filed_by", "received_on", "tracking_number"),
 }
 # §87(2)(j)–(q) protect traffic-camera images; the form folds them away to keep the common grounds in view.
 TRAFFIC_GROUNDS = frozenset(f"87(2)({letter})" for letter in "jklmnopq")
@@ -80,23 +80,28 @@ def new():
                 tracking_numbers=[tracking] if tracking else [], assignees=form.getlist("assignee"),
                 visibility=form.get("visibility") or "internal",
             ))
-        commit()
     except OperationError as exc:
-        rollback()
         form.operation_error(exc)
         return _new_form(form, 422)
+    references = ", ".join(r.reference for r in created)
+    if received_on is None:
+        # Drafts: next comes the letter to each agency, previewed, then emailed or recorded as filed.
+        flash(f"{'Request' if len(created) == 1 else str(len(created)) + ' requests'} {references} "
+              f"{'is' if len(created) == 1 else 'are'} ready to file: check each letter, then send it or "
+              "record how it was filed.", "success")
+        return redirect(url_for("letters.file", ids=",".join(str(r.id) for r in created)))
     if len(created) == 1:
         flash(f"Request {created[0].reference} is filed with {created[0].agency.name}.", "success")
         return redirect(url_for("requests.view", request_id=created[0].id))
-    flash(f"{len(created)} requests are filed, one with each agency: "
-          + ", ".join(r.reference for r in created) + ".", "success")
-    return redirect(url_for("requests.index", q=title if "{agency}" not in title else "", sort="newest"))
+    flash(f"{len(created)} requests are filed, one with each agency: {references}.", "success")
+    return redirect(url_for("letters.file", ids=",".join(str(r.id) for r in created)))
 
 
 def _event_form(found, form: Form, status: int = 200):
     return render_template(
         "requests/log_event.html", request=found, form=form, types=LOGGABLE, fields=EVENT_FIELDS,
         grounds=[(key, ground_text(key)) for key in GROUNDS], traffic=TRAFFIC_GROUNDS,
+        subparagraphs=[(key, ground_text(key)) for key in SUBPARAGRAPHS],
         state=request_state(found), today=legal_today(),
     ), status
 
@@ -108,8 +113,12 @@ def _event_data(form: Form, event_type: str) -> dict:
         day = form.date("date_certain", "the agency's date certain", required=event_type == "extended")
         if day:
             data["date_certain"] = day.isoformat()
-    if "exemptions" in wanted and form.getlist("exemptions"):
-        data["exemptions"] = form.getlist("exemptions")
+    if "exemptions" in wanted:
+        cited = form.getlist("exemptions")
+        if form.get("statute"):
+            cited = [c for c in cited if c != "87(2)(a)"] + [STATUTE_PREFIX + form.get("statute")]
+        if cited:
+            data["exemptions"] = cited
     if "pages" in wanted:
         pages = form.whole_number("pages", "the pages released")
         if pages is not None:
@@ -122,6 +131,8 @@ def _event_data(form: Form, event_type: str) -> dict:
         day = form.date("received_on", "the day the agency received the appeal", required=False)
         if day:
             data["received_on"] = day.isoformat()
+    if "filed_by" in wanted:
+        data["filed_by"] = form.get("filed_by")
     if event_type == "appeal_filed" and form.get("tracking_number"):
         data["tracking_number"] = form.get("tracking_number")
     return data
@@ -159,15 +170,18 @@ def log_event(request_id: int):
         return _event_form(found, form, 422)
     before = request_state(found)
     try:
-        record_event(found, event_type, occurred, current_user, data, form.get("note"))
+        event = record_event(found, event_type, occurred, current_user, data, form.get("note"))
+        letters = [Upload(part.filename, part.read()) for part in request.files.getlist("letter") if part.filename]
+        if letters:
+            add_documents(found, letters, current_user, released_on=occurred, visibility="internal",
+                          event_id=event.id)
         if event_type == "acknowledged" and form.get("tracking_number"):
             add_tracking_number(found, form.get("tracking_number"), "request")
-        commit()
     except OperationError as exc:
-        rollback()
-        form.operation_error(exc, "type")
+        form.operation_error(exc, "letter" if exc.field == "file" else "type")
         return _event_form(found, form, 422)
     after = request_state(found)
-    flash(f"Logged: {event_label(event_type)} on {shortdate(occurred)}. {describe_change(before, after)}",
+    attached = f" {len(letters)} file{'' if len(letters) == 1 else 's'} attached." if letters else ""
+    flash(f"Logged: {event_label(event_type)} on {shortdate(occurred)}.{attached} {describe_change(before, after)}",
           "success")
     return redirect(url_for("requests.view", request_id=found.id))

@@ -10,7 +10,7 @@ from werkzeug.routing import BuildError
 
 from tracker import permissions
 from tracker.clock import local
-from tracker.grounds import GROUNDS
+from tracker.grounds import describe, label
 from tracker.lifecycle import LABELS
 
 STATUS_LABELS = {
@@ -86,6 +86,15 @@ def nytime(value: datetime | None) -> str:
     return f"{shortdate(moment.date())}, {hour}:{moment:%M} {moment:%p} {moment.tzname()}"
 
 
+def nytime_long(value: datetime | None) -> str:
+    """'Monday, January 9, 2023 at 3:04 PM EST': a stored UTC timestamp in New York time, in full."""
+    if value is None:
+        return ""
+    moment = local(value)
+    hour = moment.hour % 12 or 12
+    return f"{nydate(moment.date())} at {hour}:{moment:%M} {moment:%p} {moment.tzname()}"
+
+
 def status_label(status: str | None) -> str:
     """A request status in words."""
     return STATUS_LABELS.get(status or "", (status or "").replace("_", " ").capitalize())
@@ -102,24 +111,28 @@ def event_label(kind: str) -> str:
 
 
 def citation(basis: str | None) -> str:
-    """The statute part of a deadline's basis ('POL §89(3)(a)'), for narrow table cells."""
+    """The statute a deadline's basis starts with ('POL §89(3)(a)', 'CPLR 217(1)'), for narrow cells.
+
+    A deadline's own kind is the surer guide (`Deadline.statute`); this reads a basis text alone.
+    """
     if not basis:
         return ""
     head = basis.split(":", 1)[0]
-    if "§" in head or "CPLR" in head:
-        return head
-    for token in ("POL §89(4)(a)", "POL §89(3)(a)", "CPLR 217(1)"):
-        if token in basis:
-            return token
-    return head[:40]
+    return head if ("§" in head or "CPLR" in head) else head[:40]
 
 
 def ground_label(key: str) -> str:
     """An exemption in short ('POL §87(2)(e)', or the words of a non-exemption ground)."""
-    if key not in GROUNDS:
+    described = describe(key)
+    if described is None:
         return key
-    citation_text, words = GROUNDS[key]
-    return citation_text if key.startswith("87(2)") else words.capitalize()
+    citation_text, words = described
+    return citation_text if key[:2] in ("87", "89") else words.capitalize()
+
+
+def ground_text(key: str) -> str:
+    """An exemption with the statute's words: 'POL §87(2)(e)(iv): … except routine techniques …'."""
+    return label(key) if describe(key) is not None else key
 
 
 def can(permission: str) -> bool:
@@ -137,11 +150,18 @@ def nav_url(endpoint: str, **values) -> str | None:
         return None
 
 
+def mail_out_configured() -> bool:
+    """Whether outgoing mail can leave at all (SMTP_HOST is set); send pages say so before the button."""
+    return bool(current_app.config["SMTP_HOST"])
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
-    for fn in (nydate, shortdate, nytime, status_label, deadline_label, event_label, citation, ground_label):
+    for fn in (nydate, shortdate, nytime, nytime_long, status_label, deadline_label, event_label, citation,
+               ground_label, ground_text):
         app.add_template_filter(fn)
     app.add_template_global(can)
     app.add_template_global(nav_url)
+    app.add_template_global(mail_out_configured)
     app.add_template_global(deadline_label)
     app.add_template_global(status_label)

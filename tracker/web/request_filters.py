@@ -13,7 +13,7 @@ from tracker.lifecycle import STATUSES
 from tracker.models import Agency, Request, TrackingNumber
 from tracker.models.requests import request_assignees
 
-FILTER_NAMES = ("agency", "campaign", "status", "assignee", "window", "q", "sort")
+FILTER_NAMES = ("agency", "campaign", "nta", "status", "assignee", "window", "q", "sort")
 WINDOWS = {
     "overdue": "Past due",
     "7": "Due within 7 days",
@@ -70,6 +70,15 @@ def request_query(args, user, today: date) -> tuple[Select, Filters]:
     campaign_id = _int(filters, "campaign")
     if campaign_id is not None:
         query = query.where(Request.campaign_id == campaign_id)
+    nta = filters.values["nta"].upper()
+    if nta:
+        from tracker.geo import find_neighborhood
+
+        if find_neighborhood(nta) is None:
+            filters.errors["nta"] = "Give a 2020 neighborhood code, e.g. BK0101."
+        else:
+            filters.values["nta"] = nta
+            query = query.where(Request.nta_code == nta)
     status = filters.values["status"]
     if status:
         if status in STATUSES:

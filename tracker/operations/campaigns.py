@@ -1,0 +1,119 @@
+"""A campaign's public side: its address (slug), the agency residents file with, their letter, openness."""
+
+from __future__ import annotations
+
+import re
+import string
+
+from sqlalchemy import func, select
+
+from tracker import audit
+from tracker.extensions import db
+from tracker.models import Agency, Campaign
+from tracker.operations.directory import create_campaign
+from tracker.operations.errors import Conflict, Invalid
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_SLUG = 100
+MAX_TEMPLATE = 20_000
+# What a letter template may say in braces; each is filled from the neighborhood and the resident.
+PLACEHOLDERS = ("neighborhood", "nta_code", "borough", "community_district", "resident_name",
+                "postal_address", "agency")
+DEFAULT_LETTER = (
+    "Under the New York Freedom of Information Law (Public Officers Law §§84-90), I request copies of "
+    "records sufficient to show every facial-recognition system, and every camera whose images are "
+    "used with one, operated or accessed by your agency in the neighborhood of {neighborhood} "
+    "({borough}, {community_district}; 2020 Neighborhood Tabulation Area {nta_code}): where each is "
+    "placed, since when, and the contracts and policies that govern it.\n\n"
+    "If any record is withheld in whole or in part, please cite the exemption under Public Officers "
+    "Law §87(2) for each withholding and release every reasonably segregable part.\n\n"
+    "Sincerely,\n{resident_name}\n{postal_address}"
+)
+FIELDS = ("name", "description", "slug", "agency_id", "letter_template", "public")
+
+
+def check_template(text) -> str:
+    """The letter template, or Invalid naming a placeholder it cannot fill."""
+    if not isinstance(text, str):
+        raise Invalid("letter_template must be text", field="letter_template")
+    if len(text) > MAX_TEMPLATE:
+        raise Invalid(f"letter_template is longer than {MAX_TEMPLATE:,} characters", field="letter_template")
+    try:
+        names = [name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None]
+    except ValueError as exc:
+        raise Invalid(f"letter_template has unbalanced braces ({exc}); write {{{{ for a literal brace",
+                      field="letter_template") from None
+    unknown = sorted({n for n in names if n not in PLACEHOLDERS})
+    if unknown:
+        raise Invalid(f"letter_template uses unknown placeholders {', '.join(unknown)}; known: "
+                      f"{', '.join(PLACEHOLDERS)}", field="letter_template")
+    return text
+
+
+def _check_slug(value, campaign: Campaign | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_SLUG or not SLUG.fullmatch(value):
+        raise Invalid("slug is lower-case letters, digits and single hyphens, e.g. ban-the-scan", field="slug")
+    taken = db.session.scalar(select(Campaign).where(Campaign.slug == value))
+    if taken is not None and taken is not campaign:
+        raise Conflict(f"another campaign already has the slug {value!r}", code="duplicate", field="slug")
+    return value
+
+
+def update_campaign(campaign: Campaign, actor=None, **changes) -> Campaign:
+    """Change a campaign's name, description, slug, agency, letter template or public flag."""
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise Invalid(f"these fields cannot be set: {', '.join(sorted(unknown))}")
+    before = audit.snapshot(campaign, FIELDS)
+    if "name" in changes:
+        name = changes["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise Invalid("a campaign needs a name", field="name")
+        other = db.session.scalar(select(Campaign).where(func.lower(Campaign.name) == name.strip().lower()))
+        if other is not None and other is not campaign:
+            raise Conflict(f"a campaign named {name.strip()!r} already exists", code="duplicate", field="name")
+        campaign.name = name.strip()
+    if "description" in changes:
+        if not isinstance(changes["description"], str):
+            raise Invalid("description must be text", field="description")
+        campaign.description = changes["description"]
+    if "slug" in changes:
+        campaign.slug = _check_slug(changes["slug"], campaign)
+    if "agency_id" in changes:
+        value = changes["agency_id"]
+        if value is None:
+            campaign.agency = None
+        else:
+            agency = db.session.get(Agency, value) if isinstance(value, int) and not isinstance(value, bool) \
+                and 0 < value < 2**63 else None
+            if agency is None:
+                raise Invalid(f"there is no agency {value!r}", code="unknown_agency", field="agency_id")
+            campaign.agency = agency
+    if "letter_template" in changes:
+        campaign.letter_template = check_template(changes["letter_template"])
+    if "public" in changes:
+        if not isinstance(changes["public"], bool):
+            raise Invalid("public must be true or false", field="public")
+        campaign.public = changes["public"]
+    if campaign.public and campaign.slug is None:
+        raise Invalid("a public campaign needs a slug (the address of its public pages)", field="slug")
+    db.session.flush()
+    audit.record(actor, "campaign.update", campaign, changes=audit.diff(before, audit.snapshot(campaign, FIELDS)))
+    return campaign
+
+
+def create_public_campaign(actor=None, *, name: str, **fields) -> Campaign:
+    """Start a campaign with its public-side settings in one step (the API's POST)."""
+    description = fields.pop("description", "") or ""
+    if not isinstance(name, str) or not isinstance(description, str):
+        raise Invalid("name and description must be text", field="name" if not isinstance(name, str)
+                      else "description")
+    campaign = create_campaign(name, description, actor)
+    return update_campaign(campaign, actor, **fields)
+
+
+def public_campaign(slug: str) -> Campaign | None:
+    """The public campaign with this slug, or None (unknown or not public)."""
+    return db.session.scalar(select(Campaign).where(Campaign.slug == slug, Campaign.public.is_(True)))

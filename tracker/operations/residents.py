@@ -1,0 +1,255 @@
+"""Residents' requests: submit, confirm by email, withdraw, forget; and the emails that tell them each step.
+
+A submission holds the resident's name and email until they follow the emailed link (within
+RESIDENT_CONFIRM_HOURS); only then is a request filed in their name, through `file_request` and the
+mail outbox like every request. Unconfirmed submissions are deleted after RESIDENT_RETENTION_DAYS.
+Only hashes of the emailed secrets are stored, so a copy of the database cannot act for a resident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+
+from tracker import audit
+from tracker.clock import legal_today
+from tracker.extensions import db
+from tracker.models import AuditEntry, Campaign, Message, Request, Resident
+from tracker.models.base import utcnow
+from tracker.operations.campaigns import DEFAULT_LETTER
+from tracker.operations.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.operations.requests import file_request, record_event
+
+EMAIL = re.compile(r"[^@\s<>\"',;()]+@[^@\s<>\"',;()]+\.[^@\s<>\"',;()]+")
+MAX_NAME = 200
+MAX_ADDRESS = 500
+LANGUAGES = ("en", "es")
+ENDED = ("withdrawn", "closed")
+
+
+class LimitReached(Conflict):
+    """Too many submissions from one email or one network address in a day."""
+
+    status = 429
+    code = "too_many_submissions"
+
+
+def secret_hash(secret: str) -> str:
+    """What is stored of an emailed secret: its SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_pseudonym() -> str:
+    while True:
+        name = "Resident " + secrets.token_hex(3).upper()
+        if not db.session.scalar(select(Resident.id).where(Resident.pseudonym == name)):
+            return name
+
+
+def _clean(name, email, postal_address) -> tuple[str, str, str]:
+    name = " ".join(str(name or "").split())
+    email = str(email or "").strip().lower()
+    postal_address = "\n".join(line.strip() for line in str(postal_address or "").splitlines() if line.strip())
+    if not name:
+        raise Invalid("give your name: the request is filed in it", field="name")
+    if len(name) > MAX_NAME:
+        raise Invalid(f"the name is longer than {MAX_NAME} characters", field="name")
+    if not EMAIL.fullmatch(email) or len(email) > 320:
+        raise Invalid("give an email address we can send the confirmation link to", field="email")
+    if len(postal_address) > MAX_ADDRESS:
+        raise Invalid(f"the postal address is longer than {MAX_ADDRESS} characters", field="postal_address")
+    return name, email, postal_address
+
+
+def _check_limits(email: str, client_address: str, now: datetime) -> None:
+    config = current_app.config
+    since = now - timedelta(hours=24)
+    by_email = db.session.scalar(select(func.count()).select_from(Resident)
+                                 .where(Resident.email == email, Resident.created_at >= since))
+    if by_email >= config["RESIDENT_LIMIT_PER_EMAIL"]:
+        raise LimitReached("this email address has made as many requests as it may today; try again tomorrow",
+                           field="email")
+    if client_address:
+        by_address = db.session.scalar(select(func.count()).select_from(Resident)
+                                       .where(Resident.client_address == client_address,
+                                              Resident.created_at >= since))
+        if by_address >= config["RESIDENT_LIMIT_PER_ADDRESS"]:
+            raise LimitReached("too many requests have come from your network today; try again tomorrow")
+
+
+def _expired(resident: Resident, now: datetime) -> bool:
+    return resident.created_at + timedelta(hours=current_app.config["RESIDENT_CONFIRM_HOURS"]) < now
+
+
+def submit(campaign: Campaign, neighborhood, name: str, email: str, postal_address: str = "", *,
+           client_address: str = "", language: str = "en", now: datetime | None = None
+           ) -> tuple[Resident, str]:
+    """Record a resident's submission and email them a confirmation link; returns it and the link's secret."""
+    from tracker.public.notify import queue_resident_email
+
+    now = now or utcnow()
+    if not campaign.public or campaign.agency is None:
+        raise Conflict("this campaign is not taking requests from residents")
+    if neighborhood is None or not neighborhood.residential:
+        raise Invalid("choose a residential neighborhood from the map or the list", field="nta")
+    name, email, postal_address = _clean(name, email, postal_address)
+    _check_limits(email, client_address, now)
+    pending = db.session.scalars(select(Resident).where(
+        Resident.email == email, Resident.nta_code == neighborhood.code, Resident.campaign_id == campaign.id,
+        Resident.state == "pending")).all()
+    for earlier in pending:
+        if not _expired(earlier, now):
+            raise Conflict("a confirmation link for this neighborhood was already emailed to this address; "
+                           "follow it, or wait until it expires", code="pending_confirmation", field="email")
+        earlier.state = "expired"
+    secret = secrets.token_urlsafe(24)
+    resident = Resident(campaign=campaign, nta_code=neighborhood.code, name=name, email=email,
+                        postal_address=postal_address, pseudonym=_new_pseudonym(),
+                        language=language if language in LANGUAGES else "en", state="pending",
+                        confirm_hash=secret_hash(secret), client_address=client_address[:64], created_at=now)
+    db.session.add(resident)
+    db.session.flush()
+    # The trail names the resident by pseudonym only: forgetting them must leave no name or email behind.
+    audit.record(_resident_actor(resident), "resident.submit", resident,
+                 changes={"campaign": campaign.name, "nta": neighborhood.code})
+    queue_resident_email(resident, "confirm", secret=secret)
+    return resident, secret
+
+
+def letter_for(campaign: Campaign, neighborhood, resident: Resident) -> str:
+    """The campaign's letter with the neighborhood and the resident filled in (letters stay in English)."""
+    values = {"neighborhood": neighborhood.name, "nta_code": neighborhood.code, "borough": neighborhood.borough,
+              "community_district": neighborhood.community_district or neighborhood.borough,
+              "resident_name": resident.name, "postal_address": resident.postal_address,
+              "agency": campaign.agency.name if campaign.agency else ""}
+    return (campaign.letter_template or DEFAULT_LETTER).format_map(values).strip()
+
+
+def _scrubbed(resident: Resident, text: str) -> str:
+    """`text` with the resident's name, email and postal address (and each of its lines) as the pseudonym."""
+    personal = [v for v in (resident.name, resident.email, resident.postal_address) if v]
+    personal += [line for line in resident.postal_address.splitlines() if line.strip()]
+    for value in sorted(set(personal), key=len, reverse=True):
+        text = text.replace(value, resident.pseudonym)
+    return text
+
+
+def find_by_secret(secret: str, column) -> Resident:
+    """The resident whose emailed secret this is, or NotFound."""
+    if not isinstance(secret, str) or not 10 <= len(secret) <= 100:
+        raise NotFound("this link is not valid")
+    resident = db.session.scalar(select(Resident).where(column == secret_hash(secret)))
+    if resident is None:
+        raise NotFound("this link is not valid (it may have been used already, or the data was deleted)")
+    return resident
+
+
+def confirm(secret: str, *, now: datetime | None = None) -> tuple[Resident, str]:
+    """File the request of the submission this link confirms; returns it and the private status secret."""
+    from tracker.geo import find_neighborhood
+    from tracker.operations.outbox import send_email
+    from tracker.public.notify import queue_resident_email
+
+    now = now or utcnow()
+    resident = find_by_secret(secret, Resident.confirm_hash)
+    if resident.state != "pending":
+        raise Conflict("this request was already confirmed", code="already_confirmed")
+    if _expired(resident, now):
+        raise Conflict("this confirmation link has expired; please fill in the form again", code="expired")
+    campaign = resident.campaign
+    neighborhood = find_neighborhood(resident.nta_code)
+    if campaign.agency is None or not campaign.agency.foil_email:
+        raise Conflict("the campaign has no agency email to send requests to; nothing was filed")
+    letter = letter_for(campaign, neighborhood, resident)
+    title = f"Facial recognition in {neighborhood.name}, {neighborhood.borough} ({neighborhood.code})"
+    # The team's copies name the pseudonym: the resident's details are for lawyers and admins only
+    # (the Requester row), while the letter that leaves, kept byte for byte as evidence, names the resident.
+    request = file_request(None, campaign.agency, title, _scrubbed(resident, letter), campaign=campaign,
+                           visibility="public")
+    request.nta_code, request.resident_id = neighborhood.code, resident.id
+    body = (f"To the Records Access Officer of {campaign.agency.name}:\n\n{letter}\n\n"
+            f"Replies to the reply address of this email reach the requester through {campaign.name}.\n")
+    message = send_email(request, None, campaign.agency.foil_email,
+                         f"Freedom of Information Law request: {title} ({request.reference})", body,
+                         kind="request")
+    message.body_text = _scrubbed(resident, body)
+    status_secret = secrets.token_urlsafe(24)
+    resident.state, resident.confirmed_at = "confirmed", now
+    resident.confirm_hash, resident.status_hash = None, secret_hash(status_secret)
+    db.session.flush()
+    audit.record(_resident_actor(resident), "resident.confirm", resident, request=request)
+    queue_resident_email(resident, "confirmed", secret=status_secret)
+    return resident, status_secret
+
+
+def withdraw(resident: Resident) -> Request:
+    """Withdraw the resident's request: logged on its timeline and told to the agency."""
+    from tracker.operations.outbox import send_email
+
+    request = resident.request
+    if request is None or resident.state not in ("confirmed",):
+        raise Conflict("there is no open request to withdraw")
+    if request.status in ENDED:
+        raise Conflict("this request is already withdrawn or closed", code="already_ended")
+    record_event(request, "withdrawn", legal_today(), None, note=f"Withdrawn by the requester ({resident.pseudonym})")
+    if request.agency.foil_email:
+        send_email(request, None, request.agency.foil_email,
+                   f"Withdrawal of FOIL request {request.reference}: {request.title}",
+                   f"To the Records Access Officer of {request.agency.name}:\n\nThe requester withdraws the "
+                   f"Freedom of Information Law request {request.reference} (\u201c{request.title}\u201d). "
+                   "No further search is needed.\n", kind="followup")
+    resident.state = "withdrawn"
+    db.session.flush()
+    audit.record(_resident_actor(resident), "resident.withdraw", resident, request=request)
+    return request
+
+
+def forget(resident: Resident, actor=None) -> Resident:
+    """Remove the resident's name, email and address everywhere we show them; the pseudonym stays.
+
+    The request and its timeline remain (the legal record); its letter and our emails' text name the
+    pseudonym instead. The original bytes of sent mail stay in the blob store as evidence, which only
+    lawyers and admins can download.
+    """
+    if actor is not None and getattr(actor, "role", None) not in ("admin", "lawyer"):
+        raise Forbidden("only lawyers and admins may forget a resident")
+    if resident.forgotten_at is not None:
+        return resident
+    for request in resident.requests:
+        request.description = _scrubbed(resident, request.description)
+        for message in db.session.scalars(select(Message).where(Message.request_id == request.id)):
+            message.body_text = _scrubbed(resident, message.body_text)
+            message.subject = _scrubbed(resident, message.subject)
+    resident.name, resident.email, resident.postal_address, resident.client_address = "", "", "", ""
+    resident.confirm_hash = resident.status_hash = None
+    resident.forgotten_at = utcnow()
+    resident.state = "forgotten"
+    # The trail keeps what happened under the pseudonym, but not the address the resident wrote from.
+    db.session.execute(update(AuditEntry).where(AuditEntry.subject_type == Resident.__tablename__,
+                                                AuditEntry.subject_id == resident.id).values(address=None))
+    db.session.flush()
+    audit.record(actor, "resident.forget", resident)
+    return resident
+
+
+def purge_unconfirmed(now: datetime | None = None) -> int:
+    """Delete unconfirmed submissions older than RESIDENT_RETENTION_DAYS; returns how many."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["RESIDENT_RETENTION_DAYS"])
+    result = db.session.execute(delete(Resident).where(Resident.state.in_(("pending", "expired")),
+                                                       Resident.created_at < cutoff,
+                                                       Resident.id.not_in(select(Request.resident_id).where(
+                                                           Request.resident_id.is_not(None)))))
+    db.session.flush()
+    if result.rowcount:
+        audit.record(None, "resident.purge_unconfirmed", None, changes={"deleted": result.rowcount})
+    return result.rowcount or 0
+
+
+def _resident_actor(resident: Resident) -> audit.Actor:
+    return audit.Actor("anonymous", f"resident {resident.pseudonym}")

@@ -1,0 +1,165 @@
+"""Emails to residents: the confirmation link, then each step of their request, in their language.
+
+Each email is a ResidentEmail row written in the same transaction as the change it reports, and sent
+after the commit by the `foiltrack.public.resident_email` task (retried with back-off; a failure is
+recorded on the row, never reported as sent). Residents' mail does not go on the request's timeline:
+it is about the requester, not to the agency.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Celery
+from flask import current_app
+from flask_babel import force_locale, gettext
+
+from tracker.dispatch import after_commit
+from tracker.extensions import db
+from tracker.models import Resident, ResidentEmail
+from tracker.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+TASK_NAME = "foiltrack.public.resident_email"
+MAX_RETRIES = 5
+# Events of a resident's request that they hear about, by the step's kind.
+NOTIFIED_EVENTS = {
+    "submitted": "filed", "acknowledged": "acknowledged", "extended": "extended", "records_released": "released",
+    "granted": "released", "partially_granted": "released", "denied": "denied", "no_records": "denied",
+    "appeal_filed": "appealed", "appeal_granted": "appeal_decided", "appeal_denied": "appeal_decided",
+    "withdrawn": "withdrawn",
+}
+
+
+def _link(path: str) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def _text(resident: Resident, kind: str, secret: str | None) -> tuple[str, str]:
+    from tracker.geo import find_neighborhood
+
+    place = find_neighborhood(resident.nta_code)
+    where = f"{place.name}, {place.borough}" if place else resident.nta_code
+    campaign = resident.campaign.name
+    request = resident.request
+    reference = request.reference if request else ""
+    status = (gettext("Follow your request here (keep this link private): %(url)s",
+                      url=_link(f"/public/status/{secret}")) if secret else
+              gettext("Follow your request with the private link in our earlier email."))
+    if kind == "confirm":
+        hours = current_app.config["RESIDENT_CONFIRM_HOURS"]
+        return (gettext("Confirm your records request for %(place)s", place=where),
+                gettext("Hello %(name)s,\n\nYou asked %(campaign)s to file a Freedom of Information Law "
+                        "request in your name for the records about %(place)s. Nothing is sent until you "
+                        "confirm. Open this link within %(hours)s hours to confirm:\n\n%(url)s\n\n"
+                        "If you did not ask for this, ignore this email: your name and address will be "
+                        "deleted.", name=resident.name, campaign=campaign, place=where, hours=hours,
+                        url=_link(f"/public/confirm/{secret}")))
+    steps = {
+        "confirmed": gettext("Thank you: your request %(ref)s for the records about %(place)s is confirmed "
+                             "and is being emailed to the agency. We will write again when it has gone out.",
+                             ref=reference, place=where),
+        "filed": gettext("Your request %(ref)s for the records about %(place)s was emailed to the agency.",
+                         ref=reference, place=where),
+        "acknowledged": gettext("The agency acknowledged your request %(ref)s.", ref=reference),
+        "extended": gettext("The agency extended the time to answer your request %(ref)s.", ref=reference),
+        "released": gettext("The agency released records for your request %(ref)s. They are on the "
+                            "campaign's public page.", ref=reference),
+        "denied": gettext("The agency denied your request %(ref)s. The campaign's lawyers can appeal.",
+                          ref=reference),
+        "appealed": gettext("The campaign appealed the denial of your request %(ref)s.", ref=reference),
+        "appeal_decided": gettext("The agency decided the appeal of your request %(ref)s.", ref=reference),
+        "withdrawn": gettext("Your request %(ref)s was withdrawn.", ref=reference),
+    }
+    subject = gettext("Your records request %(ref)s: an update", ref=reference)
+    return subject, f"{gettext('Hello %(name)s,', name=resident.name)}\n\n{steps[kind]}\n\n{status}\n"
+
+
+def queue_resident_email(resident: Resident, kind: str, *, secret: str | None = None) -> ResidentEmail | None:
+    """Write the email to the resident now (in their language) and send it after the commit."""
+    if not resident.email or resident.forgotten_at is not None:
+        return None
+    with force_locale(resident.language or "en"):
+        subject, body = _text(resident, kind, secret)
+    email = ResidentEmail(resident=resident, kind=kind, subject=subject, body=body)
+    db.session.add(email)
+    db.session.flush()
+    after_commit(TASK_NAME, email.id)
+    return email
+
+
+def event_recorded(request, event) -> None:
+    """Tell the request's resident about a step they care about (called by record_event)."""
+    kind = NOTIFIED_EVENTS.get(event.type)
+    resident = request.resident if request.resident_id else None
+    if kind is None or resident is None or resident.state not in ("confirmed", "withdrawn"):
+        return
+    queue_resident_email(resident, kind)
+
+
+def _queue_send(email_id: int) -> None:
+    task = current_app.extensions["celery"].tasks[TASK_NAME]
+    try:
+        task.delay(email_id)
+    except Exception as exc:  # noqa: BLE001 - the row stays queued and says why; `retry_unsent` sends it
+        log.error("email to a resident (%s) was not handed to the task queue: %s", email_id, exc)
+
+
+def send_now(email_id: int) -> str:
+    """Send one queued resident email (the task's body); SendError propagates for the retry logic."""
+    from ingest import smtp
+
+    email = db.session.get(ResidentEmail, email_id)
+    if email is None or email.status == "sent":
+        return "nothing to send"
+    resident = email.resident
+    if not resident.email:
+        email.status, email.reason = "failed", "the resident was forgotten before it was sent"
+        return email.status
+    message = smtp.build_message(to=[resident.email], subject=email.subject, body=email.body)
+    smtp.send(message)
+    email.status, email.sent_at, email.reason = "sent", utcnow(), ""
+    return email.status
+
+
+def retry_unsent() -> int:
+    """Hand every queued or failed resident email to the task queue again; returns how many."""
+    rows = db.session.scalars(db.select(ResidentEmail.id).where(ResidentEmail.status != "sent")).all()
+    for email_id in rows:
+        _queue_send(email_id)
+    return len(rows)
+
+
+def register(celery: Celery) -> None:
+    """Declare the resident-email task and the daily purge of unconfirmed submissions."""
+
+    @celery.task(name=TASK_NAME, bind=True, max_retries=MAX_RETRIES, acks_late=True, shared=False)
+    def resident_email(self, email_id: int) -> str:
+        """Send one resident email; temporary failures retry with back-off, then it is marked failed."""
+        from ingest.smtp import SendError
+        from tracker.dispatch import commit
+
+        try:
+            status = send_now(email_id)
+        except SendError as exc:
+            final = exc.permanent or self.request.retries >= self.max_retries
+            email = db.session.get(ResidentEmail, email_id)
+            email.status = "failed" if final else "queued"
+            email.reason = f"try {self.request.retries + 1}: {exc.message}"
+            commit()
+            if final or self.request.is_eager:
+                return email.status
+            raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries) from exc
+        commit()
+        return status
+
+    @celery.task(name="foiltrack.public.purge_unconfirmed", shared=False)
+    def purge_unconfirmed() -> int:
+        """Delete unconfirmed resident submissions past RESIDENT_RETENTION_DAYS."""
+        from tracker.dispatch import commit
+        from tracker.operations.residents import purge_unconfirmed as run
+
+        removed = run()
+        commit()
+        return removed

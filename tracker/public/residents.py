@@ -1,0 +1,182 @@
+"""The residents' request generator: choose a neighborhood (map, list or ZIP code), read the letter, give a
+name and email, confirm by the emailed link; then a private status page to follow, withdraw or be forgotten.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from tracker import geo
+from tracker.models import Resident
+from tracker.operations.errors import OperationError
+from tracker.operations.residents import (
+    LimitReached,
+    confirm,
+    find_by_secret,
+    forget,
+    letter_for,
+    purge_unconfirmed,
+    submit,
+    withdraw,
+)
+from tracker.public import bp
+from tracker.public.i18n import chosen_language
+from tracker.public.views import PUBLIC_EVENTS, campaign_or_404
+
+# The form field that people never see and bots fill in.
+HONEYPOT = "website"
+
+
+def _preview_resident(form) -> Resident:
+    return Resident(name=form.get("name") or gettext("[your name]"),
+                    postal_address=form.get("postal_address") or "")
+
+
+def _generator(campaign, form=None, errors=None, status=200):
+    form = form if form is not None else request.values
+    place = geo.find_neighborhood(form.get("nta", ""))
+    if place is not None and not place.residential:
+        errors = {**(errors or {}), "nta": gettext("%(name)s is not a residential neighborhood; choose another.",
+                                                    name=place.name)}
+        place = None
+    zip_code, zip_matches, zip_error = request.args.get("zip", "").strip(), [], ""
+    if zip_code:
+        try:
+            zip_matches = geo.neighborhoods_for_zip(zip_code)
+        except geo.ZipCodeError:
+            zip_error = gettext("%(zip)s is not a ZIP code of New York City; check the five digits.",
+                                zip=zip_code[:10])
+    letter = letter_for(campaign, place, _preview_resident(form)) if place else ""
+    return render_template("public/request.html", campaign=campaign, place=place, form=form,
+                           errors=errors or {}, letter=letter, zip_code=zip_code, zip_matches=zip_matches,
+                           zip_error=zip_error, places=geo.neighborhoods(), residential=geo.residential(),
+                           width=geo.MAP_WIDTH, height=geo.MAP_HEIGHT, honeypot=HONEYPOT,
+                           lang=chosen_language()), status
+
+
+@bp.route("/<slug>/request", methods=["GET", "POST"])
+def generator(slug: str):
+    """The form residents fill in; the POST records the submission and emails the confirmation link."""
+    campaign = campaign_or_404(slug)
+    if campaign.agency is None:
+        abort(404)
+    if request.method == "GET":
+        return _generator(campaign)
+    form = request.form
+    if form.get(HONEYPOT):
+        # Filled in by a program that reads the HTML, not by a person: nothing is kept or sent.
+        return _generator(campaign, form, {"form": gettext("This form could not be accepted.")}, 400)
+    place = geo.find_neighborhood(form.get("nta", ""))
+    try:
+        resident, _secret = submit(campaign, place, form.get("name", ""), form.get("email", ""),
+                                   form.get("postal_address", ""), client_address=request.remote_addr or "",
+                                   language=chosen_language())
+    except LimitReached as exc:
+        return _generator(campaign, form, {exc.field or "form": _translated(exc)}, 429)
+    except OperationError as exc:
+        return _generator(campaign, form, {exc.field or "form": _translated(exc)}, exc.status)
+    return render_template("public/check_email.html", campaign=campaign, place=place,
+                           email=resident.email, hours=current_app.config["RESIDENT_CONFIRM_HOURS"],
+                           lang=chosen_language())
+
+
+def _translated(exc: OperationError) -> str:
+    """The operation's message in the page's language (the known ones; others as they are)."""
+    known = {
+        "too_many_submissions": gettext("Too many requests came from this email or network today; "
+                                        "try again tomorrow."),
+        "pending_confirmation": gettext("We already emailed a confirmation link for this neighborhood to "
+                                        "this address; follow it, or wait until it expires."),
+    }
+    if exc.field == "name" and exc.code == "invalid":
+        return gettext("Give your name: the request is filed in it.")
+    if exc.field == "email" and exc.code == "invalid":
+        return gettext("Give an email address we can send the confirmation link to.")
+    if exc.field == "postal_address":
+        return gettext("The postal address is longer than %(n)s characters.", n=500)
+    if exc.field == "nta":
+        return gettext("Choose a residential neighborhood from the map or the list.")
+    return known.get(exc.code, exc.message)
+
+
+@bp.route("/confirm/<link>", methods=["GET", "POST"])
+def confirm_page(link: str):
+    """The emailed link: a button to confirm (so that a mail scanner opening the link files nothing)."""
+    if request.method == "GET":
+        resident = _pending(link)
+        return render_template("public/confirm.html", resident=resident, link=link,
+                               place=geo.find_neighborhood(resident.nta_code) if resident else None,
+                               lang=chosen_language()), 200 if resident else 404
+    try:
+        _resident, status_secret = confirm(link)
+    except OperationError as exc:
+        return render_template("public/confirm.html", resident=None, error=_translated(exc),
+                               lang=chosen_language()), exc.status
+    return redirect(url_for("public.status", link=status_secret, confirmed=1))
+
+
+def _pending(link: str) -> Resident | None:
+    from tracker.operations.errors import NotFound
+
+    try:
+        return find_by_secret(link, Resident.confirm_hash)
+    except NotFound:
+        return None
+
+
+def _resident_or_404(link: str) -> Resident:
+    from tracker.operations.errors import NotFound
+
+    try:
+        return find_by_secret(link, Resident.status_hash)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/status/<link>")
+def status(link: str):
+    """The resident's private page: their request's public timeline and deadlines, withdraw, forget me."""
+    from tracker.operations import request_state
+
+    resident = _resident_or_404(link)
+    item = resident.request
+    state = request_state(item) if item else None
+    events = [e for e in item.events if e.type in PUBLIC_EVENTS] if item else []
+    return render_template("public/status.html", resident=resident, request_=item, state=state, events=events,
+                           place=geo.find_neighborhood(resident.nta_code), link=link,
+                           confirmed=request.args.get("confirmed") == "1", lang=chosen_language())
+
+
+@bp.post("/status/<link>/withdraw")
+def withdraw_page(link: str):
+    """Withdraw the resident's request (the agency is told)."""
+    resident = _resident_or_404(link)
+    try:
+        withdraw(resident)
+    except OperationError as exc:
+        return render_template("public/done.html", message=_translated(exc), lang=chosen_language()), exc.status
+    return redirect(url_for("public.status", link=link))
+
+
+@bp.post("/status/<link>/forget")
+def forget_page(link: str):
+    """Remove the resident's name, email and address; the request stays under a pseudonym."""
+    resident = _resident_or_404(link)
+    forget(resident)
+    return render_template("public/done.html", lang=chosen_language(), message=gettext(
+        "Your name, email and address are deleted. The request stays on the public record as %(pseudonym)s; "
+        "this link no longer works.", pseudonym=resident.pseudonym))
+
+
+@click.group("residents")
+def command():
+    """Residents' submissions."""
+
+
+@command.command("purge")
+def purge_command():
+    """Delete unconfirmed submissions older than RESIDENT_RETENTION_DAYS."""
+    removed = purge_unconfirmed()
+    click.echo(f"deleted {removed} unconfirmed submission{'s' if removed != 1 else ''}")

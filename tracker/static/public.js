@@ -1,0 +1,15 @@
+// Progressive enhancement only: the list beside the map is complete without this script.
+// Typing in the neighborhood finder hides the neighborhoods whose name, borough or code do not match.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("input[data-filters]").forEach(function (input) {
+    var list = document.querySelector(input.getAttribute("data-filters"));
+    if (!list) { return; }
+    var items = list.querySelectorAll("li[data-name]");
+    input.addEventListener("input", function () {
+      var wanted = input.value.trim().toLowerCase();
+      items.forEach(function (item) {
+        item.hidden = wanted !== "" && item.getAttribute("data-name").indexOf(wanted) === -1;
+      });
+    });
+  });
+});

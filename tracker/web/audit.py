@@ -1,0 +1,39 @@
+"""The audit trail page (administrators): who changed what and when, by request or by person."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import func, select
+
+from tracker import audit
+from tracker.extensions import db
+from tracker.models import Request, User
+from tracker.web.access import require
+from tracker.web.paging import page_window
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _number(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+@bp.get("/")
+@require("users.manage")
+def index():
+    """The audit trail, newest first, filtered by request and by person."""
+    request_id, user_id = _number("request"), _number("user")
+    page = _number("page") or 1
+    per_page = current_app.config["PAGE_SIZE"]
+    query = audit.trail(request_id=request_id, user_id=user_id)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    last = max(1, -(-total // per_page))
+    page = min(page, last)
+    entries = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return render_template(
+        "audit/index.html", entries=entries, total=total, page=page, pages=page_window(page, last), last=last,
+        request_id=request_id, user_id=user_id,
+        the_request=db.session.get(Request, request_id) if request_id else None,
+        person=db.session.get(User, user_id) if user_id else None,
+        people=db.session.scalars(select(User).order_by(User.email)).all())
