@@ -32,7 +32,24 @@ def index():
     rows = mine if scope == "mine" else in_neighborhood(open_requests(campaign_id=campaign_id), nta)
     return render_template("dashboard/index.html", groups=worklist(rows, today), group_info=GROUPS,
                            scope=scope, today=today, campaigns=campaigns, campaign_id=campaign_id,
-                           mine_count=len(mine), filters={"values": {"nta": nta}, "errors": {}})
+                           mine_count=len(mine), filters={"values": {"nta": nta}, "errors": {}},
+                           mail=mail_waiting())
+
+
+def mail_waiting() -> dict:
+    """Incoming mail no request has yet (triage) and outgoing mail that could not be sent."""
+    from sqlalchemy import func, select
+
+    from tracker.models import Message
+
+    if not permissions.can(current_user, "message.view"):
+        return {"unmatched": 0, "failed": 0}
+    counts = dict(db.session.execute(
+        select(Message.status, func.count()).where(
+            ((Message.direction == "in") & (Message.status == "unmatched"))
+            | ((Message.direction == "out") & (Message.status == "failed")))
+        .group_by(Message.status)).all())
+    return {"unmatched": counts.get("unmatched", 0), "failed": counts.get("failed", 0)}
 
 
 def in_neighborhood(rows, nta: str):
