@@ -140,6 +140,8 @@ def api(base: str, path: str, token: str, *, method: str = "GET", body: dict | N
             return error.code, json.loads(payload or b"{}")
         except ValueError:
             return error.code, {"raw": payload[:500].decode(errors="replace")}
+    except OSError as error:
+        return 599, {"raw": f"no answer: {error}"}  # counted as a failure, like a 5xx
 
 
 def sign_in(base: str, email: str, password: str, timeout: float = 30) -> int:
@@ -195,7 +197,7 @@ class Load:
         while not self._stop.is_set():
             base = self.bases[(number + step) % len(self.bases)]
             word = self.words[(number * 7 + step) % len(self.words)]
-            status, body = api(base, f"/api/v1/search?q={word}", self.token)
+            status, body = api(base, f"/api/v1/search?q={urllib.parse.quote(word)}", self.token)
             with self._lock:
                 self.statuses[status] += 1
                 if status >= 500:
