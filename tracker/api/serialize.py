@@ -25,6 +25,7 @@ def agency(a: Agency) -> dict:
         "portal_url": a.portal_url,
         "tracking_patterns": list(a.tracking_patterns or []),
         "closure_days": list(a.closure_days or []),
+        "senders": list(a.senders or []),
     }
 
 

@@ -34,6 +34,7 @@ def register_commands(app: Flask) -> None:
         # A module offers one `command`, or several in COMMANDS.
         for command in getattr(module, "COMMANDS", None) or (module.command,):
             _one_unit_per_command(command)
+            _as_command_line(command)
             app.cli.add_command(command)
 
 
@@ -53,10 +54,31 @@ def _one_unit_per_command(command: click.Command) -> None:
         command.callback = with_appcontext(transactional(command.callback))
 
 
-def _create_app():
-    from tracker import create_app
+def _as_command_line(command: click.Command) -> None:
+    """Make the audit trail name the command line as the actor of what `command` (and its subcommands) do."""
+    from functools import wraps
 
-    return create_app()
+    from tracker.audit import acting_from_command_line
+
+    for sub in getattr(command, "commands", {}).values():
+        _as_command_line(sub)
+    original = command.callback
+    if original is None or getattr(original, "foiltrack_command_line", False):
+        return
+
+    @wraps(original)
+    def run(*args, **kwargs):
+        with acting_from_command_line():
+            return original(*args, **kwargs)
+
+    run.foiltrack_command_line = True
+    command.callback = run
+
+
+def _create_app():
+    from tracker import create_service_app
+
+    return create_service_app()
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)

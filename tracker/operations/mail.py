@@ -155,6 +155,8 @@ def deliver_parsed(
 
 def _unmatched_reason(parsed, suggestions: list[dict]) -> str:
     kind = "bounce" if parsed.is_bounce else "auto-reply" if parsed.is_auto_reply else "email"
+    if suggestions and suggestions[0].get("unknown_sender"):
+        return f"held for a person to check: {suggestions[0]['reason']}"
     hint = f"; {len(suggestions)} suggestion(s)" if suggestions else ""
     return (f"no reply address, thread, reference, tracking number or known sender ties this {kind} "
             f"to a request{hint}")

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from ingest.portal import PortalNotice, parse_portal_notice
+from tracker import audit
 from tracker.extensions import db
 from tracker.models import Agency, Event, Message, Request, SenderRoute, TrackingNumber
 from tracker.operations.errors import Conflict
@@ -123,5 +124,7 @@ def confirm_portal_event(message: Message, actor) -> Event:
         after_commit("foiltrack.index.message", message.id)
     event = record_event(request, suggestion.event_type, suggestion.occurred_on, actor, suggestion.data,
                          note=f"From the portal's email: {suggestion.notice.evidence}"[:2000], message=message)
-    add_tracking_number(request, suggestion.notice.tracking_number)
+    add_tracking_number(request, suggestion.notice.tracking_number, actor=actor)
+    audit.record(actor, "message.portal_event", message, request=request,
+                 changes={"event": suggestion.event_type, "occurred_on": suggestion.occurred_on})
     return event

@@ -52,6 +52,18 @@ def parse_date(value, field: str) -> date:
     return parsed
 
 
+def _new_reference(request: Request) -> str:
+    """FT-<year>-<id>-<check>: the random check part means nobody can write into a request by guessing
+    its reference from the sequence (DESIGN §5)."""
+    import secrets
+
+    from ingest.matching import CHECK_LENGTH, new_reference
+    from ingest.tokens import ALPHABET
+
+    check = "".join(secrets.choice(ALPHABET) for _ in range(CHECK_LENGTH))
+    return new_reference(request.created_at.year, request.id, check)
+
+
 def _new_reply_token() -> str:
     from ingest.tokens import new_token
 
@@ -133,7 +145,7 @@ def file_request(
     request.reference = "pending-" + request.reply_token
     db.session.add(request)
     db.session.flush()
-    request.reference = f"FT-{request.created_at.year}-{request.id:05d}"
+    request.reference = _new_reference(request)
     audit.record(actor, "request.file", request, changes=audit.snapshot(request, AUDITED_FIELDS))
     _index_after_commit(request)  # staff search titles and descriptions
     if received_on is not None:

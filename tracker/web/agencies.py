@@ -21,7 +21,7 @@ bp = Blueprint("agencies", __name__, url_prefix="/agencies")
 
 TEXT_FIELDS = ("name", "short_name", "jurisdiction", "foil_email", "appeals_email", "appeals_officer",
                "appeals_address", "portal_url")
-LIST_FIELDS = ("tracking_patterns", "closure_days")
+LIST_FIELDS = ("tracking_patterns", "closure_days", "senders")
 
 
 def _visible(query):

@@ -112,6 +112,9 @@ def find_request(text: str) -> Request | None:
     if not text:
         return None
     found = db.session.scalar(select(Request).where(func.upper(Request.reference) == text.upper()))
+    if found is None and text.upper().startswith("FT-") and text.count("-") == 2:
+        # Our reference typed without its check part: a person choosing, not a stranger guessing.
+        found = db.session.scalar(select(Request).where(func.upper(Request.reference).like(text.upper() + "-%")))
     if found is None and text.isdigit():
         found = db.session.get(Request, int(text))
     if found is None:
