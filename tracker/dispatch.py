@@ -205,7 +205,7 @@ def _one_unit_per_request(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except BaseException:
-            rollback()
+            _undo_quietly()  # the error page must still be shown, even with the database gone
             raise
         if response.status_code >= 400 and not db.session.info.get(_KEEP):
             rollback()  # an error page or a refused form: nothing of it is kept
@@ -214,6 +214,13 @@ def _one_unit_per_request(view: Callable[..., Any]) -> Callable[..., Any]:
         return response
 
     return run
+
+
+def _undo_quietly() -> None:
+    from tracker.database_outage import forget_unit_of_work
+
+    forget_unit_of_work()  # rolls back, or drops the connections when even that fails
+    db.session.info.pop(_KEEP, None)
 
 
 def init_app(app: Flask) -> None:
