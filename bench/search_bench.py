@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import signal
 import sqlite3
@@ -307,12 +308,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workdir", type=Path, help="where to build (default: a temporary directory)")
     ap.add_argument("--json", action="store_true", help="print only the JSON summary")
     ap.add_argument("--engine", choices=("whoosh", "postgres"), default="whoosh", help="search engine to measure")
+    ap.add_argument("--rum", action="store_true",
+                    help="with --engine postgres, index with RUM (FOILTRACK_SEARCH_RUM) rather than GIN")
     ap.add_argument("--database-url", help="PostgreSQL for --engine postgres (default: a throwaway server)")
     ap.add_argument("--timeout", type=float, default=0.0, help="seconds a query may run before it is cut off")
     ap.add_argument("--keep", type=Path,
                     help="build the indexes in this folder and keep them; reuse them when present (Whoosh)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.rum:
+        os.environ["FOILTRACK_SEARCH_RUM"] = "true"
 
     if args.child:
         kind, *rest = args.child

@@ -7,9 +7,11 @@ rebuild loads ``search_pages_build`` without indexes, builds the same indexes th
 from the catalog, so the migration stays their one definition), and swaps the two tables by renaming
 them in one short transaction: searches see the old index or the new one, never half of either.
 
-Incremental writes take the index's write lock shared (search.pg_engine); a rebuild holds it exclusive
-from before it reads the first record to the swap, so a write made meanwhile waits and lands in the new
-table, never in the old one that is about to be dropped.
+Every write takes the index's write lock exclusive (search.pg_engine): writes are serialized, because two
+transactions inserting into a RUM index at once can spin forever at full CPU, deaf even to
+pg_terminate_backend (postgrespro/rum#184; seen here in the deployment test with two workers indexing).
+A rebuild holds the lock from before it reads the first record to the swap, so a write made meanwhile
+waits and lands in the new table, never in the old one that is about to be dropped.
 """
 
 from __future__ import annotations
@@ -24,16 +26,15 @@ from .records import PageRecord
 
 TABLE = "search_pages"
 BUILD = "search_pages_build"
-WRITE_LOCK = 0x464F494C  # advisory lock key ("FOIL"): rebuilds hold it exclusive, writes shared
+WRITE_LOCK = 0x464F494C  # advisory lock key ("FOIL"): one writer (a write or a rebuild) at a time
 LOCK_TIMEOUT_MS = 60_000
 
 
-def take_write_lock(conn, exclusive: bool = False) -> None:
-    """Take the index's write lock for this transaction (shared by writes), or raise IndexBusy."""
+def take_write_lock(conn) -> None:
+    """Take the index's write lock for this transaction (one writer at a time), or raise IndexBusy."""
     conn.execute(text(f"SELECT set_config('lock_timeout', '{LOCK_TIMEOUT_MS}', true)"))
-    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
     try:
-        conn.execute(text(f"SELECT {function}(:key)"), {"key": WRITE_LOCK})
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
     except Exception as exc:  # noqa: BLE001 - only a lock timeout is turned into IndexBusy
         if getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03":
             raise IndexBusy(f"the search table stayed locked for {LOCK_TIMEOUT_MS // 1000}s by a rebuild; "

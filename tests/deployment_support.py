@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.servers.ports import free_port, wait_for_port
+from tests.servers.ports import die_with_parent, free_port, wait_for_port
 
 PASSWORD = "a long deployment password"
 
@@ -69,8 +69,9 @@ class Deployment:
         process = Process(name, argv, self.root / "logs" / f"{name}.log")
         process.log.parent.mkdir(exist_ok=True)
         with open(process.log, "a") as log:
+            # Its own session (so a kill reaches its children), and it dies with the test process.
             process.popen = subprocess.Popen(argv, env=self.env_for(name), stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True)
+                                             start_new_session=True, preexec_fn=die_with_parent)
         self.processes[name] = process
         return process
 

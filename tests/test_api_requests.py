@@ -119,7 +119,7 @@ def test_unanswered_appeal_opens_the_article78_clock(lawyer, agency_id):
         ({"title": "", "agency_id": None}, 422, "invalid"),
         ({"title": "x", "received_on": "2023-02-30"}, 422, "invalid_date"),
         ({"title": "x", "received_on": "yesterday"}, 422, "invalid_date"),
-        ({"title": "x", "received_on": 20230101}, 422, "invalid_date"),
+        ({"title": "x", "received_on": 20230101}, 422, "invalid"),  # a number, not text: the schema says so
         ({"title": "x", "received_on": "1850-01-01"}, 422, "invalid_date"),
         ({"title": "x", "received_on": "1999-12-31"}, 422, "invalid_date"),
         ({"title": "x", "assignees": ["nobody@example.org"]}, 422, "unknown_user"),

@@ -23,8 +23,12 @@ RETRY_AFTER_SECONDS = 5
 
 def database_unreachable(exc: BaseException) -> bool:
     """Whether `exc` is the database (or the network to it) failing, rather than a bug of ours."""
-    return isinstance(exc, DBAPIError) and (exc.connection_invalidated or
-                                            type(exc.orig).__name__ in ("OperationalError", "InterfaceError"))
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    # SQLite reports a missing table as an OperationalError too: that is our bug, not an outage.
+    return type(exc.orig).__name__ in ("OperationalError", "InterfaceError") and "no such" not in str(exc.orig)
 
 
 def forget_unit_of_work() -> None:

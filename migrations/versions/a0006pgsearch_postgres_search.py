@@ -5,9 +5,12 @@ message body or request, its text as stored for snippets, a tsvector of its word
 and the columns that filters and facets read. PostgreSQL only: on SQLite the Whoosh engine is the only
 one, and this revision changes nothing.
 
-The tsvector is indexed with RUM (Debian's postgresql-15-rum) when the server has it: RUM keeps word
-positions and ranks inside the index, so the top hits of a common word or a phrase come without reading
-every match's tsvector from the table (measured: see search.pg_engine). Without it, a GIN index. The
+The tsvector is indexed with GIN, PostgreSQL's own. With FOILTRACK_SEARCH_RUM on (and Debian's
+postgresql-15-rum on the server) it is indexed with RUM instead: RUM keeps word positions and ranks
+inside the index, so the top hits of a common word or a phrase come without reading every match's
+tsvector from the table (measured: see search.pg_engine). RUM is not the default because after a crash
+restart of the server, inserts into a RUM index were seen spinning at full CPU, deaf to cancellation
+(the deployment test; postgrespro/rum#184 reports the same under concurrent writes). The
 text and tsvector are moved out of the table's rows (toast_tuple_target), so counting and faceting
 the matches reads narrow rows.
 
@@ -23,6 +26,17 @@ revision = 'a0006pgsearch'
 down_revision = 'a0005search'
 branch_labels = None
 depends_on = None
+
+
+def _rum_wanted() -> bool:
+    """FOILTRACK_SEARCH_RUM, from the app's settings (or the environment, when run outside the app)."""
+    import os
+
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return bool(current_app.config.get("SEARCH_RUM"))
+    return os.environ.get("FOILTRACK_SEARCH_RUM", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def upgrade():
@@ -58,7 +72,8 @@ def upgrade():
         for column in ("key", "kind", "agency", "campaign", "media_type", "visibility")
     ) + ", ALTER COLUMN filename SET STORAGE MAIN")
     bind = op.get_bind()
-    rum = bind.execute(sa.text("SELECT count(*) FROM pg_available_extensions WHERE name = 'rum'")).scalar()
+    rum = _rum_wanted() and bind.execute(
+        sa.text("SELECT count(*) FROM pg_available_extensions WHERE name = 'rum'")).scalar()
     if rum:
         op.execute("CREATE EXTENSION IF NOT EXISTS rum")
         op.execute("CREATE INDEX ix_search_pages_tsv ON search_pages USING rum (tsv rum_tsvector_ops)")

@@ -8,6 +8,15 @@ from sqlalchemy import select
 from tracker import deadlines, permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api.requests import load_request
+from tracker.api.schemas import (
+    AppealLetterSend,
+    AppealList,
+    AppealPatch,
+    LitigationCreate,
+    LitigationList,
+    LitigationPatch,
+    described,
+)
 from tracker.api.serialize import iso
 from tracker.extensions import db
 from tracker.models import Appeal, Litigation, Request
@@ -68,6 +77,7 @@ def get_appeal_letter_pdf(request_id: int):
 
 @bp.post("/requests/<int:request_id>/appeal-letter")
 @requires("appeal.manage")
+@described(body=AppealLetterSend)
 def send_appeal_letter(request_id: int):
     """Queue the (edited) appeal email: 202 with the outgoing message (status "queued").
 
@@ -94,6 +104,7 @@ def outgoing_json(m) -> dict:
 
 @bp.get("/appeals")
 @requires("appeal.view")
+@described(query=AppealList)
 def list_appeals():
     """Appeals, newest first; filters: request_id, outcome, campaign (id)."""
     query = select(Appeal).order_by(Appeal.id.desc())
@@ -129,6 +140,7 @@ def get_appeal(appeal_id: int):
 
 @bp.patch("/appeals/<int:appeal_id>")
 @requires("appeal.manage")
+@described(body=AppealPatch)
 def patch_appeal(appeal_id: int):
     """Change tracking_number, letter, or outcome (+ decided_on; granted/denied are logged on the request)."""
     appeal = _load_appeal(appeal_id)
@@ -138,6 +150,7 @@ def patch_appeal(appeal_id: int):
 
 @bp.get("/litigation")
 @requires("litigation.view")
+@described(query=LitigationList)
 def list_litigation():
     """Article 78 suits, newest first; filters: request_id, outcome."""
     query = select(Litigation).order_by(Litigation.id.desc())
@@ -158,6 +171,7 @@ def list_litigation():
 
 @bp.post("/litigation")
 @requires("litigation.manage")
+@described(body=LitigationCreate)
 def post_litigation():
     """Open an Article 78 record: {caption, court?, index_number?, judge?, filed_on?, request_ids}."""
     data = json_body()
@@ -190,6 +204,7 @@ def get_litigation(litigation_id: int):
 
 @bp.patch("/litigation/<int:litigation_id>")
 @requires("litigation.manage")
+@described(body=LitigationPatch)
 def patch_litigation(litigation_id: int):
     """Change a lawsuit: decision, outcome, decided_on, filed_on, caption, court, index_number, judge..."""
     lit = _load_litigation(litigation_id)

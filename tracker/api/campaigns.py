@@ -11,6 +11,7 @@ from flask import g, jsonify
 from sqlalchemy import func, select
 
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
+from tracker.api.schemas import CampaignCreate, CampaignFields, Paged, described
 from tracker.extensions import db
 from tracker.models import Campaign, Request
 from tracker.operations.campaigns import PLACEHOLDERS, create_public_campaign, update_campaign
@@ -44,6 +45,7 @@ def _campaign(campaign_id: int) -> Campaign:
 
 @bp.get("/campaigns")
 @requires("request.view")
+@described(query=Paged)
 def list_campaigns():
     """Every campaign, by name."""
     page, per_page = page_args()
@@ -52,6 +54,7 @@ def list_campaigns():
 
 @bp.post("/campaigns")
 @requires("campaign.edit")
+@described(body=CampaignCreate)
 def add_campaign():
     """Start a campaign: {name, description?, slug?, agency_id?, letter_template?, public?}."""
     body = json_body()
@@ -70,6 +73,7 @@ def get_campaign(campaign_id: int):
 
 @bp.patch("/campaigns/<int:campaign_id>")
 @requires("campaign.edit")
+@described(body=CampaignFields)
 def patch_campaign(campaign_id: int):
     """Change a campaign's name, description, slug, agency, letter template or public flag."""
     campaign = update_campaign(_campaign(campaign_id), g.api_user, **json_body())

@@ -7,6 +7,7 @@ from flask import g, jsonify
 from tracker import permissions
 from tracker.api import ApiError, bp, json_body, requires
 from tracker.api import serialize as out
+from tracker.api.schemas import DocumentPatch, DocumentUpload, described
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.operations.documents import set_visibility
@@ -64,6 +65,7 @@ def get_page(document_id: int, number: int):
 
 @bp.patch("/documents/<int:document_id>")
 @requires("document.set_visibility")
+@described(body=DocumentPatch)
 def patch_document(document_id: int):
     """Change who may see a document: public, internal or privileged."""
     document = load_document(document_id)
@@ -79,6 +81,7 @@ def patch_document(document_id: int):
 
 @bp.post("/requests/<int:request_id>/documents")
 @requires("document.upload")
+@described(form=DocumentUpload)
 def upload_documents(request_id: int):
     """Add files to a request (multipart: `file` parts, `released_on`, `visibility`, optional `event_id`)."""
     from flask import request as http

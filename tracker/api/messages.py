@@ -8,6 +8,7 @@ from sqlalchemy import select
 from tracker import MAX_ID, permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
+from tracker.api.schemas import MessageAssign, MessageList, described
 from tracker.extensions import db
 from tracker.models import Message, Request
 from tracker.operations.mail import assign_message, redeliver
@@ -56,6 +57,7 @@ def load_message(message_id: int) -> Message:
 
 @bp.get("/messages")
 @requires("message.view")
+@described(query=MessageList)
 def list_messages():
     """Incoming messages, newest first, by `status` (delivered, unmatched, rejected) or request_id."""
     query = select(Message).where(Message.direction == "in").order_by(Message.id.desc())
@@ -86,6 +88,7 @@ def get_message(message_id: int):
 
 @bp.post("/messages/<int:message_id>/assign")
 @requires("message.assign")
+@described(body=MessageAssign)
 def assign(message_id: int):
     """Put a message on a request (the sender is remembered for the next one)."""
     m = load_message(message_id)

@@ -70,6 +70,19 @@ def _short_name(name: str) -> str:
     return initials[:40] or "AGENCY"
 
 
+def _refuse_duplicates(clean: dict, agency: Agency | None = None) -> None:
+    """A Conflict when another agency already has this name or short name (case aside)."""
+    for key in ("name", "short_name"):
+        if key not in clean:
+            continue
+        query = select(Agency.id).where(func.lower(getattr(Agency, key)) == clean[key].lower())
+        if agency is not None:
+            query = query.where(Agency.id != agency.id)
+        if db.session.scalar(query.limit(1)) is not None:
+            raise Conflict(f"an agency with the {key.replace('_', ' ')} {clean[key]!r} already exists",
+                           code="duplicate", field=key)
+
+
 def create_agency(actor=None, **fields) -> Agency:
     """Add an agency that requests can be filed with."""
     clean = _clean_agency_fields(fields)
@@ -78,11 +91,7 @@ def create_agency(actor=None, **fields) -> Agency:
     clean.setdefault("short_name", _short_name(clean["name"]))
     if not clean["short_name"]:
         clean["short_name"] = _short_name(clean["name"])
-    for key in ("name", "short_name"):
-        taken = db.session.scalar(select(Agency).where(func.lower(getattr(Agency, key)) == clean[key].lower()))
-        if taken:
-            raise Conflict(f"an agency with the {key.replace('_', ' ')} {clean[key]!r} already exists",
-                           code="duplicate", field=key)
+    _refuse_duplicates(clean)
     agency = Agency(**clean)
     db.session.add(agency)
     db.session.flush()
@@ -93,6 +102,10 @@ def create_agency(actor=None, **fields) -> Agency:
 def update_agency(agency: Agency, actor=None, **fields) -> Agency:
     """Change an agency's contacts, patterns or closure days."""
     clean = _clean_agency_fields(fields)
+    if clean.get("name") == "" or clean.get("short_name") == "":
+        raise Invalid("an agency needs a name and a short name", field="name" if clean.get("name") == "" else
+                      "short_name")
+    _refuse_duplicates(clean, agency)
     before = audit.snapshot(agency, clean)
     for key, value in clean.items():
         setattr(agency, key, value)

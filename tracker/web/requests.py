@@ -85,7 +85,19 @@ def view(request_id: int):
         may_publish=permissions.can(current_user, "document.set_visibility"),
         added=request.args.get("added", type=int),
         portal_suggestions=_portal_suggestions(found),
+        lawsuits=_lawsuits(found),
     )
+
+
+def _lawsuits(found) -> list:
+    """The Article 78 proceedings covering this request, for those who may read them."""
+    if not permissions.can(current_user, "litigation.view"):
+        return []
+    from tracker.models import Litigation
+    from tracker.models.requests import litigation_requests
+
+    return db.session.scalars(select(Litigation).join(litigation_requests)
+                              .where(litigation_requests.c.request_id == found.id).order_by(Litigation.id)).all()
 
 
 def _portal_suggestions(found) -> list:
