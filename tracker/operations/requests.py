@@ -372,6 +372,8 @@ def update_request(request: Request, actor: User | None, **changes) -> Request:
     db.session.flush()
     audit.record(actor, "request.update", request,
                  changes=audit.diff(before, audit.snapshot(request, AUDITED_FIELDS)))
+    if {"title", "description", "campaign"} & set(changes):
+        _index_after_commit(request)  # staff search titles and descriptions
     return request
 
 
