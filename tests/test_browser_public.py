@@ -101,10 +101,9 @@ def test_a_resident_asks_and_the_public_sees_what_was_released(site, app, browse
     smtp_sink.clear()
 
     # The agency answers with a PDF, to the reply address, through the campaign's IMAP mailbox.
+    production = pdf_attachment(["Contract for the turnstile cameras at Greenpoint Avenue, 2021."], "reply.pdf")
     imap_mailbox.append(build_email(to=reply_to, sender="records@nypd.example.org",
-                                    subject="Re: " + str(letter.message["Subject"]),
-                                    attachments=[pdf_attachment(["Contract for the turnstile cameras at "
-                                                                 "Greenpoint Avenue, 2021."], "reply.pdf")]))
+                                    subject="Re: " + str(letter.message["Subject"]), attachments=[production]))
     result = runner.invoke(args=["ingest", "--once"])
     assert "delivered 1" in result.output, result.output
     db.session.expire_all()
@@ -125,7 +124,12 @@ def test_a_resident_asks_and_the_public_sees_what_was_released(site, app, browse
     assert "records released" in page.text_content("ol.timeline")
     page.goto(site + "/public/ban-the-scan/")
     assert "s-released" in page.get_attribute('a[data-nta="BK0101"]', "class")
-    click_inside(page, "BK0101")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    page.screenshot(path=str(tmp_path / "map-phone.png"), full_page=True)
+    # Every neighborhood is a link that the keyboard reaches and opens.
+    page.focus('a[data-nta="BK0101"]')
+    assert page.evaluate("document.activeElement.getAttribute('data-nta')") == "BK0101"
+    page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/neighborhoods/BK0101$"))
     assert page.text_content("#neighborhood-state") == "Records released"
     assert "Rosa Parks" not in page.content()

@@ -94,6 +94,7 @@ class TestPortalOn:
         assert response.status_code == 200, response.json
         assert [h["document_id"] for h in response.json["hits"]] == [world["document_id"]]
         assert response.json["total"] == 1
+        assert response.json["hits"][0]["url"].endswith(f"/public/documents/{world['document_id']}?page=1")
         assert client.get("/api/v1/search?q=quartermaster").json["total"] == 0
         # A wrong token is still refused: only a request with no token at all is the public.
         bad = client.get("/api/v1/search?q=turnstile", headers={"Authorization": "Bearer nope"})

@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("mail.raw", "GET"): TEAM,
     ("mail.attachment", "GET"): SIGNED_IN,        # documents.view, then the document's own visibility
     ("mail.assign", "POST"): TEAM,
+    ("mail.redeliver", "POST"): TEAM,           # message.assign, like putting it on a request
     ("mail.resend", "POST"): LEGAL,
     ("mail.compose", "GET"): LEGAL,
     ("mail.compose", "POST"): LEGAL,
@@ -150,7 +151,7 @@ def world(matrix_app, make_user, make_agency, make_request):
     agency = make_agency()
     public = make_request(agency, received_on=date(2024, 3, 1), campaign="Matrix", visibility="public")
     record_event(public, "denied", date(2024, 3, 5), None, {"exemptions": ["87(2)(e)"]})
-    record_event(public, "appeal_filed", date(2024, 3, 20), None)
+    record_event(public, "appeal_filed", date(2024, 3, 20), None, {"filed_by": "post"})
     message = Message(request_id=public.id, direction="in", status="delivered", subject="Your request",
                       from_addr="foil@agency.example.org", raw_sha256="0" * 64)
     db.session.add(message)

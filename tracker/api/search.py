@@ -9,6 +9,7 @@ from search.query import SearchResults
 from tracker import permissions
 from tracker.api import ApiError, bp, requires
 from tracker.api import serialize as out
+from tracker.api.schemas import SearchQuery, described
 from tracker.extensions import db
 from tracker.models import Request
 
@@ -54,6 +55,8 @@ def results_json(results: SearchResults, user) -> dict:
         }
         if kind == "message":
             hit["message_id"] = int(key_id)
+        elif isinstance(user, permissions.PublicVisitor) and h.document_id is not None:
+            hit["url"] = url_for("public.document", document_id=h.document_id, page=h.page, _external=True)
         elif h.document_id is not None:
             hit["url"] = url_for("documents.view", document_id=h.document_id, page=h.page,
                                  q=request.args.get("q", ""), _external=True)
@@ -69,6 +72,7 @@ def results_json(results: SearchResults, user) -> dict:
 
 @bp.get("/search")
 @requires("search")
+@described(query=SearchQuery)
 def search_pages():
     """Pages (and, for staff, message bodies) matching q, with snippets, page numbers and facet counts.
 

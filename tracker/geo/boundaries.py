@@ -25,7 +25,8 @@ TOLERANCE = 1.0
 MIN_PART_AREA = 4.0
 # The bounding box of the five boroughs, with a little margin (degrees).
 WEST, EAST, SOUTH, NORTH = -74.26, -73.69, 40.49, 40.92
-_SCALE = MAP_WIDTH / ((EAST - WEST) * math.cos(math.radians(40.7)))
+_COS = math.cos(math.radians(40.7))
+_SCALE = MAP_WIDTH / ((EAST - WEST) * _COS)
 MAP_HEIGHT = round((NORTH - SOUTH) * _SCALE)
 
 # NYC Planning's NTA types: 0 residential; the others have (almost) nobody living there, so they are
@@ -61,7 +62,7 @@ def read_layer(name: str) -> dict:
 
 def project(lon: float, lat: float) -> tuple[float, float]:
     """Map units (x to the east, y downwards) of a longitude and latitude."""
-    return (lon - WEST) * _SCALE, (NORTH - lat) * _SCALE
+    return (lon - WEST) * _COS * _SCALE, (NORTH - lat) * _SCALE
 
 
 def _projected(geometry: dict):

@@ -55,8 +55,9 @@ def campaign(slug: str):
     for place in places.values():
         if place.residential:
             counts[states.get(place.code, "none")] += 1
+    labels = {state: str(label) for state, label in LABELS.items()}  # translated once, not per neighborhood
     return render_template("public/campaign.html", campaign=found, places=places, states=states,
-                           labels=LABELS, order=ORDER, counts=counts, width=geo.MAP_WIDTH,
+                           labels=labels, order=ORDER, counts=counts, width=geo.MAP_WIDTH,
                            height=geo.MAP_HEIGHT, residential=geo.residential(), lang=chosen_language())
 
 

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from tracker import permissions
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.letter_pdf import letter_pdf
 from tracker.models import Message
 from tracker.operations import OperationError
@@ -111,9 +110,7 @@ def file():
                 result = each(found, lambda r: record_filing(
                     r, current_user, method=method, received_on=form.get("received_on"),
                     tracking_number=form.get(f"tracking_{r.id}")))
-            commit()
         except OperationError as exc:
-            rollback()
             form.error(exc.field or "_form", exc.message)
             status = exc.status
         else:

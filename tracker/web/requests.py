@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from tracker import permissions
 from tracker.api.serialize import reply_address
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.lifecycle import STATUSES
 from tracker.models import Agency, Campaign, Document, Message, User
@@ -126,9 +125,7 @@ def notes(request_id: int):
         if form:
             try:
                 record_event(found, "note", legal_today(), current_user, note=text)
-                commit()
             except OperationError as exc:
-                rollback()
                 form.operation_error(exc, "note")
         if form:
             flash("Your note is on the timeline.", "success")
