@@ -233,8 +233,8 @@ def test_no_page_is_wider_than_the_screen(site, browser_page, tmp_path, width):
             too_wide.append(f"{path}: {response.status}")
             continue
         scroll = page.evaluate("document.documentElement.scrollWidth")
+        name = "".join(c if c.isalnum() else "_" for c in path.strip("/")) or "dashboard"
+        page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
         if scroll > width + 1:
             too_wide.append(f"{path}: {scroll}px")
-            page.screenshot(path=str(tmp_path / f"wide-{path.strip('/').replace('/', '_')}-{width}.png"),
-                            full_page=True)
     assert not too_wide, too_wide
