@@ -104,11 +104,20 @@ def _portal_suggestions(found) -> list:
     """Events the agency portal's latest emails on this request offer to log, for those who may log them."""
     if not permissions.can(current_user, "event.create"):
         return []
+    from sqlalchemy import or_
+
     from tracker.operations.portal_notices import suggestion_for
 
     recent = db.session.scalars(select(Message).where(Message.request_id == found.id, Message.direction == "in")
                                 .order_by(Message.id.desc()).limit(20)).all()
-    return [(m, s) for m in recent if (s := suggestion_for(m)) is not None]
+    # Portal mail carries no reply token, so it may wait in triage: the request's own numbers find it.
+    numbers = [t.number for t in found.tracking_numbers if t.number]
+    if numbers:
+        mentions = or_(*[Message.subject.ilike(f"%{n}%") for n in numbers],
+                       *[Message.body_text.ilike(f"%{n}%") for n in numbers])
+        recent += db.session.scalars(select(Message).where(Message.status == "unmatched", Message.direction == "in",
+                                                           mentions).order_by(Message.id.desc()).limit(10)).all()
+    return [(m, s) for m in recent if (s := suggestion_for(m)) is not None and s.request.id == found.id]
 
 
 @bp.route("/<int:request_id>/notes", methods=["GET", "POST"])
