@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,33 +37,55 @@ HISTORIES = [
 
 
 def load(app, count: int, seed: int = 7) -> None:
-    """File `count` requests through the operations layer, with realistic event histories."""
-    from tracker.dispatch import commit
+    """File `count` requests through the operations layer, with realistic event histories.
+
+    Dates count from New York's legal day (the app's TIMEZONE), as the operations judge "in the
+    future"; the machine's own date is a day ahead every evening in New York. Everything is one unit of
+    work: a failure part-way commits nothing.
+    """
+    from tracker.clock import legal_today
+    from tracker.dispatch import commit, rollback
+    from tracker.extensions import db
+    from tracker.models import Agency, Campaign, User
     from tracker.operations import create_agency, create_campaign, create_user, file_request, record_event
 
     rng = random.Random(seed)
     with app.app_context():
-        lawyer = create_user("bench@example.org", "lawyer", password="bench password 1")
-        agencies = [create_agency(lawyer, name=f"Agency {n}", short_name=f"AG{n}",
-                                  tracking_patterns=[rf"AG{n}-\d{{5}}"]) for n in range(40)]
-        campaigns = [create_campaign(f"Campaign {n}") for n in range(5)]
-        commit()
-        start = date.today() - timedelta(days=400)
-        for n in range(count):
-            received = deadlines.next_business_day(start + timedelta(days=rng.randrange(380)))
-            request = file_request(lawyer, rng.choice(agencies), f"Records about subject {n}",
-                                   "All records.", received_on=received, campaign=rng.choice(campaigns),
-                                   tracking_numbers=[f"AG-{n:05d}"])
-            for offset, kind in rng.choice(HISTORIES):
-                day = deadlines.add_business_days(received, offset)
-                if day > date.today():
-                    break
-                data = {"pages": 10} if kind == "records_released" else {}
-                record_event(request, kind, day, lawyer, data)
-            if n % 500 == 499:
-                commit()
-                print(f"  loaded {n + 1}/{count}", file=sys.stderr)
-        commit()
+        try:
+            today = legal_today()
+            lawyer = create_user("bench@example.org", "lawyer", password="bench password 1")
+            agencies = [create_agency(lawyer, name=f"Agency {n}", short_name=f"AG{n}",
+                                      tracking_patterns=[rf"AG{n}-\d{{5}}"]) for n in range(40)]
+            campaigns = [create_campaign(f"Campaign {n}") for n in range(5)]
+            db.session.flush()
+            ids = (lawyer.id, [a.id for a in agencies], [c.id for c in campaigns])
+            start = today - timedelta(days=400)
+            for n in range(count):
+                received = deadlines.next_business_day(start + timedelta(days=rng.randrange(380)))
+                request = file_request(lawyer, rng.choice(agencies), f"Records about subject {n}",
+                                       "All records.", received_on=received, campaign=rng.choice(campaigns),
+                                       tracking_numbers=[f"AG-{n:05d}"])
+                for offset, kind in rng.choice(HISTORIES):
+                    day = deadlines.add_business_days(received, offset)
+                    if day > today:
+                        break
+                    data = {"pages": 10} if kind == "records_released" else {}
+                    if kind == "appeal_filed":
+                        data["filed_by"] = "post"
+                    record_event(request, kind, day, lawyer, data)
+                if n % 500 == 499:
+                    # Written to the database but not committed; the session lets go of the objects.
+                    db.session.flush()
+                    db.session.expunge_all()
+                    lawyer = db.session.get(User, ids[0])
+                    agencies = [db.session.get(Agency, i) for i in ids[1]]
+                    campaigns = [db.session.get(Campaign, i) for i in ids[2]]
+                    print(f"  loaded {n + 1}/{count} (uncommitted)", file=sys.stderr)
+            commit()
+        except BaseException:
+            rollback()
+            print("  loading failed: nothing was committed", file=sys.stderr)
+            raise
 
 
 def timed(client, url: str, headers: dict, calls: int) -> dict:

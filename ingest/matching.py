@@ -14,8 +14,13 @@ from ingest.mime.headers import message_ids
 from ingest.mime.model import ParsedEmail
 from ingest.tokens import ALPHABET, TOKEN_LENGTH, find_tokens, normalize
 
-# Our own reference for a request (tracker.operations.requests.file_request): FT-2023-00042.
-REFERENCE = re.compile(r"\bFT[-\s]?(\d{4})[-\s]?(\d{5})\b", re.IGNORECASE)
+# Our own reference for a request (tracker.operations.requests.file_request): FT-2026-00042-K7QM, whose
+# random check part makes it unguessable; references made before it (FT-2023-00042) have none.
+REFERENCE = re.compile(r"\bFT[-\s]?(\d{4})[-\s]?(\d{5})(?:-([0-9a-z]{4}))?\b", re.IGNORECASE)
+CHECK_LENGTH = 4
+# An email address as people keep it in a list of senders, and a domain (records.nyc.gov).
+_ADDRESS = re.compile(r"^[^@\s<>]{1,64}@([a-z0-9-]+(?:\.[a-z0-9-]+)+)$")
+_DOMAIN = re.compile(r"^(?=.{3,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # Anything shaped like a case number: letters/digits with separators, holding at least one digit.
 _NUMBER_LIKE = re.compile(r"(?<![\w-])[A-Za-z0-9](?:[A-Za-z0-9]|[-/.#:](?=[A-Za-z0-9])){3,39}(?![\w-])")
 _REPLY_PREFIX = re.compile(
@@ -103,13 +108,54 @@ def bounced_message_ids(parsed: ParsedEmail) -> list[str]:
 
 
 def references_in(text: str) -> list[str]:
-    """Our request references (FT-YYYY-NNNNN) mentioned in text, normalised to upper case."""
+    """Our request references mentioned in text (FT-YYYY-NNNNN, with its check part -XXXX when given),
+    normalised to upper case, with a retyped check part read back (l/i as 1, o as 0)."""
     found: list[str] = []
-    for year, number in REFERENCE.findall(text or ""):
+    for year, number, check in REFERENCE.findall(text or ""):
         ref = f"FT-{year}-{number}"
+        if check:
+            ref += "-" + normalize(check).upper()
         if ref not in found:
             found.append(ref)
     return found
+
+
+def new_reference(year: int, number: int, check: str) -> str:
+    """Our reference for request `number` filed in `year`, with its (random) check part."""
+    return f"FT-{year}-{number:05d}-{check.upper()}"
+
+
+def reference_base(reference: str) -> str:
+    """A reference without its check part (FT-2026-00042-K7QM -> FT-2026-00042)."""
+    return "-".join(reference.upper().split("-")[:3])
+
+
+def sender_entry(text: str) -> str | None:
+    """An entry of an agency's list of senders, normalised: a lower-case address or domain; None if it is
+    neither."""
+    entry = (text or "").strip().lower().lstrip("@")
+    if _ADDRESS.match(entry) and _DOMAIN.match(entry.rsplit("@", 1)[1]):
+        return entry
+    return entry if _DOMAIN.match(entry) else None
+
+
+def sender_is_known(address: str | None, entries: Iterable[str]) -> bool:
+    """Whether `address` is one of `entries` (addresses), or belongs to one of them (domains, with their
+    subdomains: records.nyc.gov covers a@records.nyc.gov and a@mail.records.nyc.gov)."""
+    address = (address or "").strip().lower()
+    domain = domain_of(address)
+    if not domain:
+        return False
+    for entry in entries:
+        entry = (entry or "").strip().lower().lstrip("@")
+        if not entry:
+            continue
+        if "@" in entry:
+            if address == entry:
+                return True
+        elif domain == entry or domain.endswith("." + entry):
+            return True
+    return False
 
 
 def tracking_numbers_in(text: str, patterns: Iterable[str]) -> list[str]:

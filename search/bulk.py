@@ -1,7 +1,8 @@
 """A segment writer for rebuilds that inverts pages in memory and writes whole blocks.
 
 Whoosh's SegmentWriter sends every posting through a sorting pool, analyses every field through a
-chain of filters, and then hands postings one Python call at a time to the postings writer. Here each
+chain of filters, and then hands postings one Python call at a time to the postings writer. Here the
+page text, most of the postings, is inverted with numpy (search.pagebulk); each other
 field's terms come from the field's own ``terms()`` (or the value itself for ID fields), each term's
 document numbers and frequencies go into two arrays by C-level ``map`` calls, and at commit each term's
 arrays are handed to Whoosh's W3 postings writer 128 at a time. Stored fields and columns go through
@@ -23,6 +24,8 @@ from whoosh import fields as wfields
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
+from .pagebulk import PagePostings
+
 _FREQ_MASK = 0xFFFF
 
 
@@ -36,6 +39,7 @@ class BulkWriter(SegmentWriter):
         self._term_ids: dict[str, defaultdict[str, int]] = {}
         self._postings: list[array] = []
         self._plan = {name: self._term_source(field) for name, field in self.schema.items()}
+        self._pages = PagePostings()  # the page text's postings (search.pagebulk)
 
     @staticmethod
     def _term_source(field):
@@ -57,7 +61,9 @@ class BulkWriter(SegmentWriter):
                 continue
             field = self.schema[name]
             source = self._plan[name]
-            if source is not None:
+            if name == "text":
+                self._pages.add(docnum, value)
+            elif source is not None:
                 self._add_terms(name, source(value), docnum)
             perdoc.add_field(name, field, value if field.stored else None, 0)
             if field.column_type:
@@ -87,9 +93,31 @@ class BulkWriter(SegmentWriter):
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         fieldwriter = self.fieldwriter
-        for name in sorted(self._term_ids):  # the term table wants fields, then terms, in order
-            self._write_field(fieldwriter, name)
+        # the term table wants fields, then terms, in order
+        for name in sorted({*self._term_ids, "text"}):
+            if name == "text":
+                self._write_text(fieldwriter)
+            else:
+                self._write_field(fieldwriter, name)
         fieldwriter.close()
+
+    def _write_text(self, fieldwriter) -> None:
+        fieldwriter.start_field("text", self.schema["text"])
+        pw = fieldwriter._postwriter
+        limit = pw._blocklimit
+        for term, docs, freqs in self._pages.sorted_terms():
+            fieldwriter.start_term(term.encode("utf-8"))
+            # As in _write_field: fill the block buffer directly, the last block left to finish_term().
+            for start in range(0, len(docs), limit):
+                ids = array("I")
+                ids.frombytes(docs[start:start + limit].tobytes())
+                weights = array("f")
+                weights.frombytes(freqs[start:start + limit].tobytes())
+                pw._ids, pw._weights, pw._maxweight = ids, weights, max(weights)
+                if start + limit < len(docs):
+                    pw._write_block()
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
 
     def _write_field(self, fieldwriter, name: str) -> None:
         fieldwriter.start_field(name, self.schema[name])

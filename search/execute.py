@@ -1,6 +1,6 @@
 """Run a compiled query over each segment with numpy: the matching set, BM25 scores, facets, top N.
 
-A compiled query (search.query) is a tree of Whoosh Term, Prefix, And, Or and Not nodes. Here each node
+A compiled query (search.query) is a tree of Whoosh Term, Prefix, TermRange, And, Or and Not nodes. Here each node
 becomes a boolean array over the segment's documents (a term's posting list scattered into one), so
 an AND is ``&``, an OR ``|`` and a NOT ``~``, whatever the lengths of the lists; each positive term of
 the page text adds its BM25 contribution (search.scoring's formula) to a score array. Counting the
@@ -86,6 +86,13 @@ def _evaluate(node, seg: _Segment, positive: bool) -> np.ndarray:
         if positive and node.fieldname == TEXT:
             seg.scores[out] += PREFIX_SCORE
         return out
+    if isinstance(node, wq.TermRange):
+        out = np.zeros(seg.n, dtype=bool)
+        for i, btext in enumerate(_range_terms(seg.reader, node)):
+            if i % 64 == 63:
+                seg.check()
+            out[seg.postings(node.fieldname, btext)[0]] = True
+        return out
     if isinstance(node, wq.And):
         out = None
         for sub in node.subqueries:
@@ -102,6 +109,19 @@ def _evaluate(node, seg: _Segment, positive: bool) -> np.ndarray:
     if node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
         return np.zeros(seg.n, dtype=bool)
     raise TypeError(f"search.execute cannot run a {type(node).__name__} query")
+
+
+def _range_terms(reader, node: wq.TermRange):
+    """The terms of the node's field between its start and end (each included unless excluded)."""
+    field = node.fieldname
+    start = reader._text_to_bytes(field, node.start) if node.start is not None else b""
+    end = reader._text_to_bytes(field, node.end) if node.end is not None else None
+    for fieldname, btext in reader.terms_from(field, start):
+        if fieldname != field or (end is not None and (btext > end or (node.endexcl and btext == end))):
+            return
+        if node.startexcl and btext == start:
+            continue
+        yield btext
 
 
 def _text_terms(node, out: set) -> None:
@@ -164,10 +184,15 @@ def _count_facets(columns, docnums: np.ndarray, into: dict[str, Counter]) -> Non
         return
     for name in FACETS:
         col = columns[name]
-        counts = np.bincount(col.refs[docnums], minlength=len(col.uniques))
+        refs = col.refs[docnums]
+        if name == "released_on":  # only its years are shown (search.facets.finish reads value[:4])
+            refs, labels = col.year_refs[refs], col.years
+        else:
+            labels = col.uniques
+        counts = np.bincount(refs, minlength=len(labels))
         target = into[name]
         for ref in np.flatnonzero(counts):
-            target[col.uniques[ref]] += int(counts[ref])
+            target[labels[ref]] += int(counts[ref])
 
 
 def _best(seg: _Segment, columns, docnums: np.ndarray, offset: int, depth: int, by_date: bool):

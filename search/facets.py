@@ -19,11 +19,15 @@ FACETS = ("agency", "campaign", "media_type", "released_on")
 
 
 class _Column:
-    __slots__ = ("refs", "uniques", "ranks")
+    __slots__ = ("refs", "uniques", "ranks", "years", "year_refs")
 
     def __init__(self, refs, uniques: list[bytes]) -> None:
         self.refs = np.asarray(refs, dtype=np.int64)
         self.uniques = uniques
+        # For dates: the year of each distinct value, so the year facet is one bincount of a few values.
+        self.years = sorted({u[:4] for u in uniques})
+        year_index = {y: i for i, y in enumerate(self.years)}
+        self.year_refs = np.asarray([year_index[u[:4]] for u in uniques], dtype=np.int64)
         # ranks[ref]: the position of uniques[ref] in sorted order (dates sort as text)
         order = sorted(range(len(uniques)), key=uniques.__getitem__)
         self.ranks = np.zeros(len(uniques), dtype=np.int64)

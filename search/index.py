@@ -31,6 +31,7 @@ from .facets import FacetCache
 from .postings import PostingCache
 from .records import PageRecord
 from .scoring import PageWeighting
+from .writelock import acquire_writer
 
 CURRENT = "current"
 VERSION_FILE = "FOILTRACK_SCHEMA"
@@ -84,10 +85,13 @@ def _id(value: int | None) -> str | None:
 
 
 def _codec() -> PageCodec:
-    return PageCodec(inlinelimit=INLINE_LIMIT)
+    return PageCodec(blocklimit=BLOCK_LIMIT, compression=1, inlinelimit=INLINE_LIMIT)
 
 
 INLINE_LIMIT = 16  # posting lists shorter than this live in the term table (measured: 16 beat 1 and 64)
+# Searches read posting lists whole (search.postings), so big blocks cost nothing there and save the
+# writer a pickle, a zlib call and a header per 128 postings.
+BLOCK_LIMIT = 512
 
 
 def _open_generation(gen_dir: Path) -> whoosh_index.Index:
@@ -174,6 +178,7 @@ class SearchIndex:
         self._searcher = None
         self.facet_cache = FacetCache()
         self.posting_cache = PostingCache()
+        self.live_segments: set[str] = set()  # segment ids the caches were last trimmed to
         link = self.path / CURRENT
         if not link.exists() and not link.is_symlink():
             if not create:
@@ -232,12 +237,11 @@ class SearchIndex:
 
     def _writer(self, procs: int | None = None):
         procs = self.procs if procs is None else procs
-        kwargs = {"timeout": self.lock_timeout, "limitmb": self.limitmb, "compound": False,
-                  "codec": _codec()}
+        kwargs = {"limitmb": self.limitmb, "compound": False, "codec": _codec()}
         if procs > 1:
             kwargs.update(procs=procs, multisegment=True)
-        try:
-            return self._ix.writer(**kwargs)
+        try:  # a lock left by a dead process is broken (search.writelock)
+            return acquire_writer(self._ix, self._gen_dir, timeout=self.lock_timeout, **kwargs)
         except LockError as exc:
             raise IndexBusy(f"the search index at {self._gen_dir} stayed locked for {self.lock_timeout}s: "
                             "another writer is running; all writes should go through the one index "

@@ -246,8 +246,10 @@ def search(index: SearchIndex, q: str, *, allowed_visibility: frozenset[str],
         outcome = execute.run(leaves, wquery, cache=index.posting_cache, facet_cache=index.facet_cache,
                               deadline=deadline, depth=fetch, by_date=sort == "date")
         live = {sub.reader().segment().segment_id() for sub, _ in leaves}
-        index.facet_cache.forget_others(live)
-        index.posting_cache.forget_others(live)
+        if live != index.live_segments:  # a write or merge retired segments: drop what they cached
+            index.facet_cache.forget_others(live)
+            index.posting_cache.forget_others(live)
+            index.live_segments = live
         shown = []
         for _, docnum, score in outcome.top:
             stored = searcher.stored_fields(docnum)

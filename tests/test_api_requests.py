@@ -63,7 +63,7 @@ def test_full_life_of_a_request(lawyer, agency_id, app):
     # 30 days after Fri Feb 10 is Sun Mar 12: GCL §25-a moves it to Mon Mar 13.
     assert (appeal["due_on"], appeal["raw_due_on"]) == ("2023-03-13", "2023-03-12")
 
-    body = log("appeal_filed", "2023-03-01")
+    body = log("appeal_filed", "2023-03-01", filed_by="post")
     assert body["status"] == "appeal_filed"
     assert deadline(body, "appeal_determination")["due_on"] == "2023-03-15"
 
@@ -103,7 +103,7 @@ def test_unanswered_appeal_opens_the_article78_clock(lawyer, agency_id):
         "agency_id": agency_id, "title": "Policies", "received_on": "2025-01-06"}).json
     url = f"/api/v1/requests/{created['id']}/events"
     lawyer.post(url, json={"type": "denied", "occurred_on": "2025-01-10"})
-    lawyer.post(url, json={"type": "appeal_filed", "occurred_on": "2025-01-21"})
+    lawyer.post(url, json={"type": "appeal_filed", "occurred_on": "2025-01-21", "data": {"filed_by": "hand"}})
     body = lawyer.get(f"/api/v1/requests/{created['id']}").json
     assert body["status"] == "appeal_constructively_denied"
     # Appeal received Tue 2025-01-21: ten business days end Tue Feb 4; four months later is Wed Jun 4.
@@ -119,7 +119,7 @@ def test_unanswered_appeal_opens_the_article78_clock(lawyer, agency_id):
         ({"title": "", "agency_id": None}, 422, "invalid"),
         ({"title": "x", "received_on": "2023-02-30"}, 422, "invalid_date"),
         ({"title": "x", "received_on": "yesterday"}, 422, "invalid_date"),
-        ({"title": "x", "received_on": 20230101}, 422, "invalid_date"),
+        ({"title": "x", "received_on": 20230101}, 422, "invalid"),  # a number, not text: the schema says so
         ({"title": "x", "received_on": "1850-01-01"}, 422, "invalid_date"),
         ({"title": "x", "received_on": "1999-12-31"}, 422, "invalid_date"),
         ({"title": "x", "assignees": ["nobody@example.org"]}, 422, "unknown_user"),

@@ -46,12 +46,15 @@ def test_send_appeal_by_api_records_the_appeal(lawyer, denied_request, smtp_sink
     draft = lawyer.get(url).json
     response = lawyer.post(url, json={"body": draft["body"] + "\nEdited by counsel.",
                                       "tracking_number": "FOIL-A-2026-0001"})
-    assert response.status_code == 201, response.json
-    appeal = response.json
+    # Queued, not filed: the appeal counts once the mail server has accepted it.
+    assert response.status_code == 202, response.json
+    assert response.json["status"] == "queued" and response.json["message"]["status"] == "queued"
+    assert response.json["message"]["to"] == ["appeals@nypd.example.org"]
+    [sent] = smtp_sink.wait_for(1)
+    [appeal] = lawyer.get("/api/v1/appeals").json["items"]
     assert appeal["outcome"] == "pending" and appeal["tracking_number"] == "FOIL-A-2026-0001"
     assert appeal["letter"].endswith("Edited by counsel.")
     assert appeal["determination_due_on"] == deadlines.appeal_determination_due(legal_today()).isoformat()
-    [sent] = smtp_sink.wait_for(1)
     assert sent.rcpt_tos == ("appeals@nypd.example.org",)
     assert "§89(4)(a)" in sent.message.get_content() and "Drone program records" in sent.message["Subject"]
     body = lawyer.get(f"/api/v1/requests/{denied_request.id}").json
@@ -70,7 +73,7 @@ def test_appeal_decision_by_patch_opens_article78(lawyer, denied_request, mail_a
     from tracker.dispatch import commit
     from tracker.operations import record_event
 
-    record_event(denied_request, "appeal_filed", legal_today(), None)
+    record_event(denied_request, "appeal_filed", legal_today(), None, {"filed_by": "post"})
     commit()
     appeal_id = lawyer.get("/api/v1/appeals").json["items"][0]["id"]
     response = lawyer.patch(f"/api/v1/appeals/{appeal_id}",
@@ -91,7 +94,7 @@ def _appeal_denied(request, day):
 
     record_event(request, "acknowledged", date(2023, 1, 12), None)
     record_event(request, "denied", date(2023, 2, 10), None)
-    record_event(request, "appeal_filed", date(2023, 3, 1), None)
+    record_event(request, "appeal_filed", date(2023, 3, 1), None, {"filed_by": "portal"})
     record_event(request, "appeal_denied", day, None)
     commit()
 
@@ -158,9 +161,11 @@ def test_letter_page_edit_and_send(mail_app, client, make_user, denied_request, 
     response = client.post(f"/requests/{denied_request.id}/appeal-letter", data={
         "csrf_token": csrf(page), "to": "appeals@nypd.example.org", "subject": "FOIL appeal",
         "body": "I appeal. POL §89(4)(a).", "tracking_number": ""})
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 303, response.get_data(as_text=True)
     view = client.get(response.headers["Location"])
-    assert view.status_code == 200 and "I appeal. POL §89(4)(a)." in view.get_data(as_text=True)
+    assert view.status_code == 200 and "sent at " in view.get_data(as_text=True)
+    [appeal_id] = [int(n) for n in re.findall(r'href="/appeals/(\d+)"', client.get("/appeals").get_data(as_text=True))]
+    assert "I appeal. POL §89(4)(a)." in client.get(f"/appeals/{appeal_id}").get_data(as_text=True)
     assert smtp_sink.wait_for(1)[0].message.get_content().strip() == "I appeal. POL §89(4)(a)."
     assert client.get("/appeals").status_code == 200
     # Now there is nothing left to appeal: the page says so with 409.

@@ -65,11 +65,13 @@ def _operations(world, app):
         update_request,
     )
     from tracker.operations.appeals import file_appeal, update_appeal
+    from tracker.operations.campaigns import update_campaign
     from tracker.operations.documents import add_document, set_visibility
     from tracker.operations.litigation import create_litigation, update_litigation
     from tracker.operations.mail import assign_message, deliver_raw, reject
     from tracker.operations.outbox import send_email
     from tracker.operations.people import change_password
+    from tracker.operations.request_letters import set_campaign_letter
     from tracker.operations.saved_searches import delete_search, save_search
 
     admin, lawyer, agency, req = world["admin"], world["lawyer"], world["agency"], world["request"]
@@ -115,7 +117,12 @@ def _operations(world, app):
          lawyer.email),
         ("edit an agency", lambda: update_agency(agency, lawyer, appeals_officer="Records Access Appeals Officer"),
          "agency.update", lawyer.email),
-        ("create a campaign", lambda: create_campaign("Drones", actor=lawyer), "campaign.create", lawyer.email),
+        ("create a campaign", lambda: state.setdefault("campaign", create_campaign("Drones", actor=lawyer)),
+         "campaign.create", lawyer.email),
+        ("edit a campaign", lambda: update_campaign(state["campaign"], admin, description="Drone records"),
+         "campaign.update", admin.email),
+        ("set its letter", lambda: set_campaign_letter(state["campaign"], lawyer, letterhead="Campaign HQ"),
+         "campaign.request_letter", lawyer.email),
         ("file a request", lambda: file_request(lawyer, agency, "Drone logs"), "request.file", lawyer.email),
         ("edit a request", lambda: update_request(req, lawyer, visibility="public", title="FR contracts"),
          "request.update", lawyer.email),
@@ -233,3 +240,20 @@ def test_mail_delivered_to_a_request_is_on_its_trail_as_the_system(app, world, s
     assert (row.actor_kind, row.request_id) == ("system", world["request"].id)
     assert row.changes["status"] == "delivered"
     assert newest("event.record").actor_kind == "system"
+
+
+def test_no_actor_is_the_command_line_inside_a_command_and_the_system_elsewhere(app, world):
+    from tracker import audit
+
+    assert audit.record(None, "test.outside").actor_kind == "system"
+    with audit.acting_from_command_line():
+        inside = audit.record(None, "test.inside")
+    assert inside.actor_kind == "cli" and inside.actor_label.startswith("command line (")
+    assert audit.record(None, "test.after").actor_kind == "system"
+    # Every foiltrack command runs that way (a Celery worker, also a click program, does not).
+    assert all(getattr(c.callback, "foiltrack_command_line", False)
+               for c in [*app.cli.commands["users"].commands.values(), app.cli.commands["reminders"]])
+    result = app.test_cli_runner().invoke(args=["users", "create", "cli.made@example.org", "--role", "researcher",
+                                                "--no-password"])
+    assert result.exit_code == 0, result.output
+    assert newest("user.create").actor_kind == "cli"

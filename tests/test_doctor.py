@@ -27,6 +27,14 @@ def _another_host(app_config: dict, **settings):
             db.engine.dispose()
 
 
+def _diagnose(app):
+    """What `foiltrack doctor` finds, run as the command runs it: one unit of work."""
+    from tracker.dispatch import unit_of_work
+
+    with unit_of_work():
+        return diagnose(app)
+
+
 def _levels(findings) -> dict[str, str]:
     worst: dict[str, str] = {}
     order = {"ok": 0, "warn": 1, "fail": 2}
@@ -48,7 +56,7 @@ def test_a_healthy_embedded_deployment(app, runner, db_backend):
 
 def test_an_unreachable_broker_is_a_failure_naming_the_setting(app_config, db_backend):
     with _another_host(app_config, BROKER_URL=f"redis://:hunter2@127.0.0.1:{free_port()}/0") as host:
-        findings = diagnose(host)
+        findings = _diagnose(host)
     broker = [f for f in findings if f.check == "broker"]
     assert broker and broker[0].level == "fail"
     assert "cannot reach" in broker[0].message
@@ -65,9 +73,9 @@ def test_a_blob_folder_without_the_stored_files_is_not_the_shared_one(app, make_
     db.session.add(Document(request_id=request.id, filename="p.pdf", media_type="application/pdf", size=22,
                             sha256=sha, visibility="internal"))
     db.session.commit()
-    assert _levels(diagnose(app))["blobs"] == "ok"
+    assert _levels(_diagnose(app))["blobs"] == "ok"
     app.config["BLOB_DIR"] = str(tmp_path / "another-host-folder")
-    findings = diagnose(app)
+    findings = _diagnose(app)
     assert _levels(findings)["blobs"] == "fail"
     assert "1 of 1 stored files" in next(f.message for f in findings if f.check == "blobs")
 
@@ -76,18 +84,18 @@ def test_production_without_an_explicit_secret_key_fails(app_config, db_backend)
     if db_backend != "postgres":
         pytest.skip("the embedded mode keeps its key in the data folder, as it should")
     with _another_host(app_config, SECRET_KEY="") as host:
-        findings = diagnose(host)
+        findings = _diagnose(host)
     assert _levels(findings)["secret key"] == "fail"
     assert "FOILTRACK_SECRET_KEY" in next(f.message for f in findings if f.check == "secret key")
 
 
 def test_hosts_with_different_secret_keys_are_caught(app_config):
     with _another_host(app_config, SECRET_KEY="one key shared by the hosts") as first:
-        assert _levels(diagnose(first))["secret key"] == "ok"
+        assert _levels(_diagnose(first))["secret key"] == "ok"
     with _another_host(app_config, SECRET_KEY="one key shared by the hosts") as same:
-        assert _levels(diagnose(same))["secret key"] == "ok"
+        assert _levels(_diagnose(same))["secret key"] == "ok"
     with _another_host(app_config, SECRET_KEY="a key someone typed on the new host") as other:
-        findings = diagnose(other)
+        findings = _diagnose(other)
     assert _levels(findings)["secret key"] == "fail"
 
 
@@ -104,4 +112,4 @@ def test_a_database_behind_the_migrations_says_to_upgrade(app):
 
 
 def test_nobody_holding_the_scheduler_lease_is_reported(app):
-    assert _levels(diagnose(app))["scheduler"] == "warn"
+    assert _levels(_diagnose(app))["scheduler"] == "warn"

@@ -41,7 +41,7 @@ def history(app, make_agency, make_request, make_user):
     record_event(first, "acknowledged", date(2023, 1, 12), None)
     record_event(first, "fee_requested", date(2023, 1, 20), None, data={"fee": 12.5})
     record_event(first, "denied", date(2023, 2, 10), None, data={"exemptions": ["87(2)(e)"]})
-    record_event(first, "appeal_filed", date(2023, 3, 1), None, data={"tracking_number": "A-1"})
+    record_event(first, "appeal_filed", date(2023, 3, 1), None, data={"tracking_number": "A-1", "filed_by": "post"})
     second = make_request(agency, title="Body camera audits", received_on=date(2023, 1, 6), campaign="Other")
     commit()
     return first, second
@@ -59,7 +59,7 @@ def test_requests_csv_has_every_deadline(client, make_user, history):
     assert row["title"].startswith("'=HYPERLINK")  # a formula is never run by a spreadsheet
     assert row["received_on"] == "2023-01-06" and row["status"] == "appeal_constructively_denied"
     assert row["tracking_numbers"] == "FOIL-2023-056-11528" and row["appealed"] == "yes"
-    assert row["appeal_outcome"] == "pending" and row["constructive_denial"] == "yes"
+    assert row["appeal_outcome"] == "constructively_denied" and row["constructive_denial"] == "yes"
     assert row["fee_requested"] == "12.50" and row["fee_pending"] == "yes"
     assert row["assignees"] == "vol@example.org"
     assert int(row["days_open"]) > 365
@@ -112,7 +112,11 @@ def test_bundle_has_timeline_emails_documents_and_sums(app, client, make_user, h
     manifest = json.loads(bundle.read("manifest.json"))
     assert [m["path"] for m in manifest["missing"]] == [f"documents/{docs[2].id:05d}-gone.pdf"]
     timeline = bundle.read("timeline.html").decode()
-    assert "FOIL-2023-056-11528" in timeline and "appeal filed" in timeline and "Any news?" in timeline
+    assert "FOIL-2023-056-11528" in timeline and "Appeal filed" in timeline and "Any news?" in timeline
+    # It reads as a document: grounds with their words, dates in full, no program output.
+    assert "POL §87(2)(e): compiled for law enforcement purposes" in timeline
+    assert "Friday, February 10, 2023" in timeline
+    assert "exemptions:" not in timeline and "auto_reply" not in timeline and "['" not in timeline
     # A volunteer may see internal documents but not privileged ones, and may not export at all.
     client.post("/logout", data={"csrf_token": csrf(client.get("/calendar"))})
     sign_in(client, make_user("volunteer"))

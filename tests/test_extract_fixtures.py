@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -150,10 +151,12 @@ def test_scanned_pdfs_are_ocrd(name):
 
 
 @needs("broken")
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("name", pdfs_in("broken"))
-def test_hostile_pdfs_end_with_a_status_and_reason(name):
+def test_hostile_pdfs_end_with_a_status_and_reason(name, workers):
+    # Through the warm pool, one after another; with two workers, each child reads every other page.
     started = time.monotonic()
-    result = extract(PDFS / "broken" / name, limits=LIMITS)
+    result = extract(PDFS / "broken" / name, limits=replace(LIMITS, workers=workers, split_min_bytes=0))
     elapsed = time.monotonic() - started
     assert elapsed < LIMITS.wall_seconds + 5
     assert result.status in STATUSES

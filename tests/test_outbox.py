@@ -58,7 +58,7 @@ def test_a_follow_up_goes_out_as_recorded(mail_app, smtp_sink, make_request, mak
     assert stored_bytes(mail_app, message) == received.raw
     assert message.size == len(received.raw)
     note = db.session.scalar(select(Event).where(Event.message_id == message.id))
-    assert (note.type, note.note, note.actor_id) == ("note", "Email sent: Follow-up on FOIL-2024-056-00042",
+    assert (note.type, note.note, note.actor_id) == ("note", "Email queued: Follow-up on FOIL-2024-056-00042",
                                                      lawyer.id)
     assert note.data["email"] == "followup"
 
@@ -106,7 +106,7 @@ def test_a_dead_server_ends_failed_with_the_reason_and_nothing_lost(dead_smtp_ap
     db.session.refresh(req)
     assert req.status == "draft"  # never received, so no clock started
     notes = [e.note for e in req.events if e.type == "note"]
-    assert notes[0] == "Email sent: Request"
+    assert notes[0] == "Email queued: Request"
     assert notes[1].startswith("Email not sent: Request (cannot connect")
 
 

@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("mail.raw", "GET"): TEAM,
     ("mail.attachment", "GET"): SIGNED_IN,        # documents.view, then the document's own visibility
     ("mail.assign", "POST"): TEAM,
+    ("mail.redeliver", "POST"): TEAM,           # message.assign, like putting it on a request
     ("mail.resend", "POST"): LEGAL,
     ("mail.compose", "GET"): LEGAL,
     ("mail.compose", "POST"): LEGAL,
@@ -104,11 +105,22 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("public.search", "GET"): EVERYONE,
     ("public.document", "GET"): EVERYONE,
     ("residents.coverage", "GET"): TEAM,
+    # Records in and letters out (issue 11)
+    ("uploads.add", "GET"): TEAM,
+    ("uploads.add", "POST"): TEAM,
+    ("letters.view", "GET"): TEAM,
+    ("letters.pdf", "GET"): TEAM,
+    ("letters.file", "GET"): TEAM,
+    ("letters.file", "POST"): TEAM,               # emailing needs message.send, recording event.create
+    ("portal.confirm", "POST"): TEAM,
+    ("page_images.image", "GET"): SIGNED_IN,      # documents.view, then the document's own visibility
+    ("page_images.visibility", "POST"): LEGAL,
+    ("campaigns.letter", "POST"): LEGAL,
     ("residents.forget_resident", "POST"): LEGAL,
 }
 
 # Pages that serve stored files: the test world has no blobs, so an allowed role gets 404 (not 403) there.
-SERVES_FILES = frozenset({"mail.raw", "mail.attachment", "documents.file"})
+SERVES_FILES = frozenset({"mail.raw", "mail.attachment", "documents.file", "page_images.image"})
 # Pages whose emailed secret link is the only credential: the test world's made-up link is a 404 to all.
 SECRET_LINKS = frozenset({"public.confirm_page", "public.status"})
 
@@ -139,7 +151,7 @@ def world(matrix_app, make_user, make_agency, make_request):
     agency = make_agency()
     public = make_request(agency, received_on=date(2024, 3, 1), campaign="Matrix", visibility="public")
     record_event(public, "denied", date(2024, 3, 5), None, {"exemptions": ["87(2)(e)"]})
-    record_event(public, "appeal_filed", date(2024, 3, 20), None)
+    record_event(public, "appeal_filed", date(2024, 3, 20), None, {"filed_by": "post"})
     message = Message(request_id=public.id, direction="in", status="delivered", subject="Your request",
                       from_addr="foil@agency.example.org", raw_sha256="0" * 64)
     db.session.add(message)
@@ -169,6 +181,7 @@ def world(matrix_app, make_user, make_agency, make_request):
             # Someone else's saved search: deleting it is refused with a message, never a 403 or a 500.
             "saved_id": saved.id,
             "slug": "ban-the-scan", "code": "BK0101", "link": "not-a-real-emailed-link",
+            "kind": "request", "number": 1,
         },
         "token": token,
     }

@@ -131,3 +131,33 @@ def test_the_celery_task_and_its_schedule(mail_app, smtp_sink, foil, make_user):
     celery = mail_app.extensions["celery"]
     assert celery.tasks["foiltrack.search.alerts"].delay().get() == {"sent": 1, "failed": 0}
     assert len(smtp_sink.wait_for(1)) == 1
+
+
+def test_two_alert_runs_at_once_send_each_alert_once(mail_app, smtp_sink, foil, make_user):
+    import threading
+
+    from tracker.operations.saved_searches import alert_saved_searches
+
+    owners = [make_user("lawyer", f"owner{n}@example.org") for n in range(6)]
+    for owner in owners:
+        save(owner, "drone")
+    add_pages(foil, ["The drone program's flight logs."])
+    start, results, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            with mail_app.app_context():
+                start.wait()
+                results.extend(alert_saved_searches())
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    assert sorted(o.email for o in results) == sorted(o.email for o in owners)
+    assert sorted(m.message["To"] for m in smtp_sink.wait_for(len(owners))) == sorted(o.email for o in owners)
+    assert alert_saved_searches() == [] and len(smtp_sink.messages) == len(owners)

@@ -41,9 +41,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = values.get("MAX_CONTENT_LENGTH") or MAX_REQUEST_BYTES
     # The session cookie never rides along on another site's links or forms (CSRF tokens stay the main guard).
     app.config["SESSION_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
-    from tracker.private_files import make_private
+    from tracker.private_files import make_private_folders
 
-    make_private([app.config["DATA_DIR"], app.config["BLOB_DIR"], app.config["INDEX_DIR"]])
+    make_private_folders([app.config["DATA_DIR"], app.config["BLOB_DIR"], app.config["INDEX_DIR"]])
     app.config["SECRET_KEY"] = settings.secret_key(values)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["DATABASE_URL"]))
@@ -59,6 +59,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    from tracker import database_outage
+
+    database_outage.init_app(app)  # after db.init_app: its teardown must run before Flask-SQLAlchemy's
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -73,6 +76,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     public.init_app(app)
     tasks.celery_init_app(app)
 
+    from tracker import dispatch
+
+    dispatch.init_app(app)  # after every blueprint: each view becomes one unit of work
+    app.before_request(_statuses_as_of_today)
+
     from tracker.cli import register_commands
 
     register_commands(app)
@@ -80,6 +88,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     redaction.init_app(app)  # last: it reads every route's secret arguments
     return app
+
+
+def create_service_app() -> Flask:
+    """The app as a process of the service builds it (web, worker, command): everything the process
+    writes from now on is private to the service's user (tracker.private_files)."""
+    from tracker.private_files import use_private_umask
+
+    use_private_umask()
+    return create_app()
+
+
+def _statuses_as_of_today() -> None:
+    """Before a request reads anything, recompute the rows whose deadlines ran out since they were stored."""
+    from flask import request
+
+    if request.endpoint in (None, "static"):
+        return
+    from tracker.operations.requests import bring_up_to_date
+
+    bring_up_to_date()
 
 
 def _engine_options(url: str) -> dict:

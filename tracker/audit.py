@@ -2,14 +2,20 @@
 
 `record(actor, action, subject, ...)` adds one row to the current unit of work (it flushes and never
 commits), so the row is saved with the change it describes, or not at all. The actor is a person (a
-`User`), the command line (`CLI`, which names the system account that ran `foiltrack`) or the system
-(`SYSTEM`: workers, the mail intake, the scheduler). An operation given no actor records the person
-signed in to the current web request, if there is one, else the system.
+`User`), the command line (`cli_actor()`, which names the system account that ran `foiltrack`), the system
+(`SYSTEM`: workers, the mail intake, the scheduler) or someone without an account (kind "anonymous": a
+failed sign-in, a resident on the public side). An operation given no actor records the person
+signed in to the current web request (or an anonymous visitor, in a request nobody signed in to); outside
+a web request, the command line while one of `foiltrack`'s own commands runs (`acting_from_command_line`,
+set by tracker.cli for each of them), else the system.
 """
 
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +28,7 @@ MAX_VALUE_CHARS = 2000  # long texts (a request's description, a letter) are kep
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts when no person does: `kind` is "cli" or "system", `label` what the trail shows."""
+    """Who acts when no person does: `kind` is "cli", "system" or "anonymous", `label` what the trail shows."""
 
     kind: str
     label: str
@@ -40,19 +46,35 @@ def cli_actor() -> Actor:
     return Actor("cli", f"command line ({account})")
 
 
+ANONYMOUS = Actor("anonymous", "anonymous visitor")
+_command_line: ContextVar[Actor | None] = ContextVar("foiltrack_command_line", default=None)
 
-def _current_person():
+
+@contextmanager
+def acting_from_command_line() -> Iterator[Actor]:
+    """Within this block (a `foiltrack` command), operations given no actor record the command line."""
+    token = _command_line.set(cli_actor())
+    try:
+        yield _command_line.get()
+    finally:
+        _command_line.reset(token)
+
+
+def _implicit_actor():
+    """Who acts when an operation is given no actor (see the module's docstring)."""
     from flask import has_request_context
     from flask_login import current_user
 
-    if has_request_context() and getattr(current_user, "is_authenticated", False):
-        return current_user._get_current_object()  # noqa: SLF001 - the User, not Flask-Login's proxy
-    return None
+    if has_request_context():
+        if getattr(current_user, "is_authenticated", False):
+            return current_user._get_current_object()  # noqa: SLF001 - the User, not Flask-Login's proxy
+        return ANONYMOUS
+    return _command_line.get() or SYSTEM
 
 
 def _who(actor) -> tuple[str, int | None, str]:
     if actor is None:
-        actor = _current_person() or SYSTEM
+        actor = _implicit_actor()
     if isinstance(actor, Actor):
         return actor.kind, None, actor.label
     if getattr(actor, "id", None) is not None and hasattr(actor, "email"):

@@ -165,9 +165,9 @@ def check_secret_key(app: Flask) -> Iterator[Finding]:
     stored = db.session.execute(text("SELECT value FROM deployment_facts WHERE name = :n"),
                                 {"n": SECRET_FINGERPRINT_KEY}).scalar()
     if stored is None:
+        # Flushed here; the command's unit of work commits it.
         db.session.execute(text("INSERT INTO deployment_facts (name, value) VALUES (:n, :v)"),
                            {"n": SECRET_FINGERPRINT_KEY, "v": fingerprint})
-        db.session.commit()
         yield _ok("secret key", "set; its fingerprint is now recorded, to compare the other hosts with")
     elif hmac.compare_digest(stored, fingerprint):
         yield _ok("secret key", "the same as the other hosts'")

@@ -62,10 +62,11 @@ def relay(work_id: int, task: str, args: list, attempt: int) -> bool:
 
 
 def mark_done(task_id: str | None) -> None:
-    """Mark the job behind a Celery task id done (called by the task once it has run)."""
+    """Mark the job behind a Celery task id done, in the task's own unit of work (committed with its work)."""
     match = _TASK_ID.match(task_id or "")
     if match:
-        _set(int(match.group(1)), done_at=utcnow())
+        db.session.execute(update(PendingWork).where(PendingWork.id == int(match.group(1)))
+                           .values(done_at=utcnow()))
 
 
 def work_id(task_id: str | None) -> int | None:
@@ -111,6 +112,11 @@ def sweep(now: datetime | None = None) -> Sweep:
     if result.relayed or result.failed:
         log.info("sweeper: relayed %s jobs (%s could not be)", result.relayed, result.failed)
     return result
+
+
+def last_error(work_id: int) -> str:
+    """Why the job's last relay failed (empty when it did not)."""
+    return db.session.scalar(select(PendingWork.last_error).where(PendingWork.id == work_id)) or ""
 
 
 def open_work() -> list[PendingWork]:

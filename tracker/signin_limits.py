@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from tracker.models.base import utcnow
 log = logging.getLogger(__name__)
 
 REDIS_TIMEOUT_SECONDS = 0.5  # a sign-in never waits longer than this on an unreachable Redis
+REDIS_RETRY_SECONDS = 30  # after Redis failed, the database counts alone this long before Redis is tried again
 KEY_PREFIX = "foiltrack:signin:"
 
 
@@ -91,6 +93,7 @@ class RedisCounts:
 
         self.client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS,
                                            socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+        self.down_until = 0.0  # time.monotonic() before which Redis is not tried (it just failed)
 
     @staticmethod
     def _key(email: str, address: str | None) -> str:
@@ -133,10 +136,14 @@ def _with_fallback(action):
 
     stores = _stores()
     for store in stores[:-1]:
+        if time.monotonic() < store.down_until:
+            continue
         try:
             return action(store)
         except redis.RedisError as exc:
-            log.warning("sign-in limits: Redis is unreachable (%s); counting in the database instead", exc)
+            store.down_until = time.monotonic() + REDIS_RETRY_SECONDS
+            log.warning("sign-in limits: Redis is unreachable (%s); counting in the database for %ss",
+                        exc, REDIS_RETRY_SECONDS)
     return action(stores[-1])
 
 

@@ -22,16 +22,26 @@ ROUTES = {
 }
 
 
+def routes(config) -> dict:
+    """Where each task goes: PostgreSQL search needs no single writer, so its index writes go to any worker."""
+    if config.get("SEARCH_ENGINE") == "postgres":
+        return {**ROUTES, "foiltrack.index.*": {"queue": "celery"}}
+    return ROUTES
+
+
 def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app for `app`; every task runs inside the Flask app context."""
 
+    from tracker.dispatch import unit_of_work
+
     class FlaskTask(Task):
+        # Each task is one unit of work: committed when it returns, rolled back when it raises.
         def __call__(self, *args, **kwargs):
             from tracker.pending_work import mark_done
 
-            with app.app_context():
+            with app.app_context(), unit_of_work():
                 result = self.run(*args, **kwargs)
-                # A job relayed from the pending-work table is done once its task has run (and committed).
+                # A job relayed from the pending-work table is done with the unit that did its work.
                 mark_done(self.request.id)
                 return result
 
@@ -62,7 +72,7 @@ def celery_init_app(app: Flask) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_routes=ROUTES,
+        task_routes=routes(config),
         task_default_queue="celery",
         timezone=config["TIMEZONE"],
         beat_schedule=SCHEDULE,

@@ -14,8 +14,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Further addresses and domains an agency writes from (its FOIL and appeals addresses count already):
+    # only these may have mail matched to a request by our reference or a tracking number.
+    with op.batch_alter_table('agencies') as batch:
+        batch.add_column(sa.Column('senders', sa.JSON(), nullable=False, server_default='[]'))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('agencies') as batch:
+        batch.drop_column('senders')

@@ -95,6 +95,32 @@ class PostgresServer:
                                        f"{error}{log_tail(self.log_path)}") from error
                 time.sleep(0.1)
 
+    def start(self) -> None:
+        """Start the postmaster on the cluster (again, after `stop()`: same port, same data)."""
+        # The postmaster runs as our child rather than through `pg_ctl start`, which detaches it: a test
+        # run killed from outside then takes its cluster down too (SIGQUIT is an immediate shutdown).
+        command = [str(self.bindir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
+                   "-k", str(self.root), "-c", f"listen_addresses={self.host}", "-c", "fsync=off",
+                   "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        if os.geteuid() == 0:
+            # PostgreSQL refuses to run as root. setpriv execs in place, so the death signal still holds.
+            owner = pwd.getpwnam(SUPERUSER)
+            command = ["setpriv", f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--init-groups",
+                       "--pdeathsig=QUIT", "--", *command]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.root,
+                start_new_session=True, preexec_fn=partial(die_with_parent, signal.SIGQUIT),
+            )
+        wait_for_port(self.port, process=self.process, log=self.log_path)
+        self.wait_ready()
+
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop the server at once (as a crash would), stay down `down_seconds`, then start it again."""
+        self.stop()
+        time.sleep(down_seconds)
+        self.start()
+
     def stop(self) -> None:
         """Stop the server at once; the cluster is thrown away, so no clean shutdown is needed."""
         if self.process is None:
@@ -103,12 +129,6 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
         stop_process(self.process)
         self.process = None
-
-    def restart(self, down_seconds: float = 0.0) -> None:
-        """Stop the server at once (as a crash would), stay down `down_seconds`, then start it again."""
-        self.stop()
-        time.sleep(down_seconds)
-        _launch(self)
 
     def _run(self, program: str, *args: str) -> None:
         command = [str(self.bindir / program), *args]
@@ -152,35 +172,12 @@ def start_postgres() -> PostgresServer:
     try:
         server._run("initdb", "-D", str(server.data_dir), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8",
                     "--locale=C", "--no-sync")
-        _launch(server)
+        server.start()
         server.create_database(DATABASE)
     except BaseException:
         stop_postgres(server)
         raise
     return server
-
-
-def _launch(server: PostgresServer) -> None:
-    """Start the postmaster of `server`'s cluster as our child and wait until it accepts connections."""
-    bindir, root = server.bindir, server.root
-    as_root = os.geteuid() == 0
-    # The postmaster runs as our child rather than through `pg_ctl start`, which detaches it: a test
-    # run killed from outside then takes its cluster down too (SIGQUIT is an immediate shutdown).
-    command = [str(bindir / "postgres"), "-D", str(server.data_dir), "-p", str(server.port),
-               "-k", str(root), "-c", f"listen_addresses={server.host}", "-c", "fsync=off",
-               "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-    if as_root:
-        # PostgreSQL refuses to run as root. setpriv execs in place, so the death signal still holds.
-        owner = pwd.getpwnam(SUPERUSER)
-        command = ["setpriv", f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--init-groups",
-                   "--pdeathsig=QUIT", "--", *command]
-    with open(server.log_path, "ab") as log:
-        server.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root,
-            start_new_session=True, preexec_fn=partial(die_with_parent, signal.SIGQUIT),
-        )
-    wait_for_port(server.port, process=server.process, log=server.log_path)
-    server.wait_ready()
 
 
 def stop_postgres(server: PostgresServer) -> None:

@@ -8,7 +8,6 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from tracker import permissions
-from tracker.dispatch import rollback
 from tracker.operations import OperationError, authenticate_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -34,6 +33,8 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 @bp.before_request
 def _authenticate():
+    if request.endpoint == "api.openapi":
+        return  # the API's description is public
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if not header and request.endpoint in PUBLIC_ENDPOINTS and current_app.config["PUBLIC_PORTAL"]:
@@ -62,14 +63,70 @@ def requires(permission: str):
     return decorate
 
 
-def json_body() -> dict:
-    """The request's JSON object, or a 400 that says what is wrong with it."""
+# Deeper than any body the API takes (an event's data is two or three levels), far from Python's limits.
+MAX_JSON_DEPTH = 32
+
+
+def read_json() -> dict:
+    """The request's JSON object, checked: valid, an object, not nested too deep, and holding only text
+    that can be stored (no lone surrogates, no NUL); a 400 or 422 that names the field otherwise."""
     if not request.data:
         raise ApiError(400, "invalid_json", "send a JSON object in the request body")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "invalid_json", f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep") from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "the request body must be a JSON object")
+    _check_values(data)
     return data
+
+
+def _check_values(data: dict) -> None:
+    # Iterative, so a deep value cannot exhaust the stack here either.
+    pending = [(data, "", 1)]
+    while pending:
+        value, path, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            field = path.split(".")[0]
+            raise ApiError(400, "invalid_json", f"{field}: nested more than {MAX_JSON_DEPTH} levels deep", field)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                _check_text(key, where)
+                pending.append((item, where, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, f"{path}.{n}", depth + 1) for n, item in enumerate(value))
+        elif isinstance(value, str):
+            _check_text(value, path)
+
+
+def _check_text(text: str, field: str) -> None:
+    if "\x00" in text:
+        raise ApiError(422, "invalid_text", f"{field}: text may not contain NUL characters", field)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(422, "invalid_text", f"{field}: text holds a lone surrogate (\\ud800-\\udfff), which "
+                                            "is not a character", field) from None
+
+
+def json_body() -> dict:
+    """The request's JSON object: as its endpoint's schema checked it (tracker.api.schemas), else with
+    read_json's checks only."""
+    checked = g.get("api_body")
+    if checked is not None:
+        return dict(checked)
+    return read_json()
+
+
+@bp.before_request
+def _no_nul_in_the_query():
+    # Search answers bad parameters as invalid_query; list filters as invalid_filter.
+    code = "invalid_query" if request.endpoint == "api.search_pages" else "invalid_filter"
+    for name, value in request.args.items(multi=True):
+        if "\x00" in value or "\x00" in name:
+            raise ApiError(400, code, f"{name}: a query parameter may not contain NUL characters", name)
 
 
 # Far beyond any real list, and small enough that the row offset stays a database integer.
@@ -103,19 +160,16 @@ def paginated(query, page: int, per_page: int, serialise) -> dict:
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    rollback()
     return error_response(exc.status, exc.code, exc.message, exc.field)
 
 
 @bp.errorhandler(OperationError)
 def _operation_error(exc: OperationError):
-    rollback()
     return error_response(exc.status, exc.code, exc.message, exc.field)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    rollback()
     return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
 
 
@@ -123,7 +177,15 @@ def _http_error(exc: HTTPException):
 def _unexpected(exc: Exception):
     from flask import current_app
 
-    rollback()
+    from tracker.database_outage import RETRY_AFTER_SECONDS, database_unreachable, forget_unit_of_work
+
+    forget_unit_of_work()
+    if database_unreachable(exc):
+        current_app.logger.error("database unreachable: %s", exc)
+        response, status = error_response(503, "database_unavailable",
+                                          "the database did not answer; check whether the change was made, then retry")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, status
     current_app.logger.exception("API error")
     return error_response(500, "internal_error", "something went wrong on our side; it was logged")
 
@@ -137,6 +199,7 @@ def init_app(app: Flask) -> None:
         documents,
         me,
         messages,
+        openapi,
         requests,
         search,
         users,

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
-from tracker.dispatch import commit
+from tracker.api.schemas import AgencyCreate, AgencyFields, Paged, described
 from tracker.extensions import db
 from tracker.models import Agency
 from tracker.operations import create_agency, update_agency
@@ -13,6 +13,7 @@ from tracker.operations import create_agency, update_agency
 
 @bp.get("/agencies")
 @requires("search")
+@described(query=Paged)
 def list_agencies():
     """Every agency, by name."""
     page, per_page = page_args()
@@ -21,10 +22,10 @@ def list_agencies():
 
 @bp.post("/agencies")
 @requires("agency.edit")
+@described(body=AgencyCreate)
 def add_agency():
     """Add an agency."""
     agency = create_agency(g.api_user, **json_body())
-    commit()
     return jsonify(out.agency(agency)), 201
 
 
@@ -44,8 +45,8 @@ def get_agency(agency_id: int):
 
 @bp.patch("/agencies/<int:agency_id>")
 @requires("agency.edit")
+@described(body=AgencyFields)
 def patch_agency(agency_id: int):
     """Change an agency's contacts, tracking-number patterns or closure days."""
     agency = update_agency(_agency(agency_id), g.api_user, **json_body())
-    commit()
     return jsonify(out.agency(agency))

@@ -8,8 +8,16 @@ from sqlalchemy import select
 from tracker import deadlines, permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api.requests import load_request
+from tracker.api.schemas import (
+    AppealLetterSend,
+    AppealList,
+    AppealPatch,
+    LitigationCreate,
+    LitigationList,
+    LitigationPatch,
+    described,
+)
 from tracker.api.serialize import iso
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.models import Appeal, Litigation, Request
 from tracker.models.requests import APPEAL_OUTCOMES, LITIGATION_OUTCOMES, litigation_requests
@@ -69,22 +77,34 @@ def get_appeal_letter_pdf(request_id: int):
 
 @bp.post("/requests/<int:request_id>/appeal-letter")
 @requires("appeal.manage")
+@described(body=AppealLetterSend)
 def send_appeal_letter(request_id: int):
-    """Email the (edited) appeal and log appeal_filed; body: {to?, subject?, body?, tracking_number?}."""
+    """Queue the (edited) appeal email: 202 with the outgoing message (status "queued").
+
+    Body: {to?, subject?, body?, tracking_number?}. The appeal is logged as filed (and the agency's ten
+    business days start) when the mail server accepts the email; its status shows on the request.
+    """
     found = load_request(request_id)
     data = json_body()
     unknown = set(data) - {"to", "subject", "body", "tracking_number"}
     if unknown:
         raise ApiError(400, "unknown_field", f"unknown fields: {', '.join(sorted(unknown))}")
     draft = appeal_letter(found, g.api_user)
-    appeal = file_appeal(found, g.api_user, data.get("to", draft.to), data.get("subject", draft.subject),
-                         data.get("body", draft.body), tracking_number=data.get("tracking_number", ""))
-    commit()
-    return jsonify(appeal_json(appeal)), 201
+    message = file_appeal(found, g.api_user, data.get("to", draft.to), data.get("subject", draft.subject),
+                          data.get("body", draft.body), tracking_number=data.get("tracking_number", ""))
+    return jsonify({"status": message.status, "message": outgoing_json(message)}), 202
+
+
+def outgoing_json(m) -> dict:
+    """An outgoing message as the API shows it: whom to, what, and whether it left (queued, sent, failed)."""
+    return {"id": m.id, "request_id": m.request_id, "status": m.status, "reason": m.reason,
+            "to": list(m.to_addrs or []), "subject": m.subject, "message_id": m.message_id,
+            "sent_at": iso(m.sent_at)}
 
 
 @bp.get("/appeals")
 @requires("appeal.view")
+@described(query=AppealList)
 def list_appeals():
     """Appeals, newest first; filters: request_id, outcome, campaign (id)."""
     query = select(Appeal).order_by(Appeal.id.desc())
@@ -120,16 +140,17 @@ def get_appeal(appeal_id: int):
 
 @bp.patch("/appeals/<int:appeal_id>")
 @requires("appeal.manage")
+@described(body=AppealPatch)
 def patch_appeal(appeal_id: int):
     """Change tracking_number, letter, or outcome (+ decided_on; granted/denied are logged on the request)."""
     appeal = _load_appeal(appeal_id)
     update_appeal(appeal, g.api_user, **json_body())
-    commit()
     return jsonify(appeal_json(appeal))
 
 
 @bp.get("/litigation")
 @requires("litigation.view")
+@described(query=LitigationList)
 def list_litigation():
     """Article 78 suits, newest first; filters: request_id, outcome."""
     query = select(Litigation).order_by(Litigation.id.desc())
@@ -150,6 +171,7 @@ def list_litigation():
 
 @bp.post("/litigation")
 @requires("litigation.manage")
+@described(body=LitigationCreate)
 def post_litigation():
     """Open an Article 78 record: {caption, court?, index_number?, judge?, filed_on?, request_ids}."""
     data = json_body()
@@ -163,7 +185,6 @@ def post_litigation():
     lit = create_litigation(g.api_user, data.get("caption", ""), request_ids=data.get("request_ids") or [],
                             court=data.get("court"), index_number=data.get("index_number", ""),
                             judge=data.get("judge", ""), filed_on=data.get("filed_on"))
-    commit()
     return jsonify(litigation_json(lit)), 201
 
 
@@ -183,9 +204,9 @@ def get_litigation(litigation_id: int):
 
 @bp.patch("/litigation/<int:litigation_id>")
 @requires("litigation.manage")
+@described(body=LitigationPatch)
 def patch_litigation(litigation_id: int):
     """Change a lawsuit: decision, outcome, decided_on, filed_on, caption, court, index_number, judge..."""
     lit = _load_litigation(litigation_id)
     update_litigation(lit, g.api_user, **json_body())
-    commit()
     return jsonify(litigation_json(lit))

@@ -11,7 +11,7 @@ from flask import g, jsonify
 from sqlalchemy import func, select
 
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
-from tracker.dispatch import commit
+from tracker.api.schemas import CampaignCreate, CampaignFields, Paged, described
 from tracker.extensions import db
 from tracker.models import Campaign, Request
 from tracker.operations.campaigns import PLACEHOLDERS, create_public_campaign, update_campaign
@@ -45,6 +45,7 @@ def _campaign(campaign_id: int) -> Campaign:
 
 @bp.get("/campaigns")
 @requires("request.view")
+@described(query=Paged)
 def list_campaigns():
     """Every campaign, by name."""
     page, per_page = page_args()
@@ -53,13 +54,13 @@ def list_campaigns():
 
 @bp.post("/campaigns")
 @requires("campaign.edit")
+@described(body=CampaignCreate)
 def add_campaign():
     """Start a campaign: {name, description?, slug?, agency_id?, letter_template?, public?}."""
     body = json_body()
     if "name" not in body:
         raise ApiError(422, "invalid", "a campaign needs a name", field="name")
     campaign = create_public_campaign(g.api_user, **body)
-    commit()
     return jsonify(campaign_json(campaign)), 201
 
 
@@ -72,8 +73,8 @@ def get_campaign(campaign_id: int):
 
 @bp.patch("/campaigns/<int:campaign_id>")
 @requires("campaign.edit")
+@described(body=CampaignFields)
 def patch_campaign(campaign_id: int):
     """Change a campaign's name, description, slug, agency, letter template or public flag."""
     campaign = update_campaign(_campaign(campaign_id), g.api_user, **json_body())
-    commit()
     return jsonify(campaign_json(campaign))

@@ -7,7 +7,7 @@ from flask import g, jsonify
 from tracker import permissions
 from tracker.api import ApiError, bp, json_body, requires
 from tracker.api import serialize as out
-from tracker.dispatch import commit
+from tracker.api.schemas import DocumentPatch, DocumentUpload, described
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.operations.documents import set_visibility
@@ -65,6 +65,7 @@ def get_page(document_id: int, number: int):
 
 @bp.patch("/documents/<int:document_id>")
 @requires("document.set_visibility")
+@described(body=DocumentPatch)
 def patch_document(document_id: int):
     """Change who may see a document: public, internal or privileged."""
     document = load_document(document_id)
@@ -75,12 +76,12 @@ def patch_document(document_id: int):
     if "visibility" not in data:
         raise ApiError(422, "invalid", "send the visibility: public, internal or privileged", "visibility")
     set_visibility(document, data["visibility"], g.api_user)
-    commit()
     return jsonify(document_json(document, g.api_user))
 
 
 @bp.post("/requests/<int:request_id>/documents")
 @requires("document.upload")
+@described(form=DocumentUpload)
 def upload_documents(request_id: int):
     """Add files to a request (multipart: `file` parts, `released_on`, `visibility`, optional `event_id`)."""
     from flask import request as http
@@ -100,5 +101,4 @@ def upload_documents(request_id: int):
                        "released_on")
     added = add_documents(found, files, g.api_user, released_on=http.form["released_on"],
                           visibility=http.form.get("visibility", "internal"), event_id=http.form.get("event_id"))
-    commit()
     return jsonify({"items": [document_json(d, g.api_user) for d in added]}), 201

@@ -3,7 +3,6 @@
 from flask import current_app, g, jsonify
 
 from tracker.api import bp
-from tracker.dispatch import commit
 from tracker.operations import calendar_secret
 
 
@@ -12,7 +11,6 @@ def me():
     """The signed-in person, their role and their private calendar feed URL."""
     user = g.api_user
     secret = calendar_secret(user)
-    commit()
     base = current_app.config["BASE_URL"].rstrip("/")
     return jsonify({"id": user.id, "email": user.email, "name": user.name, "role": user.role,
                     "calendar_url": f"{base}/calendar/{secret}.ics"})

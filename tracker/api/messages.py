@@ -8,10 +8,10 @@ from sqlalchemy import select
 from tracker import MAX_ID, permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
-from tracker.dispatch import commit
+from tracker.api.schemas import MessageAssign, MessageList, described
 from tracker.extensions import db
 from tracker.models import Message, Request
-from tracker.operations.mail import assign_message
+from tracker.operations.mail import assign_message, redeliver
 
 INCOMING_STATUSES = ("delivered", "unmatched", "rejected")
 
@@ -57,6 +57,7 @@ def load_message(message_id: int) -> Message:
 
 @bp.get("/messages")
 @requires("message.view")
+@described(query=MessageList)
 def list_messages():
     """Incoming messages, newest first, by `status` (delivered, unmatched, rejected) or request_id."""
     query = select(Message).where(Message.direction == "in").order_by(Message.id.desc())
@@ -87,6 +88,7 @@ def get_message(message_id: int):
 
 @bp.post("/messages/<int:message_id>/assign")
 @requires("message.assign")
+@described(body=MessageAssign)
 def assign(message_id: int):
     """Put a message on a request (the sender is remembered for the next one)."""
     m = load_message(message_id)
@@ -98,5 +100,12 @@ def assign(message_id: int):
     if target is None or not permissions.can_see_request(g.api_user, target):
         raise ApiError(422, "unknown_request", f"there is no request {request_id}", "request_id")
     assign_message(m, target, g.api_user)
-    commit()
     return jsonify(message_json(m, g.api_user))
+
+
+@bp.post("/messages/<int:message_id>/redeliver")
+@requires("message.assign")
+def redeliver_message(message_id: int):
+    """Read a rejected message's original again and deliver it (once what stopped it is fixed)."""
+    delivered = redeliver(load_message(message_id), g.api_user)
+    return jsonify(message_json(delivered, g.api_user))

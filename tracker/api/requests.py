@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from tracker import MAX_ID, permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
-from tracker.dispatch import commit
+from tracker.api.schemas import EventCreate, RequestCreate, RequestList, RequestPatch, RequestView, described
 from tracker.extensions import db
 from tracker.lifecycle import STATUSES
 from tracker.models import Agency, Campaign, Message, Request, TrackingNumber, User
@@ -74,6 +74,7 @@ def detail(r: Request, as_of=None) -> dict:
 
 @bp.get("/requests")
 @requires("request.view_public")
+@described(query=RequestList)
 def list_requests():
     """Requests, filtered by agency, campaign, status, assignee or text, newest first."""
     query = select(Request).order_by(Request.id.desc()).options(
@@ -89,7 +90,7 @@ def list_requests():
         if args.get("campaign"):
             value = args["campaign"]
             query = query.join(Campaign).where(
-                Campaign.id == int(value) if value.isdigit() else Campaign.name == value)
+                Campaign.id == int(value) if value.isdigit() and int(value) <= MAX_ID else Campaign.name == value)
     except ValueError:
         raise ApiError(400, "invalid_filter", "agency_id must be a number") from None
     if args.get("status"):
@@ -109,6 +110,7 @@ def list_requests():
 
 @bp.post("/requests")
 @requires("request.create")
+@described(body=RequestCreate)
 def create_request():
     """File a request with an agency (received_on logs it as submitted that day)."""
     body = json_body()
@@ -129,11 +131,11 @@ def create_request():
         tracking_numbers=body.get("tracking_numbers") or [], assignees=body.get("assignees") or [],
         visibility=body.get("visibility", "internal"),
     )
-    commit()
     return jsonify(detail(created)), 201
 
 
 @bp.get("/requests/<int:request_id>")
+@described(query=RequestView)
 def get_request(request_id: int):
     """One request with its status, deadlines, timeline and messages (`?as_of=YYYY-MM-DD`: on that day)."""
     as_of = None
@@ -144,11 +146,11 @@ def get_request(request_id: int):
 
 @bp.patch("/requests/<int:request_id>")
 @requires("request.edit")
+@described(body=RequestPatch)
 def patch_request(request_id: int):
     """Change a request's title, assignees, tracking numbers or visibility."""
     found = load_request(request_id)
     update_request(found, g.api_user, **json_body())
-    commit()
     return jsonify(detail(found))
 
 
@@ -163,6 +165,7 @@ def list_events(request_id: int):
 
 @bp.post("/requests/<int:request_id>/events")
 @requires("event.create")
+@described(body=EventCreate)
 def add_event(request_id: int):
     """Log an event; the status and deadlines are recomputed at once."""
     found = load_request(request_id)
@@ -174,7 +177,6 @@ def add_event(request_id: int):
         raise ApiError(422, "invalid", "an event needs a type and the date it occurred_on (YYYY-MM-DD)")
     event = record_event(found, body["type"], body["occurred_on"], g.api_user, body.get("data"),
                          body.get("note") or "")
-    commit()
     result = out.event(event)
     result["request"] = detail(found)
     return jsonify(result), 201

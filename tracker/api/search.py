@@ -9,6 +9,7 @@ from search.query import SearchResults
 from tracker import permissions
 from tracker.api import ApiError, bp, requires
 from tracker.api import serialize as out
+from tracker.api.schemas import SearchQuery, described
 from tracker.extensions import db
 from tracker.models import Request
 
@@ -71,6 +72,7 @@ def results_json(results: SearchResults, user) -> dict:
 
 @bp.get("/search")
 @requires("search")
+@described(query=SearchQuery)
 def search_pages():
     """Pages (and, for staff, message bodies) matching q, with snippets, page numbers and facet counts.
 

@@ -25,6 +25,7 @@ def agency(a: Agency) -> dict:
         "portal_url": a.portal_url,
         "tracking_patterns": list(a.tracking_patterns or []),
         "closure_days": list(a.closure_days or []),
+        "senders": list(a.senders or []),
     }
 
 
@@ -77,7 +78,11 @@ def request_public(r: Request) -> dict:
 
 def request_detail(r: Request, state, *, messages=(), with_notes: bool = True) -> dict:
     body = request_summary(r)
+    upcoming = state.next_deadline
     body.update(
+        # From the fold itself: the very facts the deadlines below come from, as of the same day.
+        status=state.status,
+        next_deadline={"kind": upcoming.kind, "due_on": iso(upcoming.due_on)} if upcoming else None,
         description=r.description,
         reply_address=reply_address(r),
         tracking_numbers=[t.number for t in r.tracking_numbers],
@@ -89,6 +94,8 @@ def request_detail(r: Request, state, *, messages=(), with_notes: bool = True) -
         clarification_pending=state.clarification_pending,
         pages_released=state.pages_released,
         deadlines=[d.as_dict() for d in state.deadlines],
+        # Empty, or where the stored history stops making sense and why (the rest is folded up to there).
+        inconsistency=state.inconsistency,
         events=[event(e, with_note=with_notes) for e in r.events],
         messages=list(messages),
         created_at=iso(r.created_at),

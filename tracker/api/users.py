@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tracker import audit
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
-from tracker.dispatch import commit
+from tracker.api.schemas import AuditList, Paged, UserPatch, described
 from tracker.extensions import db
 from tracker.models import User
 from tracker.operations import set_active
@@ -21,6 +21,7 @@ def person(user: User) -> dict:
 
 @bp.get("/users")
 @requires("users.manage")
+@described(query=Paged)
 def list_users():
     """Everyone with an account, by email."""
     page, per_page = page_args()
@@ -29,6 +30,7 @@ def list_users():
 
 @bp.patch("/users/<int:user_id>")
 @requires("users.manage")
+@described(body=UserPatch)
 def patch_user(user_id: int):
     """Deactivate (`{"active": false}`: signed out everywhere, tokens refused) or reactivate a person."""
     user = db.session.get(User, user_id)
@@ -45,7 +47,6 @@ def patch_user(user_id: int):
         raise ApiError(409, "conflict", "you cannot deactivate yourself; ask another administrator",
                        field="active")
     set_active(user, data["active"], actor=g.api_user)
-    commit()
     return jsonify(person(user))
 
 
@@ -60,6 +61,7 @@ def _id_filter(name: str) -> int | None:
 
 @bp.get("/audit")
 @requires("users.manage")
+@described(query=AuditList)
 def list_audit():
     """The audit trail, newest first; `request=` and `user=` (actor or subject) filter it."""
     page, per_page = page_args()

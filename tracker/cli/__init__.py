@@ -21,6 +21,9 @@ COMMAND_MODULES = (
     "tracker.cli.doctor",
 )
 
+# Commands that run until stopped: the processes they start make their own units of work.
+LONG_RUNNING = ("serve", "scheduler", "indexer")
+
 
 def register_commands(app: Flask) -> None:
     """Add the product's commands to `app.cli` (`flask db ...` comes from Flask-Migrate)."""
@@ -30,13 +33,52 @@ def register_commands(app: Flask) -> None:
         module = import_module(name)
         # A module offers one `command`, or several in COMMANDS.
         for command in getattr(module, "COMMANDS", None) or (module.command,):
+            _one_unit_per_command(command)
+            _as_command_line(command)
             app.cli.add_command(command)
 
 
-def _create_app():
-    from tracker import create_app
+def _one_unit_per_command(command: click.Command) -> None:
+    """Make each (sub)command one unit of work: committed when it returns, rolled back when it fails."""
+    from flask.cli import with_appcontext
 
-    return create_app()
+    from tracker.dispatch import transactional
+
+    if getattr(command, "_one_unit", False) or command.name in LONG_RUNNING:
+        return  # tests build many apps from the same command objects
+    command._one_unit = True
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _one_unit_per_command(sub)
+    if command.callback is not None and not isinstance(command, click.Group):
+        command.callback = with_appcontext(transactional(command.callback))
+
+
+def _as_command_line(command: click.Command) -> None:
+    """Make the audit trail name the command line as the actor of what `command` (and its subcommands) do."""
+    from functools import wraps
+
+    from tracker.audit import acting_from_command_line
+
+    for sub in getattr(command, "commands", {}).values():
+        _as_command_line(sub)
+    original = command.callback
+    if original is None or getattr(original, "foiltrack_command_line", False):
+        return
+
+    @wraps(original)
+    def run(*args, **kwargs):
+        with acting_from_command_line():
+            return original(*args, **kwargs)
+
+    run.foiltrack_command_line = True
+    command.callback = run
+
+
+def _create_app():
+    from tracker import create_service_app
+
+    return create_service_app()
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tracker import deadlines
 from tracker.clock import legal_today
-from tracker.dispatch import commit
+from tracker.dispatch import unit_of_work
 from tracker.extensions import db
 from tracker.models import Campaign, Litigation, User
 from tracker.operations import create_agency, create_campaign, create_user, file_request, record_event
@@ -62,18 +62,21 @@ REQUESTS = [
     ("NYPD", "Training materials for facial identification section", 15, []),
     ("NYSP", "Body-camera footage retention and analytics", 90, [(5, "acknowledged", {})]),
     ("NYPD", "Facial recognition policy drafts and final policy", 120,
-     [(5, "acknowledged", {}), (25, "denied", {"exemptions": ["87(2)(g)"]}), (30, "appeal_filed", {})]),
+     [(5, "acknowledged", {}), (25, "denied", {"exemptions": ["87(2)(g)"]}),
+      (30, "appeal_filed", {"filed_by": "post"})]),
     ("MTA", "Vendor demonstrations of biometric systems", 120,
-     [(4, "acknowledged", {}), (20, "denied", {"exemptions": ["87(2)(d)"]}), (24, "appeal_filed", {}),
+     [(4, "acknowledged", {}), (20, "denied", {"exemptions": ["87(2)(d)"]}),
+      (24, "appeal_filed", {"filed_by": "portal"}),
       (30, "appeal_granted", {}), (40, "records_released", {"pages": 88})]),
     ("NYPD", "Number of arrests following a facial recognition match", 110,
-     [(5, "acknowledged", {}), (20, "denied", {"exemptions": ["87(2)(e)"]}), (25, "appeal_filed", {}),
+     [(5, "acknowledged", {}), (20, "denied", {"exemptions": ["87(2)(e)"]}), (25, "appeal_filed", {"filed_by": "post"}),
       (33, "appeal_denied", {})]),
     ("DOI", "Complaints about misidentification by face recognition", 32,
-     [(4, "acknowledged", {}), (21, "denied", {"exemptions": ["87(2)(b)"]}), (26, "appeal_filed", {})]),
+     [(4, "acknowledged", {}), (21, "denied", {"exemptions": ["87(2)(b)"]}),
+      (26, "appeal_filed", {"filed_by": "hand"})]),
     ("NYPD", "Facial recognition records sought in the Article 78 proceeding", 300,
      [(5, "acknowledged", {}), (24, "denied", {"exemptions": ["87(2)(e)", "87(2)(f)", "87(2)(g)"]}),
-      (30, "appeal_filed", {}), (38, "appeal_denied", {}), (80, "article78_filed", {}),
+      (30, "appeal_filed", {"filed_by": "post"}), (38, "appeal_denied", {}), (80, "article78_filed", {}),
       (160, "records_released", {"pages": 2800})]),
     ("DMV", "Contracts with facial recognition vendors", 150,
      [(5, "acknowledged", {}), (15, "granted", {}), (16, "records_released", {"pages": 45}), (20, "closed", {})]),
@@ -195,8 +198,8 @@ def make_demo_searchable() -> int:
 @with_appcontext
 def command() -> None:
     """Load a demonstration campaign (safe to run twice: the second run changes nothing)."""
-    people = load_demo()
-    commit()
+    with unit_of_work(write=True):  # committed before extraction, which ends each read
+        people = load_demo()
     if not people:
         click.echo("The demonstration campaign is already loaded.")
         return

@@ -92,10 +92,10 @@ def command(reference, paths, released_on, visibility, event_id, as_email, quiet
 
     added, skipped = _store(request_id, files, actor, released_on or legal_today(), visibility, event_id,
                             tqdm, quiet)
-    pages, failed = _extract_and_index(added, tqdm, quiet)
+    pages, failed, documents = _extract_and_index(added, tqdm, quiet)
     commit()
     click.echo(f"Imported {len(files) - len(skipped):,} of {len(files):,} files into {label}: "
-               f"{len(added):,} documents, {pages:,} pages of text, now searchable.")
+               f"{documents:,} documents, {pages:,} pages of text, now searchable.")
     if skipped:
         click.echo(f"Skipped {len(skipped):,} already on this request: " + ", ".join(skipped[:5])
                    + (" …" if len(skipped) > 5 else ""))
@@ -127,30 +127,20 @@ def _store(request_id, files, actor, released_on, visibility, event_id, tqdm, qu
                 documents = add_documents(request, [Upload(path.name, content)], actor, released_on=released_on,
                                           visibility=visibility, event_id=event_id, queue_extraction=False)
                 db.session.flush()
-                added += _with_members([d.id for d in documents])
+                added += [d.id for d in documents]
                 commit()
             bar.update(len(content))
     return added, skipped
 
 
-def _with_members(ids: list[int]) -> list[int]:
-    from tracker.extensions import db
-    from tracker.models import Document
-
-    found, frontier = list(ids), list(ids)
-    while frontier:
-        frontier = list(db.session.scalars(select(Document.id).where(Document.parent_id.in_(frontier))))
-        found += frontier
-    return found
-
-
-def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[str]]:
-    """Extract each document in the sandbox (committing each), indexing in batches; pages and failures."""
+def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[str], int]:
+    """Extract each document (and a zip's members) in the sandbox, committing each and indexing in batches;
+    returns the pages read, the documents that gave no text, and how many documents there were."""
     from search.index import IndexBusy
     from tracker.dispatch import commit, rollback
     from tracker.extensions import db
     from tracker.models import Document
-    from tracker.operations.documents import extract_text, store_extraction
+    from tracker.operations.documents import archive_budget, extract_text, store_extraction
     from tracker.searching import service
 
     pages, failed, batch = 0, [], []
@@ -163,18 +153,25 @@ def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[
                 service.queue_document(document_id)
         batch.clear()
 
-    with tqdm(total=len(document_ids), unit=" files", desc="Extracting", disable=quiet) as bar:
-        for document_id in document_ids:
+    queue = list(document_ids)
+    with tqdm(total=len(queue), unit=" files", desc="Extracting", disable=quiet) as bar:
+        while queue:
+            document_id = queue.pop(0)
             document = db.session.get(Document, document_id)
-            sha, media_type = document.sha256, document.media_type
+            sha, media_type, budget = document.sha256, document.media_type, archive_budget(document)
             rollback()  # hold no transaction while the sandbox works
-            result = extract_text(sha, media_type)
+            result = extract_text(sha, media_type, budget=budget)
             document = db.session.get(Document, document_id)
             store_extraction(document, result, reindex=False)
             if document.text_status in ("failed", "unsupported", "encrypted"):
                 failed.append(document.filename)
             pages += len(result.pages)
+            # A zip's members were recorded by its extraction: they are extracted next, in the same run.
+            members = list(db.session.scalars(select(Document.id).where(Document.parent_id == document_id)
+                                              .order_by(Document.id)))
             commit()
+            queue += members
+            bar.total += len(members)
             batch.append(document_id)
             if len(batch) >= INDEX_BATCH:
                 flush_index()
@@ -182,4 +179,4 @@ def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[
             bar.update(1)
     if batch:
         flush_index()
-    return pages, failed
+    return pages, failed, bar.total

@@ -17,7 +17,7 @@ def command(once: bool) -> None:
     """Read the campaign mailbox (IMAP_* settings): IDLE and deliver until stopped, or once with --once."""
     from ingest.imap import ImapSettings, MailboxError
     from search.index import IndexBusy
-    from tracker.mailroom.pipeline import ingest_once, run_worker
+    from tracker.mailroom.pipeline import DeliveryPostponed, ingest_once, run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -39,6 +39,9 @@ def command(once: bool) -> None:
         raise click.ClickException(
             f"the mail was delivered but the search index is busy ({exc}); run `foiltrack ingest --once` "
             "again, or `foiltrack reindex`") from exc
+    except DeliveryPostponed as exc:
+        raise click.ClickException(f"{exc}; it stays on the mail server, unflagged, and the next run delivers "
+                                   "it once the cause is fixed") from exc
     except OSError as exc:
         where = f"{settings.host}:{settings.port}"
         raise click.ClickException(f"cannot reach the IMAP server {where}: {exc}") from exc

@@ -8,7 +8,6 @@ import click
 from flask.cli import with_appcontext
 
 from tracker.audit import cli_actor
-from tracker.dispatch import commit
 from tracker.models import ROLES
 from tracker.operations import OperationError, create_user, issue_token, set_active
 
@@ -33,7 +32,6 @@ def create(email: str, role: str, name: str, token: bool, no_password: bool) -> 
     try:
         user = create_user(email, role, password=password, name=name, actor=cli_actor())
         secret = issue_token(user, label="created from the command line", actor=cli_actor()) if token else None
-        commit()
     except OperationError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Created {user.email} ({user.role}).", err=token)
@@ -60,7 +58,6 @@ def _read_password() -> str:
 def token(email: str) -> None:
     """Print a new API token for an existing person."""
     secret = issue_token(_person(email), label="created from the command line", actor=cli_actor())
-    commit()
     click.echo(secret)
 
 
@@ -82,7 +79,6 @@ def _person(email: str):
 def deactivate(email: str) -> None:
     """Stop a person from signing in: their sessions, remember cookies and API tokens stop working."""
     user = set_active(_person(email), False, actor=cli_actor())
-    commit()
     click.echo(f"Deactivated {user.email}: signed out everywhere; sign-in and API tokens refused.")
 
 
@@ -92,5 +88,4 @@ def deactivate(email: str) -> None:
 def reactivate(email: str) -> None:
     """Let a deactivated person sign in again (with the password and API tokens they had)."""
     user = set_active(_person(email), True, actor=cli_actor())
-    commit()
     click.echo(f"Reactivated {user.email}: they can sign in again.")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ingest.imap import TRANSIENT_ERRORS, ImapSettings, Mailbox, MailboxError
-from tracker.dispatch import commit, rollback
+from tracker.dispatch import rollback, unit_of_work
 from tracker.extensions import db
 from tracker.models import Document, MailboxCursor
 from tracker.operations import documents as docs
@@ -56,56 +56,62 @@ class Summary:
 
 
 def _cursor(account: str, uidvalidity: int) -> MailboxCursor:
-    cursor = db.session.scalar(select(MailboxCursor).where(MailboxCursor.account == account))
-    if cursor is None:
-        cursor = MailboxCursor(account=account[:400], uidvalidity=uidvalidity, last_uid=0)
-        db.session.add(cursor)
-    elif cursor.uidvalidity != uidvalidity:
-        # The server renumbered the mailbox: read it all again; idempotent delivery skips what we have.
-        log.warning(
-            "UIDVALIDITY of %s changed (%s -> %s); rereading the mailbox",
-            account,
-            cursor.uidvalidity,
-            uidvalidity,
-        )
-        cursor.uidvalidity, cursor.last_uid = uidvalidity, 0
     try:
-        commit()
+        with unit_of_work(write=True):
+            cursor = db.session.scalar(select(MailboxCursor).where(MailboxCursor.account == account))
+            if cursor is None:
+                db.session.add(MailboxCursor(account=account[:400], uidvalidity=uidvalidity, last_uid=0))
+            elif cursor.uidvalidity != uidvalidity:
+                # The server renumbered the mailbox: read it all again; idempotent delivery skips what we have.
+                log.warning("UIDVALIDITY of %s changed (%s -> %s); rereading the mailbox", account,
+                            cursor.uidvalidity, uidvalidity)
+                cursor.uidvalidity, cursor.last_uid = uidvalidity, 0
     except IntegrityError:  # another worker created it first
-        rollback()
-        cursor = db.session.scalar(select(MailboxCursor).where(MailboxCursor.account == account))
-    return cursor
+        pass
+    return db.session.scalar(select(MailboxCursor).where(MailboxCursor.account == account))
+
+
+class DeliveryPostponed(OSError):
+    """A message could not be stored for a reason that passes (disk full, read-only folder): try later.
+
+    The message stays unflagged on the server and the cursor stays below it, so the next pass (after the
+    worker's back-off, or the poll task's retry) takes it again. It is never listed as rejected.
+    """
 
 
 def deliver_one(
     mailbox: Mailbox, cursor_id: int, uid: int, raw: bytes, *, inline: bool
 ) -> tuple[str, int | None, list[int]]:
-    """Keep, deliver and commit one fetched message, then flag it; (outcome, new message id, document ids)."""
-    sha = docs.blob_store().put(raw)  # first: whatever happens next, the original is kept
+    """Keep, deliver and commit one fetched message, then flag it; (outcome, new message id, document ids).
+
+    Raises DeliveryPostponed when the blob store cannot be written: nothing is committed or flagged.
+    """
     label = mailbox.settings.mailbox
     try:
-        message, created = deliver_raw(raw, sha, mailbox=label, uid=uid, queue_work=not inline)
-        outcome = message.status if created else "duplicates"
-        message_id = message.id if created and message.status != "rejected" else None
-        document_ids = [d.id for d in message.documents] if created else []
-        _advance(cursor_id, uid)
-        commit()
+        sha = docs.blob_store().put(raw)  # first: whatever happens next, the original is kept
+        with unit_of_work(write=True):
+            message, created = deliver_raw(raw, sha, mailbox=label, uid=uid, queue_work=not inline)
+            outcome = message.status if created else "duplicates"
+            message_id = message.id if created and message.status != "rejected" else None
+            document_ids = [d.id for d in message.documents] if created else []
+            _advance(cursor_id, uid)
     except IntegrityError:
         # A concurrent worker delivered the same bytes or Message-ID between our check and our commit.
-        rollback()
         outcome, message_id, document_ids = "duplicates", None, []
-        _advance(cursor_id, uid)
-        commit()
+        with unit_of_work(write=True):
+            _advance(cursor_id, uid)
     except OperationalError:
-        rollback()  # the database is unreachable: retry later, nothing was flagged
-        raise
+        raise  # the database is unreachable: retry later, nothing was flagged
+    except OSError as exc:
+        # The blob store (or another file) refused a write: a condition that passes, not a bad email.
+        log.warning("UID %s of %s not stored (%s); left on the server to try again", uid, label, exc)
+        raise DeliveryPostponed(f"message UID {uid} could not be stored: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - one poisonous message must not stop the mailbox; it is kept
-        rollback()
         log.exception("delivery of UID %s (%s) failed; keeping it as rejected", uid, sha)
-        reject(sha, len(raw), f"delivery failed: {type(exc).__name__}: {exc}", mailbox=label, uid=uid)
+        with unit_of_work(write=True):
+            reject(sha, len(raw), f"delivery failed: {type(exc).__name__}: {exc}", mailbox=label, uid=uid)
+            _advance(cursor_id, uid)
         outcome, message_id, document_ids = "rejected", None, []
-        _advance(cursor_id, uid)
-        commit()
     mailbox.mark_done(uid)
     return outcome, message_id, document_ids
 
@@ -147,12 +153,13 @@ def extract_document(document_id: int, *, reindex: bool = True, force: bool = Fa
     budget = docs.archive_budget(document) if media_type == "application/zip" else None
     rollback()  # extraction can take minutes: hold no transaction open meanwhile
     result = docs.extract_text(sha, media_type, budget=budget)
-    document = db.session.get(Document, document_id)
-    if document is None:
-        return None
-    docs.store_extraction(document, result, reindex=reindex)
-    commit()
-    return document.text_status
+    with unit_of_work(write=True):
+        document = db.session.get(Document, document_id)
+        if document is None:
+            return None
+        docs.store_extraction(document, result, reindex=reindex)
+        status = document.text_status
+    return status
 
 
 def extract_pending(summary: Summary) -> list[int]:

@@ -48,7 +48,7 @@ def register(celery: Celery) -> None:
     @celery.task(name="foiltrack.extract.document", **options)
     def extract_document(self, document_id: int) -> str | None:
         """Extract one document's text page by page (sandboxed) and queue it for indexing."""
-        from tracker.dispatch import commit, rollback
+        from tracker.dispatch import rollback
         from tracker.extensions import db
         from tracker.mailroom.pipeline import extract_document as run
         from tracker.models import Document
@@ -57,12 +57,11 @@ def register(celery: Celery) -> None:
         try:
             return run(document_id)
         except RETRY_ON as exc:
-            rollback()
+            rollback()  # what the failed run did goes; the failure is recorded in its place
             if self.request.retries < MAX_RETRIES and not self.request.is_eager:
                 raise self.retry(exc=exc, countdown=min(600, 5 * 2**self.request.retries)) from exc
             document = db.session.get(Document, document_id)
             if document is not None:
-                record_extraction_failure(document, f"{type(exc).__name__}: {exc}")
-                commit()
+                record_extraction_failure(document, f"{type(exc).__name__}: {exc}")  # the task's unit commits
             log.error("extraction of document %s failed for good: %s", document_id, exc)
             return "failed"

@@ -25,6 +25,9 @@ class Agency(db.Model):
     portal_url: Mapped[str] = mapped_column(String(500), default="")
     # Regular expressions matching the agency's own tracking numbers, e.g. FOIL-\d{4}-056-\d{5}.
     tracking_patterns: Mapped[list] = mapped_column(JSON, default=list)
+    # Further addresses (officer@agency.gov) and domains (records.nyc.gov) the agency writes from, besides
+    # its FOIL and appeals addresses: mail matched by a reference or tracking number must come from these.
+    senders: Mapped[list] = mapped_column(JSON, default=list)
     # ISO dates on which the agency was closed (a declared day of mourning, say): not business days for it.
     closure_days: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

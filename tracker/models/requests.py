@@ -50,6 +50,9 @@ class Request(db.Model):
     status: Mapped[str] = mapped_column(String(40), default="draft", index=True)
     next_deadline_on: Mapped[date | None]
     next_deadline_kind: Mapped[str | None] = mapped_column(String(40))
+    # The first day on which the three columns above may stop being today's (a deadline runs out):
+    # readers bring such rows up to date before listing (tracker.operations.requests.bring_up_to_date).
+    stale_on: Mapped[date | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The 2020 Neighborhood Tabulation Area the request is about, and the resident who asked (issue 12).

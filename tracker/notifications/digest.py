@@ -16,10 +16,10 @@ from sqlalchemy import select
 from tracker import permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
-from tracker.lifecycle import Deadline
+from tracker.lifecycle import ENDED, Deadline
 from tracker.models import Campaign, Request, User
 from tracker.notifications import log as notices
-from tracker.notifications.reminders import ENDED, Outcome, deliver
+from tracker.notifications.reminders import Outcome, deliver
 from tracker.operations import request_state
 
 HORIZON_DAYS = 14
@@ -39,7 +39,7 @@ def campaign_weeks(user: User, today: date) -> list[CampaignWeek]:
     """The campaigns with open requests `user` may see, each with what happened to its deadlines."""
     weeks: dict[int, CampaignWeek] = {}
     rows = db.session.scalars(select(Request).where(Request.campaign_id.is_not(None),
-                                                    Request.status.not_in(ENDED)).order_by(Request.id))
+                                                    Request.status.not_in(sorted(ENDED))).order_by(Request.id))
     for request in rows:
         if not permissions.can_see_request(user, request):
             continue

@@ -20,13 +20,11 @@ from tracker import permissions
 from tracker.clock import legal_today
 from tracker.dispatch import commit
 from tracker.extensions import db
-from tracker.lifecycle import LABELS, Deadline
+from tracker.lifecycle import ENDED, LABELS, Deadline
 from tracker.models import Reminder, Request, User
 from tracker.models.requests import request_assignees
 from tracker.notifications import log as notices
 from tracker.operations import request_state
-
-ENDED = ("closed", "withdrawn")
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ def threshold_for(deadline: Deadline, today: date, days: int) -> str | None:
 def due_reminders(today: date, days: int) -> Iterator[tuple[User, Request, Deadline, str]]:
     """Every (assignee, request, deadline, threshold) that deserves a reminder today."""
     ids = db.session.scalars(
-        select(Request.id).where(Request.status.not_in(ENDED),
+        select(Request.id).where(Request.status.not_in(sorted(ENDED)),
                                  Request.id.in_(select(request_assignees.c.request_id)))
         .order_by(Request.id)).all()
     for request_id in ids:

@@ -28,12 +28,16 @@ def register(celery: Celery) -> None:
     def send_due(self) -> dict:
         """Email the reminders due today."""
         from tracker.notifications.reminders import send_due as run
+        from tracker.operations.requests import bring_up_to_date
 
+        bring_up_to_date()  # constructive denials of today count before deciding what is due
         return _finish(self, run())
 
     @celery.task(name="foiltrack.reminders.digest", bind=True, max_retries=MAX_RETRIES, shared=False)
     def digest(self) -> dict:
         """Email this week's campaign digest to lawyers."""
         from tracker.notifications.digest import send_digests
+        from tracker.operations.requests import bring_up_to_date
 
+        bring_up_to_date()
         return _finish(self, send_digests())

@@ -1,7 +1,7 @@
 """Every change of state goes through these functions: the web pages, the API, the CLI and the workers.
 
 Each takes the actor, writes its rows and their timeline entries, flushes (never commits) and queues
-follow-up work with `tracker.dispatch.defer`; the caller commits once with `tracker.dispatch.commit`.
+follow-up work with `tracker.dispatch.after_commit`; the unit of work around the caller commits once.
 """
 
 from tracker.operations.accounts import (

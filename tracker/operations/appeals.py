@@ -7,7 +7,7 @@ from datetime import date
 from tracker import audit, letters, lifecycle
 from tracker.clock import legal_today
 from tracker.extensions import db
-from tracker.models import Appeal, Request, User
+from tracker.models import Appeal, Message, Request, User
 from tracker.models.requests import APPEAL_OUTCOMES
 from tracker.operations.errors import Conflict, Invalid
 from tracker.operations.requests import add_tracking_number, parse_date, record_event, request_state
@@ -74,8 +74,12 @@ def appeal_letter(request: Request, actor: User | None, today: date | None = Non
 
 
 def file_appeal(request: Request, actor: User, to: str, subject: str, body: str, *,
-                tracking_number: str = "", today: date | None = None) -> Appeal:
-    """Email the appeal, log `appeal_filed` (starting the 10-business-day clock) and keep the letter."""
+                tracking_number: str = "", today: date | None = None) -> Message:
+    """Queue the appeal email; it is logged as `appeal_filed` once the mail server accepts it.
+
+    Returns the outgoing message (status "queued"): the ten-business-day clock starts only when the
+    appeal has left (tracker.operations.outbox), never for a letter that was not sent.
+    """
     from tracker.operations.outbox import send_email
 
     today = today or legal_today()
@@ -86,28 +90,12 @@ def file_appeal(request: Request, actor: User, to: str, subject: str, body: str,
         raise Invalid(f"send the appeal to the appeals officer of {request.agency.name}: the address is "
                       "empty", field="to")
     tracking_number = (tracking_number or "").strip()
-    event = record_event(request, "appeal_filed", today, actor, {"received_on": today.isoformat()},
-                         note=f"Appeal emailed to {to.strip()}")
-    send_email(request, actor, to.strip(), subject.strip() or letters.subject_for(
-        request_facts(request, request_state(request, today))), body, kind="appeal")
-    appeal = _appeal_of(event.id)
-    appeal.letter = body
-    if tracking_number:
-        appeal.tracking_number = tracking_number
-        add_tracking_number(request, tracking_number, "appeal", actor=actor)
-    db.session.flush()
-    audit.record(actor, "appeal.file", appeal, request=request,
-                 changes={"to": to.strip(), "tracking_number": tracking_number, "filed_on": appeal.filed_on})
-    return appeal
-
-
-def _appeal_of(event_id: int) -> Appeal:
-    from sqlalchemy import select
-
-    appeal = db.session.scalar(select(Appeal).where(Appeal.filed_event_id == event_id))
-    if appeal is None:  # record_event keeps Appeal rows in step; this would be a bug, not a user error
-        raise RuntimeError(f"appeal_filed event {event_id} has no Appeal record")
-    return appeal
+    subject = subject.strip() or letters.subject_for(request_facts(request, request_state(request, today)))
+    message = send_email(request, actor, to.strip(), subject, body, kind="appeal",
+                         note_data={"appeal_tracking_number": tracking_number} if tracking_number else None)
+    audit.record(actor, "appeal.queue", message, request=request,
+                 changes={"to": to.strip(), "tracking_number": tracking_number})
+    return message
 
 
 def update_appeal(appeal: Appeal, actor: User, **changes) -> Appeal:

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from tracker.dispatch import savepoint
 from tracker.extensions import db
 from tracker.models import Request, User
 from tracker.operations.errors import Invalid, OperationError
 from tracker.operations.requests import _users_by_email, record_event, request_state, update_request
 
 PLACEHOLDERS = ("reference", "title", "agency", "tracking_numbers", "received_on", "agency_deadline")
-_DEFERRED = "foiltrack_deferred"  # tracker.dispatch's queue in session.info
 
 
 @dataclass
@@ -31,14 +31,10 @@ def each(requests: Iterable[Request], action: Callable[[Request], object]) -> Bu
     """Run `action` on every request in a savepoint of its own; collect the failures, keep the rest."""
     result = BulkResult()
     for request in requests:
-        queued = db.session.info.setdefault(_DEFERRED, [])
-        mark = len(queued)
         try:
-            with db.session.begin_nested():
+            with savepoint():  # what failed is undone, with the work it queued (an email to send)
                 action(request)
         except OperationError as exc:
-            # Work queued by the rolled-back part (an email to send) must not run after the commit.
-            del queued[mark:]
             db.session.expire(request)
             result.failed.append((request, exc.message))
         else:

@@ -7,6 +7,7 @@ import string
 
 from sqlalchemy import func, select
 
+from tracker import audit
 from tracker.extensions import db
 from tracker.models import Agency, Campaign
 from tracker.operations.directory import create_campaign
@@ -65,6 +66,7 @@ def update_campaign(campaign: Campaign, actor=None, **changes) -> Campaign:
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise Invalid(f"these fields cannot be set: {', '.join(sorted(unknown))}")
+    before = audit.snapshot(campaign, FIELDS)
     if "name" in changes:
         name = changes["name"]
         if not isinstance(name, str) or not name.strip():
@@ -98,6 +100,7 @@ def update_campaign(campaign: Campaign, actor=None, **changes) -> Campaign:
     if campaign.public and campaign.slug is None:
         raise Invalid("a public campaign needs a slug (the address of its public pages)", field="slug")
     db.session.flush()
+    audit.record(actor, "campaign.update", campaign, changes=audit.diff(before, audit.snapshot(campaign, FIELDS)))
     return campaign
 
 

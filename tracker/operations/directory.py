@@ -13,7 +13,7 @@ from tracker.models import Agency, Campaign
 from tracker.operations.errors import Conflict, Invalid, NotFound
 
 AGENCY_FIELDS = ("name", "short_name", "jurisdiction", "foil_email", "appeals_email", "appeals_officer",
-                 "appeals_address", "portal_url", "tracking_patterns", "closure_days")
+                 "appeals_address", "portal_url", "tracking_patterns", "closure_days", "senders")
 
 
 def _clean_agency_fields(fields: dict) -> dict:
@@ -22,7 +22,7 @@ def _clean_agency_fields(fields: dict) -> dict:
         raise Invalid(f"unknown agency fields: {', '.join(sorted(unknown))}")
     clean = {}
     for key, value in fields.items():
-        if key in ("tracking_patterns", "closure_days"):
+        if key in ("tracking_patterns", "closure_days", "senders"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise Invalid(f"{key} must be a list of strings", field=key)
         elif value is None or not isinstance(value, str):
@@ -36,6 +36,8 @@ def _clean_agency_fields(fields: dict) -> dict:
         except re.error as exc:
             raise Invalid(f"tracking pattern {pattern!r} is not a valid regular expression: {exc}",
                           field="tracking_patterns") from None
+    if "senders" in clean:
+        clean["senders"] = _clean_senders(clean["senders"])
     days = []
     for text in clean.get("closure_days", []):
         try:
@@ -47,10 +49,38 @@ def _clean_agency_fields(fields: dict) -> dict:
     return clean
 
 
+def _clean_senders(entries: list[str]) -> list[str]:
+    """Addresses and domains, lower-cased, checked and without duplicates."""
+    from ingest.matching import sender_entry
+
+    clean = []
+    for text in entries:
+        entry = sender_entry(text)
+        if entry is None:
+            raise Invalid(f"sender {text!r} is neither an email address nor a domain (records.nyc.gov)",
+                          field="senders")
+        if entry not in clean:
+            clean.append(entry)
+    return clean
+
+
 def _short_name(name: str) -> str:
     words = re.findall(r"[A-Za-z0-9]+", name)
     initials = "".join(w[0] for w in words if w.lower() not in {"of", "the", "and", "for"}).upper()
     return initials[:40] or "AGENCY"
+
+
+def _refuse_duplicates(clean: dict, agency: Agency | None = None) -> None:
+    """A Conflict when another agency already has this name or short name (case aside)."""
+    for key in ("name", "short_name"):
+        if key not in clean:
+            continue
+        query = select(Agency.id).where(func.lower(getattr(Agency, key)) == clean[key].lower())
+        if agency is not None:
+            query = query.where(Agency.id != agency.id)
+        if db.session.scalar(query.limit(1)) is not None:
+            raise Conflict(f"an agency with the {key.replace('_', ' ')} {clean[key]!r} already exists",
+                           code="duplicate", field=key)
 
 
 def create_agency(actor=None, **fields) -> Agency:
@@ -61,11 +91,7 @@ def create_agency(actor=None, **fields) -> Agency:
     clean.setdefault("short_name", _short_name(clean["name"]))
     if not clean["short_name"]:
         clean["short_name"] = _short_name(clean["name"])
-    for key in ("name", "short_name"):
-        taken = db.session.scalar(select(Agency).where(func.lower(getattr(Agency, key)) == clean[key].lower()))
-        if taken:
-            raise Conflict(f"an agency with the {key.replace('_', ' ')} {clean[key]!r} already exists",
-                           code="duplicate", field=key)
+    _refuse_duplicates(clean)
     agency = Agency(**clean)
     db.session.add(agency)
     db.session.flush()
@@ -76,6 +102,10 @@ def create_agency(actor=None, **fields) -> Agency:
 def update_agency(agency: Agency, actor=None, **fields) -> Agency:
     """Change an agency's contacts, patterns or closure days."""
     clean = _clean_agency_fields(fields)
+    if clean.get("name") == "" or clean.get("short_name") == "":
+        raise Invalid("an agency needs a name and a short name", field="name" if clean.get("name") == "" else
+                      "short_name")
+    _refuse_duplicates(clean, agency)
     before = audit.snapshot(agency, clean)
     for key, value in clean.items():
         setattr(agency, key, value)

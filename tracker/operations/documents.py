@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import current_app
 from sqlalchemy import delete, func, select
 
 from tracker import audit, permissions
-from tracker.dispatch import defer
+from tracker.dispatch import after_commit
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.models.base import VISIBILITIES
@@ -18,23 +19,6 @@ from tracker.operations.errors import Forbidden, Invalid
 MESSAGE_TYPES = ("message/rfc822", "message/global", "message/news")
 
 log = logging.getLogger(__name__)
-
-
-def after_commit(fn, *args) -> None:
-    """Queue follow-up work (extraction, indexing) to run after the commit, never undoing the delivery.
-
-    The rows are committed by then; if queueing fails (broker down, search not installed), the failure is
-    logged with its traceback and the work can be redone: `ingest --once` extracts every pending document
-    and `foiltrack reindex` rebuilds the index from the database.
-    """
-    defer(_run_guarded, fn, *args)
-
-
-def _run_guarded(fn, *args) -> None:
-    try:
-        fn(*args)
-    except Exception:  # noqa: BLE001 - logged with traceback; see after_commit for how it is redone
-        log.exception("follow-up work %s%r failed after the commit", getattr(fn, "__name__", fn), args)
 
 
 def blob_store():
@@ -116,7 +100,7 @@ def add_document(
                  changes={"filename": name, "sha256": sha, "visibility": visibility, "message": document.message_id,
                           "parent": document.parent_id})
     if queue_extraction:
-        after_commit(queue_extraction_task, document.id)
+        after_commit("foiltrack.extract.document", document.id)
     return document
 
 
@@ -137,12 +121,6 @@ def archive_budget(document: Document):
         )
     ).one()
     return ArchiveBudget(budget.bytes_left - int(used_bytes), budget.members_left - int(used_members))
-
-
-def queue_extraction_task(document_id: int) -> None:
-    """Send the document to the extract queue (runs inline when TASKS_EAGER)."""
-    celery = current_app.extensions["celery"]
-    celery.tasks["foiltrack.extract.document"].delay(document_id)
 
 
 def extract_text(sha256: str, media_type: str, *, budget=None):
@@ -180,16 +158,23 @@ def _unpack(store, sha256: str, budget):
     """Unpack a stored zip in the sandbox into a folder beside the blobs, then move its members in."""
     import tempfile
 
-    from ingest.extract import extract
+    from ingest.extract import ExtractResult, extract
 
     staging = store.root / "tmp"
     staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging, prefix="unpack-") as folder:
         result = extract(store.path(sha256), "application/zip", limits=extract_limits(), unpack_dir=folder,
                          archive_budget=budget)  # fmt: skip
-        # The child named each file by its hash; adopting re-hashes it, so a lying child stores nothing.
+        # The child named each file by its hash; adopting re-hashes it, so a lying child cannot store
+        # bytes under another file's hash. Members with the same bytes share one file.
+        adopted: dict[str, str] = {}
         for member in result.members:
-            member.sha256 = store.adopt(f"{folder}/{member.sha256}")
+            if not re.fullmatch(r"[0-9a-f]{64}", member.sha256):
+                return ExtractResult(status="failed", media_type="application/zip",
+                                     error=f"crashed (the extraction child named a member {member.sha256[:80]!r})")
+            if member.sha256 not in adopted:
+                adopted[member.sha256] = store.adopt(f"{folder}/{member.sha256}")
+            member.sha256 = adopted[member.sha256]
     return result
 
 
@@ -216,11 +201,11 @@ def store_extraction(document: Document, result, *, reindex: bool = True) -> Doc
     db.session.flush()
     audit.record(audit.SYSTEM, "document.extract", document,
                  changes={"text_status": document.text_status, "pages": document.page_count,
-                          "error": document.text_error})
+                          "error": document.text_error, "members": len(members)})
     if reindex:
-        after_commit(index_later, document.id)
+        after_commit("foiltrack.index.document", document.id)
         for member in members:
-            after_commit(queue_extraction_task, member.id)
+            after_commit("foiltrack.extract.document", member.id)
     return document
 
 
@@ -252,13 +237,6 @@ def record_extraction_failure(document: Document, reason: str) -> Document:
     return document
 
 
-def index_later(document_id: int) -> None:
-    """Hand the document's pages to the search index's single writer."""
-    from tracker.searching import service
-
-    service.queue_document(document_id)
-
-
 def set_visibility(document: Document, visibility: str, actor) -> Document:
     """Make a document public, internal or privileged (lawyers and admins); re-indexed after commit."""
     if actor is not None and not permissions.can(actor, "document.set_visibility"):
@@ -281,13 +259,9 @@ def set_visibility(document: Document, visibility: str, actor) -> Document:
     if changed_ids:
         # The index worker re-indexes them; until it has, searches check each hit's document against
         # the database before answering (tracker.searching.engines), so hiding takes effect at once.
-        after_commit(_index_all_later, changed_ids)
+        for document_id in changed_ids:
+            after_commit("foiltrack.index.document", document_id)
     return document
-
-
-def _index_all_later(document_ids: list[int]) -> None:
-    for document_id in document_ids:
-        index_later(document_id)
 
 
 def _members(document: Document) -> list[Document]:

@@ -2,7 +2,8 @@
 
 `find_request_for` (in mail_matching) decides where an email goes. Nothing is dropped: what cannot be
 parsed is kept raw and marked rejected; a message seen before (same bytes or Message-ID) is not
-delivered again.
+delivered again. A rejected copy never blocks the same bytes: a later delivery (or a person, once the
+cause is fixed) reads them again into the same row.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, inspect, select
 
 from ingest import matching
 from tracker import audit
+from tracker.dispatch import after_commit
 from tracker.extensions import db
 from tracker.models import Event, Message, Request, SenderRoute, TrackingNumber
 from tracker.models.base import utcnow
-from tracker.operations.documents import add_document, after_commit, clean_text
+from tracker.operations.documents import add_document, clean_text
 from tracker.operations.errors import Conflict
 from tracker.operations.mail_matching import find_request_for, suggestions_for
 from tracker.operations.requests import add_tracking_number, record_event
@@ -28,7 +30,7 @@ from tracker.operations.requests import add_tracking_number, record_event
 log = logging.getLogger(__name__)
 
 __all__ = ["assign_message", "deliver_parsed", "deliver_raw", "find_duplicate", "find_request_for",
-           "reject", "suggestions_for"]
+           "redeliver", "reject", "suggestions_for"]
 
 def find_duplicate(raw_sha256: str, message_id: str | None) -> Message | None:
     """The incoming message already stored with these bytes, or with this Message-ID."""
@@ -47,6 +49,12 @@ def find_duplicate(raw_sha256: str, message_id: str | None) -> Message | None:
 
 def reject(raw_sha256: str, size: int, reason: str, *, mailbox: str = "", uid: int | None = None) -> Message:
     """Keep an email that cannot be parsed, listed as rejected with the reason (its raw bytes are stored)."""
+    earlier = db.session.scalar(select(Message).where(Message.raw_sha256 == raw_sha256, Message.direction == "in",
+                                                      Message.status == "rejected"))
+    if earlier is not None:  # read again and refused again: the row says why, this time
+        earlier.reason = clean_text(reason, 2000)
+        db.session.flush()
+        return earlier
     message = Message(
         direction="in",
         status="rejected",
@@ -108,14 +116,23 @@ def deliver_parsed(
     mailbox: str = "",
     uid: int | None = None,
     queue_work: bool = True,
+    into: Message | None = None,
 ) -> Message:
     """Record a parsed email with its documents, on its request when one is found, else unmatched.
 
     Extraction and indexing are queued for after the commit; with `queue_work=False` the caller does
-    them itself (`ingest --once` extracts inline and indexes in one batch at the end).
+    them itself (`ingest --once` extracts inline and indexes in one batch at the end). `into`: the
+    rejected row of the same bytes, filled in rather than duplicated.
     """
     message = _message_from(parsed, raw_sha256, size, mailbox, uid)
-    db.session.add(message)
+    if into is not None:
+        for attribute in inspect(Message).column_attrs:
+            value = getattr(message, attribute.key)
+            if attribute.key not in ("id", "received_at") and value is not None:
+                setattr(into, attribute.key, value)
+        message = into
+    else:
+        db.session.add(message)
     db.session.flush()
     for attachment in parsed.attachments:
         add_document(
@@ -132,12 +149,14 @@ def deliver_parsed(
                  changes={"status": message.status, "match": message.match_method, "from": message.from_addr,
                           "subject": message.subject})
     if queue_work:
-        after_commit(_index_message_later, message.id)
+        after_commit("foiltrack.index.message", message.id)
     return message
 
 
 def _unmatched_reason(parsed, suggestions: list[dict]) -> str:
     kind = "bounce" if parsed.is_bounce else "auto-reply" if parsed.is_auto_reply else "email"
+    if suggestions and suggestions[0].get("unknown_sender"):
+        return f"held for a person to check: {suggestions[0]['reason']}"
     hint = f"; {len(suggestions)} suggestion(s)" if suggestions else ""
     return (f"no reply address, thread, reference, tracking number or known sender ties this {kind} "
             f"to a request{hint}")
@@ -156,8 +175,9 @@ def deliver_raw(
 
     sha = raw_sha256 or hashlib.sha256(raw).hexdigest()
     existing = find_duplicate(sha, None)
-    if existing is not None:
+    if existing is not None and existing.status != "rejected":
         return existing, False
+    into = existing  # a rejected copy of these bytes: read them again into its row
     try:
         parsed = parse_message(raw)
     except UnparseableEmail as exc:
@@ -167,12 +187,31 @@ def deliver_raw(
         return reject(
             sha, len(raw), f"the parser failed: {type(exc).__name__}: {exc}", mailbox=mailbox, uid=uid
         ), True
-    existing = find_duplicate(sha, parsed.message_id)
-    if existing is not None:
+    existing = None if parsed.message_id is None else find_duplicate(sha, parsed.message_id)
+    if existing is not None and existing is not into and existing.status != "rejected":
         return existing, False
     return deliver_parsed(
-        parsed, sha, len(raw), mailbox=mailbox, uid=uid, queue_work=queue_work
+        parsed, sha, len(raw), mailbox=mailbox, uid=uid, queue_work=queue_work, into=into
     ), True
+
+
+def redeliver(message: Message, actor) -> Message:
+    """Read a rejected email's stored bytes again and deliver them (once the cause is fixed).
+
+    Conflict when the email is not rejected or its original is missing; still unreadable, it stays
+    rejected with today's reason.
+    """
+    from tracker.operations.documents import blob_store
+
+    if message.direction != "in" or message.status != "rejected":
+        raise Conflict("only a rejected incoming email can be delivered again")
+    try:
+        raw = blob_store().get(message.raw_sha256)
+    except FileNotFoundError:
+        raise Conflict(f"the original of this email (blob {message.raw_sha256}) is missing from the blob "
+                       "store; it cannot be read again") from None
+    delivered, _ = deliver_raw(raw, message.raw_sha256, mailbox=message.mailbox, uid=message.uid)
+    return delivered
 
 
 def _timeline_day(message: Message):
@@ -185,7 +224,7 @@ def _timeline_day(message: Message):
 
 
 def _deliver_to(message: Message, request: Request, method: str, *, actor, parsed=None) -> None:
-    message.request_id = request.id
+    message.request = request  # the relationship too: a row read again had it loaded as None
     message.status = "delivered"
     message.match_method = method
     message.suggestions = []
@@ -250,19 +289,7 @@ def assign_message(message: Message, request: Request, actor) -> Message:
         else:
             route.request_id = request.id
     db.session.flush()
-    after_commit(_index_message_later, message.id)
+    after_commit("foiltrack.index.message", message.id)
     for document in message.documents:
-        after_commit(_index_document_later, document.id)
+        after_commit("foiltrack.index.document", document.id)
     return message
-
-
-def _index_message_later(message_id: int) -> None:
-    from tracker.searching import service
-
-    service.queue_message(message_id)
-
-
-def _index_document_later(document_id: int) -> None:
-    from tracker.searching import service
-
-    service.queue_document(document_id)

@@ -3,6 +3,11 @@
 In order: a reply token in any recipient header; In-Reply-To/References (and a bounce's embedded
 original) pointing at a message we sent or received; our reference or an agency tracking number in the
 subject, then the body; a sender a person taught us. The clues themselves are read by ingest.matching.
+
+A reference or a tracking number is written in the subject by anyone who wants to: it files an email
+by itself only when the sender is one the request's agency writes from (its FOIL and appeals addresses,
+its list of `senders`, or an address a person taught in triage for one of its requests). From anyone
+else the email waits in triage with that request as its first suggestion.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from tracker.extensions import db
 from tracker.models import Agency, Message, Request, SenderRoute, TrackingNumber
 
 RECENT_REQUESTS = 500
+SUGGESTIONS = 5
 
 
 def _reply_local_part() -> str:
@@ -80,6 +86,25 @@ def _by_numbers(text: str) -> tuple[Request | None, str]:
     return None, ""
 
 
+def known_sender(address: str | None, request: Request) -> bool:
+    """Whether `address` is one the request's agency writes from, or one a person taught for its requests."""
+    agency = request.agency
+    if matching.sender_is_known(address, [agency.foil_email, agency.appeals_email, *(agency.senders or [])]):
+        return True
+    if not address:
+        return False
+    taught = select(SenderRoute.id).join(Request, Request.id == SenderRoute.request_id).where(
+        SenderRoute.address == address.strip().lower(), Request.agency_id == request.agency_id)
+    return db.session.scalar(taught.limit(1)) is not None
+
+
+def _held_suggestion(request: Request, method: str, address: str | None) -> dict:
+    what = "our reference" if method == "reference" else "a tracking number of this request"
+    return {"request_id": request.id, "score": 0.95, "unknown_sender": True,
+            "reason": f"it carries {what}, but {address or 'its sender'} is not among "
+                      f"{request.agency.short_name}'s known senders"}
+
+
 def _searchable_texts(parsed) -> list[str]:
     return [parsed.subject or "", (parsed.text or "")[: matching.BODY_SEARCH_CHARS]]
 
@@ -97,15 +122,23 @@ def find_request_for(parsed) -> tuple[Request | None, str, list[dict]]:
         found = _by_thread([parsed.message_id])
         if found is not None:
             return found, "own_message", []
+    held = None
     for text in _searchable_texts(parsed):
         found, method = _by_numbers(text)
         if found is not None:
-            return found, method, []
+            if known_sender(parsed.from_addr, found):
+                return found, method, []
+            held = _held_suggestion(found, method, parsed.from_addr)
+            break
     if parsed.from_addr:
         route = db.session.scalar(select(SenderRoute).where(SenderRoute.address == parsed.from_addr.lower()))
         if route is not None:
             return db.session.get(Request, route.request_id), "sender_route", []
-    return None, "", suggestions_for(parsed)
+    suggestions = suggestions_for(parsed)
+    if held is not None:
+        others = [s for s in suggestions if s["request_id"] != held["request_id"]]
+        suggestions = [held, *others][:SUGGESTIONS]
+    return None, "", suggestions
 
 
 def suggestions_for(parsed) -> list[dict]:
@@ -139,6 +172,15 @@ def suggestions_for(parsed) -> list[dict]:
             agencies.setdefault(
                 agency.id, (0.6, f"it carries {agency.short_name} number {number}, not yet on any request")
             )
+    for text in _searchable_texts(parsed):
+        for reference in matching.references_in(text):
+            if reference != matching.reference_base(reference):
+                continue  # a full reference either matched or is wrong; only a bare one is looked up
+            for request_id in db.session.scalars(select(Request.id).where(
+                    func.upper(Request.reference).like(reference + "-%")).limit(3)):
+                candidates.append({"request_id": request_id, "score": 0.8,
+                                   "reason": f"it names {reference}, this request's reference without its "
+                                             "check part"})
     for request_id, _, title, agency_id in recent:
         if agency_id in agencies:
             score, reason = agencies[agency_id]
@@ -152,4 +194,4 @@ def suggestions_for(parsed) -> list[dict]:
                     "reason": f"the subject resembles the title \u201c{title[:80]}\u201d",
                 }
             )
-    return matching.rank_suggestions(candidates)
+    return matching.rank_suggestions(candidates, SUGGESTIONS)

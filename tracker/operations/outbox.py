@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from email.utils import getaddresses
 
 from flask import current_app
-from kombu.exceptions import KombuError
 from sqlalchemy import select
 
 from ingest import smtp
@@ -24,7 +23,7 @@ from ingest.blobs import BlobStore
 from tracker import audit
 from tracker.api.serialize import reply_address
 from tracker.clock import legal_today, local
-from tracker.dispatch import commit, defer
+from tracker.dispatch import after_commit, when_not_handed_over
 from tracker.extensions import db
 from tracker.models import Event, Message, Request, User
 from tracker.models.base import utcnow
@@ -109,8 +108,13 @@ def send_email(
     cc: str | Sequence[str] = (),
     in_reply_to: Message | str | None = None,
     attachments: Iterable[tuple[str, bytes, str]] = (),
+    note_data: dict | None = None,
 ) -> Message:
-    """Record an email to send for `request` (queued, with a timeline note); it is sent after the commit."""
+    """Record an email to send for `request` (queued, with a timeline note); it is sent after the commit.
+
+    `note_data` is kept on the timeline note, for what happens once the message is accepted (an appeal's
+    tracking number).
+    """
     if kind not in KINDS:
         raise Invalid(f"kind must be one of {', '.join(KINDS)}", field="kind")
     recipients = parse_addresses(to, "to")
@@ -147,9 +151,10 @@ def send_email(
     audit.record(actor, "email.queue", message, request=request,
                  changes={"kind": kind, "to": recipients, "cc": copies, "subject": subject})
     record_event(request, "note", legal_today(), actor,
-                 data={"email": kind, "message": message.id, "to": recipients}, note=f"Email sent: {subject}",
+                 data={**(note_data or {}), "email": kind, "message": message.id, "to": recipients},
+                 note=f"Email queued: {subject}",
                  message=message)
-    defer(queue_send, message.id)
+    after_commit(TASK_NAME, message.id)
     return message
 
 
@@ -159,18 +164,13 @@ def kind_of(message: Message) -> str:
     return method.removeprefix("sent:") if method.startswith("sent:") else "followup"
 
 
-def queue_send(message_id: int) -> None:
-    """Hand a committed outgoing message to the send task (runs after the commit)."""
-    task = current_app.extensions["celery"].tasks[TASK_NAME]
-    try:
-        task.delay(message_id)
-    except (KombuError, OSError) as exc:
-        # The broker is down: the message stays queued, says why, and retry_failed() hands it over again.
-        log.error("outgoing message %s was not handed to the task queue: %s", message_id, exc)
-        message = db.session.get(Message, message_id)
-        if message is not None and message.status == "queued":
-            message.reason = f"{NOT_QUEUED}: {exc}; run retry_failed() once the broker is back"
-            commit()
+@when_not_handed_over(TASK_NAME)
+def _not_queued(message_id: int, *, reason: str) -> None:
+    """The broker refused the send job: the message stays queued, says why, and retry_failed() re-queues it."""
+    message = db.session.get(Message, message_id)
+    if message is not None and message.status == "queued":
+        message.reason = f"{NOT_QUEUED}: {reason}; it is sent again with the next retry"
+        db.session.flush()
 
 
 def deliver(message: Message) -> bool:
@@ -189,6 +189,7 @@ def deliver(message: Message) -> bool:
     db.session.flush()
     audit.record(audit.SYSTEM, "email.sent", message, changes={"to": message.to_addrs})
     _log_submission(message)
+    _log_appeal(message)
     return True
 
 
@@ -205,6 +206,41 @@ def _log_submission(message: Message) -> None:
     noted = _sending_event(message)
     record_event(request, "submitted", local(message.sent_at).date(), noted.actor if noted else None,
                  data={"via": "email"}, note=f"Emailed to {', '.join(message.to_addrs)}", message=message)
+
+
+def _log_appeal(message: Message) -> None:
+    """An emailed appeal is filed when the mail server accepted it: log appeal_filed and keep the letter.
+
+    The agency's ten business days (POL §89(4)(a)) start from the day it was sent. If the timeline took
+    another appeal meanwhile (filed by post, say), the email stays sent and a note says why it is not
+    logged as a second filing.
+    """
+    from tracker.models import Appeal
+    from tracker.operations.errors import Conflict
+    from tracker.operations.requests import add_tracking_number
+
+    request = message.request
+    if kind_of(message) != "appeal" or request is None:
+        return
+    noted = _sending_event(message)
+    actor = noted.actor if noted else None
+    tracking_number = str((noted.data or {}).get("appeal_tracking_number", "")) if noted else ""
+    day = local(message.sent_at).date()
+    data = {"received_on": day.isoformat(), "message": message.id}
+    if tracking_number:
+        data["tracking_number"] = tracking_number
+    try:
+        event = record_event(request, "appeal_filed", day, actor, data, message=message,
+                             note=f"Appeal emailed to {', '.join(message.to_addrs)}; the mail server accepted it")
+    except Conflict as exc:
+        record_event(request, "note", day, actor, data={"appeal_email": message.id}, message=message,
+                     note=f"The appeal email was sent but is not logged as a filing: {exc.message}")
+        return
+    appeal = db.session.scalar(select(Appeal).where(Appeal.filed_event_id == event.id))
+    appeal.letter = message.body_text
+    if tracking_number:
+        add_tracking_number(request, tracking_number, "appeal")
+    db.session.flush()
 
 
 def backoff(retries_done: int) -> int:
@@ -244,7 +280,7 @@ def retry_failed(ids: Iterable[int] | None = None, request: Request | None = Non
     for message in messages:
         message.status, message.reason = "queued", ""
         audit.record(actor, "email.retry", message)
-        defer(queue_send, message.id)
+        after_commit(TASK_NAME, message.id)
     db.session.flush()
     return messages
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from ingest.portal import PortalNotice, parse_portal_notice
+from tracker import audit
 from tracker.extensions import db
 from tracker.models import Agency, Event, Message, Request, SenderRoute, TrackingNumber
 from tracker.operations.errors import Conflict
@@ -108,8 +109,8 @@ def suggestion_for(message: Message) -> PortalSuggestion | None:
 
 def confirm_portal_event(message: Message, actor) -> Event:
     """Log the event the portal's email offers (the email is put on its request first, if it was not)."""
-    from tracker.operations.documents import after_commit
-    from tracker.operations.mail import _deliver_to, _index_message_later
+    from tracker.dispatch import after_commit
+    from tracker.operations.mail import _deliver_to
     from tracker.operations.requests import add_tracking_number, record_event
 
     suggestion = suggestion_for(message)
@@ -120,8 +121,10 @@ def confirm_portal_event(message: Message, actor) -> Event:
     if message.request_id is None:
         # Put on its request by the portal's number; no sender rule is learnt: a portal writes for every request.
         _deliver_to(message, request, "portal", actor=actor)
-        after_commit(_index_message_later, message.id)
+        after_commit("foiltrack.index.message", message.id)
     event = record_event(request, suggestion.event_type, suggestion.occurred_on, actor, suggestion.data,
                          note=f"From the portal's email: {suggestion.notice.evidence}"[:2000], message=message)
-    add_tracking_number(request, suggestion.notice.tracking_number)
+    add_tracking_number(request, suggestion.notice.tracking_number, actor=actor)
+    audit.record(actor, "message.portal_event", message, request=request,
+                 changes={"event": suggestion.event_type, "occurred_on": suggestion.occurred_on})
     return event

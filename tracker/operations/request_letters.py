@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tracker import request_letter
+from tracker import audit, request_letter
 from tracker.clock import legal_today
 from tracker.models import Request, User
 from tracker.operations.errors import Conflict, Invalid
@@ -65,6 +65,7 @@ DEFAULT_TEMPLATE = request_letter.DEFAULT_REQUEST_TEMPLATE
 def set_campaign_letter(campaign, actor: User | None, *, template: str | None = None,
                         letterhead: str | None = None):
     """Change a campaign's request letter template and letterhead (an unknown {variable} is refused)."""
+    before = audit.snapshot(campaign, ("request_template", "letterhead"))
     if template is not None:
         try:
             request_letter.check_template(template)
@@ -73,6 +74,8 @@ def set_campaign_letter(campaign, actor: User | None, *, template: str | None = 
         campaign.request_template = template.replace("\r\n", "\n").strip() + ("\n" if template.strip() else "")
     if letterhead is not None:
         campaign.letterhead = letterhead.replace("\r\n", "\n").strip()
+    audit.record(actor, "campaign.request_letter", campaign,
+                 changes=audit.diff(before, audit.snapshot(campaign, ("request_template", "letterhead"))))
     return campaign
 
 

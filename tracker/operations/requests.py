@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from tracker import audit, deadlines, lifecycle
 from tracker.clock import legal_today
+from tracker.dispatch import after_commit, lock_row
 from tracker.extensions import db
 from tracker.models import Agency, Appeal, Event, Request, TrackingNumber, User
 from tracker.models.requests import REQUEST_VISIBILITIES
@@ -21,6 +22,9 @@ AUDITED_FIELDS = ("title", "description", "visibility", "assignees", "campaign",
 # Bounds that no real production or fee comes near, so that a typo cannot store an absurd number.
 MAX_PAGES_RELEASED = 10_000_000
 MAX_FEE = 1_000_000
+# How a lawyer says an appeal was filed other than by email from here (an emailed appeal is logged by the
+# mail-out task, with filed_by "email", once the mail server has accepted it).
+FILED_BY = ("post", "portal", "hand")
 
 
 # The holiday table ends in deadlines.LAST_YEAR; a date in its last year could still open a clock
@@ -46,6 +50,18 @@ def parse_date(value, field: str) -> date:
                       f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}); check the year",
                       code="invalid_date", field=field)
     return parsed
+
+
+def _new_reference(request: Request) -> str:
+    """FT-<year>-<id>-<check>: the random check part means nobody can write into a request by guessing
+    its reference from the sequence (DESIGN §5)."""
+    import secrets
+
+    from ingest.matching import CHECK_LENGTH, new_reference
+    from ingest.tokens import ALPHABET
+
+    check = "".join(secrets.choice(ALPHABET) for _ in range(CHECK_LENGTH))
+    return new_reference(request.created_at.year, request.id, check)
 
 
 def _new_reply_token() -> str:
@@ -129,7 +145,7 @@ def file_request(
     request.reference = "pending-" + request.reply_token
     db.session.add(request)
     db.session.flush()
-    request.reference = f"FT-{request.created_at.year}-{request.id:05d}"
+    request.reference = _new_reference(request)
     audit.record(actor, "request.file", request, changes=audit.snapshot(request, AUDITED_FIELDS))
     _index_after_commit(request)  # staff search titles and descriptions
     if received_on is not None:
@@ -154,14 +170,47 @@ def request_state(request: Request, today: date | None = None, *, as_of: date | 
 
 
 def recompute(request: Request, today: date | None = None) -> lifecycle.RequestState:
-    """Refresh the request's stored status and next deadline (kept for fast lists) from its events."""
+    """Refresh the request's stored status and next deadline (a list index) and its appeals' outcomes.
+
+    The stored values hold until `stale_on`, the day after the earliest deadline still to come; from
+    that day readers recompute the row first (bring_up_to_date), so no list can disagree with a page.
+    """
+    today = today or legal_today()
     state = request_state(request, today)
     request.status = state.status
     upcoming = state.next_deadline
     request.next_deadline_on = upcoming.due_on if upcoming else None
     request.next_deadline_kind = upcoming.kind if upcoming else None
+    coming = [d.due_on for d in state.open_deadlines if d.due_on >= today]
+    request.stale_on = min(coming) + timedelta(days=1) if coming else None
+    if state.status == "appeal_constructively_denied":
+        # POL §89(4)(b): no decision in time is a denial of the appeal; its record says so.
+        for appeal in request.appeals:
+            if appeal.outcome == "pending":
+                appeal.outcome = "constructively_denied"
     db.session.flush()
     return state
+
+
+def bring_up_to_date(today: date | None = None) -> int:
+    """Recompute every request whose stored status or next deadline ran out of date; how many.
+
+    Called at the start of each web request, API call and listing task, before anything is read: a
+    constructive denial shows on the day it happens everywhere, with no scheduler running. It is a unit
+    of work of its own (a write one), so the caller's reads then see the refreshed rows.
+    """
+    from tracker.dispatch import rollback, unit_of_work
+
+    today = today or legal_today()
+    due = select(Request.id).where(Request.stale_on <= today)
+    if db.session.scalar(due.limit(1)) is None:
+        return 0
+    rollback()  # nothing is pending this early; a read snapshot must not outlive the refresh
+    with unit_of_work(write=True):
+        ids = list(db.session.scalars(due.order_by(Request.id)))
+        for request_id in ids:
+            recompute(db.session.get(Request, request_id), today)
+    return len(ids)
 
 
 def recompute_agency(agency: Agency) -> None:
@@ -217,6 +266,7 @@ def record_event(
     if event_type == "note" and not note.strip() and not clean:
         raise Invalid("a note needs some text", field="note")
     today = today or legal_today()
+    lock_history(request)
     submitted = request_state(request, today).received_on
     if submitted and occurred < submitted and event_type != "note":
         raise Invalid(f"{event_type} on {occurred.isoformat()} is before the agency received the request "
@@ -228,6 +278,8 @@ def record_event(
         )
     except lifecycle.IllegalTransition as exc:
         raise Conflict(str(exc), code="illegal_transition") from None
+    if event_type == "appeal_filed":
+        _check_filing(clean, message)
     event = Event(request=request, type=event_type, occurred_on=occurred, actor=actor, data=clean,
                   note=note.strip(), message_id=getattr(message, "id", None))
     db.session.add(event)
@@ -241,6 +293,32 @@ def record_event(
 
         event_recorded(request, event)  # the resident who asked hears of each step (issue 12)
     return event
+
+
+def _check_filing(data: dict, message) -> None:
+    """An appeal is filed when the mail server accepted it, or when a lawyer says how else it went."""
+    if message is not None and message.direction == "out" and message.status == "sent":
+        data["filed_by"] = "email"
+        return
+    if data.get("filed_by") not in FILED_BY:
+        raise Invalid("say how the appeal was filed: data.filed_by is post, portal or hand, with the day it "
+                      "was filed as occurred_on; an appeal emailed from here is logged when the mail server "
+                      "accepts it", code="filed_by_required", field="data.filed_by")
+
+
+def lock_history(request: Request) -> None:
+    """Serialize changes to one request's history until the unit of work ends, and read it afresh.
+
+    The check that an event may follow the history and its insert happen under this lock, so two
+    clients logging at once cannot both pass the check (one filing never makes two appeals): a row lock
+    on PostgreSQL; on SQLite the writing unit's BEGIN IMMEDIATE already holds the database's write lock.
+    """
+    if request.id is None:
+        return  # a request being filed in this unit: nobody else can see it yet
+    db.session.flush()
+    lock_row(Request, request.id)
+    db.session.expire(request, ["events", "appeals", "status", "next_deadline_on", "next_deadline_kind",
+                                "stale_on"])
 
 
 def _follow_up_records(request: Request, event: Event) -> None:
@@ -294,16 +372,8 @@ def update_request(request: Request, actor: User | None, **changes) -> Request:
 
 
 def _index_after_commit(request: Request) -> None:
-    from tracker.operations.documents import after_commit
-
-    after_commit(index_request_later, request.id)
-
-
-def index_request_later(request_id: int) -> None:
-    """Hand the request's title and description to the search index's single writer."""
-    from tracker.searching import service
-
-    service.queue_request(request_id)
+    """Have the index writer take the request's title and description after the commit."""
+    after_commit("foiltrack.index.request", request.id)
 
 
 def add_tracking_number(request: Request, number: str, kind: str = "request", actor=None

@@ -14,11 +14,12 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
+from tracker import audit
 from tracker.clock import legal_today
 from tracker.extensions import db
-from tracker.models import Campaign, Message, Request, Resident
+from tracker.models import AuditEntry, Campaign, Message, Request, Resident
 from tracker.models.base import utcnow
 from tracker.operations.campaigns import DEFAULT_LETTER
 from tracker.operations.errors import Conflict, Forbidden, Invalid, NotFound
@@ -113,6 +114,9 @@ def submit(campaign: Campaign, neighborhood, name: str, email: str, postal_addre
                         confirm_hash=secret_hash(secret), client_address=client_address[:64], created_at=now)
     db.session.add(resident)
     db.session.flush()
+    # The trail names the resident by pseudonym only: forgetting them must leave no name or email behind.
+    audit.record(_resident_actor(resident), "resident.submit", resident,
+                 changes={"campaign": campaign.name, "nta": neighborhood.code})
     queue_resident_email(resident, "confirm", secret=secret)
     return resident, secret
 
@@ -178,6 +182,7 @@ def confirm(secret: str, *, now: datetime | None = None) -> tuple[Resident, str]
     resident.state, resident.confirmed_at = "confirmed", now
     resident.confirm_hash, resident.status_hash = None, secret_hash(status_secret)
     db.session.flush()
+    audit.record(_resident_actor(resident), "resident.confirm", resident, request=request)
     queue_resident_email(resident, "confirmed", secret=status_secret)
     return resident, status_secret
 
@@ -200,6 +205,7 @@ def withdraw(resident: Resident) -> Request:
                    "No further search is needed.\n", kind="followup")
     resident.state = "withdrawn"
     db.session.flush()
+    audit.record(_resident_actor(resident), "resident.withdraw", resident, request=request)
     return request
 
 
@@ -223,7 +229,11 @@ def forget(resident: Resident, actor=None) -> Resident:
     resident.confirm_hash = resident.status_hash = None
     resident.forgotten_at = utcnow()
     resident.state = "forgotten"
+    # The trail keeps what happened under the pseudonym, but not the address the resident wrote from.
+    db.session.execute(update(AuditEntry).where(AuditEntry.subject_type == Resident.__tablename__,
+                                                AuditEntry.subject_id == resident.id).values(address=None))
     db.session.flush()
+    audit.record(actor, "resident.forget", resident)
     return resident
 
 
@@ -236,4 +246,10 @@ def purge_unconfirmed(now: datetime | None = None) -> int:
                                                        Resident.id.not_in(select(Request.resident_id).where(
                                                            Request.resident_id.is_not(None)))))
     db.session.flush()
+    if result.rowcount:
+        audit.record(None, "resident.purge_unconfirmed", None, changes={"deleted": result.rowcount})
     return result.rowcount or 0
+
+
+def _resident_actor(resident: Resident) -> audit.Actor:
+    return audit.Actor("anonymous", f"resident {resident.pseudonym}")

@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 
 from search.parse import QueryError, check_syntax, parse
 from tracker import audit, permissions
-from tracker.dispatch import commit, rollback
+from tracker.dispatch import rollback, unit_of_work
 from tracker.extensions import db
 from tracker.models import Document, Page, SavedSearch, User
 from tracker.models.base import utcnow
@@ -132,7 +132,7 @@ def _new_pages(after: int, upto: int) -> tuple[list[int], int]:
 
 
 def _move_watermark(saved_id: int, old: int, new: int, *, alerted: bool) -> None:
-    """Move the watermark from old to new unless another run already did (the caller commits)."""
+    """Move the watermark from old to new unless another run already did (in the caller's unit of work)."""
     values = {"last_page_id": new, **({"last_alerted_at": utcnow()} if alerted else {})}
     db.session.execute(update(SavedSearch).where(SavedSearch.id == saved_id, SavedSearch.last_page_id == old)
                        .values(**values))
@@ -177,8 +177,8 @@ def _alert_one(run, saved: SavedSearch, newest: int) -> Outcome | None:
     message = _email(user, saved, hits) if hits else None
     saved_id, email, user_id = saved.id, user.email, user.id
     if message is None:
-        _move_watermark(saved_id, old, watermark, alerted=False)  # nothing new matched: nothing to tell
-        commit()
+        with unit_of_work(write=True):  # nothing new matched: nothing to tell
+            _move_watermark(saved_id, old, watermark, alerted=False)
         return None
     notice = notices.claim(run, f"alert:{saved_id}:{old}", user_id=user_id, kind="alert", due_on=legal_today(),
                            threshold="alert")
@@ -186,11 +186,11 @@ def _alert_one(run, saved: SavedSearch, newest: int) -> Outcome | None:
         return None  # another run is telling of these pages, or already did
     state, error = notices.send(run, notice, message)
     if state == "sent":
-        _move_watermark(saved_id, old, watermark, alerted=True)
+        with unit_of_work(write=True):
+            _move_watermark(saved_id, old, watermark, alerted=True)
     else:
         # The watermark stays, so the next run takes the failed notice over and tries again.
         log.warning("saved-search alert to %s failed: %s", email, error)
-    commit()
     return Outcome(saved_id, email, state, len(hits), error)
 
 

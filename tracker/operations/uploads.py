@@ -74,7 +74,7 @@ def add_documents(
             raise Invalid(f"the file {upload.filename or '(no name)'} is empty", field="file")
     return [
         add_document(upload.content, upload.filename, request=request, visibility=visibility,
-                     released_on=released, event=event, queue_extraction=queue_extraction)
+                     released_on=released, event=event, queue_extraction=queue_extraction, actor=actor)
         for upload in files
     ]
 

@@ -14,7 +14,7 @@ from celery import Celery
 from flask import current_app
 from flask_babel import force_locale, gettext
 
-from tracker.dispatch import defer
+from tracker.dispatch import after_commit
 from tracker.extensions import db
 from tracker.models import Resident, ResidentEmail
 from tracker.models.base import utcnow
@@ -85,7 +85,7 @@ def queue_resident_email(resident: Resident, kind: str, *, secret: str | None = 
     email = ResidentEmail(resident=resident, kind=kind, subject=subject, body=body)
     db.session.add(email)
     db.session.flush()
-    defer(_queue_send, email.id)
+    after_commit(TASK_NAME, email.id)
     return email
 
 

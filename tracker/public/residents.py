@@ -9,7 +9,6 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask_babel import gettext
 
 from tracker import geo
-from tracker.dispatch import commit, rollback
 from tracker.models import Resident
 from tracker.operations.errors import OperationError
 from tracker.operations.residents import (
@@ -73,12 +72,9 @@ def generator(slug: str):
         resident, _secret = submit(campaign, place, form.get("name", ""), form.get("email", ""),
                                    form.get("postal_address", ""), client_address=request.remote_addr or "",
                                    language=chosen_language())
-        commit()
     except LimitReached as exc:
-        rollback()
         return _generator(campaign, form, {exc.field or "form": _translated(exc)}, 429)
     except OperationError as exc:
-        rollback()
         return _generator(campaign, form, {exc.field or "form": _translated(exc)}, exc.status)
     return render_template("public/check_email.html", campaign=campaign, place=place,
                            email=resident.email, hours=current_app.config["RESIDENT_CONFIRM_HOURS"],
@@ -114,9 +110,7 @@ def confirm_page(link: str):
                                lang=chosen_language()), 200 if resident else 404
     try:
         _resident, status_secret = confirm(link)
-        commit()
     except OperationError as exc:
-        rollback()
         return render_template("public/confirm.html", resident=None, error=_translated(exc),
                                lang=chosen_language()), exc.status
     return redirect(url_for("public.status", link=status_secret, confirmed=1))
@@ -160,9 +154,7 @@ def withdraw_page(link: str):
     resident = _resident_or_404(link)
     try:
         withdraw(resident)
-        commit()
     except OperationError as exc:
-        rollback()
         return render_template("public/done.html", message=_translated(exc), lang=chosen_language()), exc.status
     return redirect(url_for("public.status", link=link))
 
@@ -172,7 +164,6 @@ def forget_page(link: str):
     """Remove the resident's name, email and address; the request stays under a pseudonym."""
     resident = _resident_or_404(link)
     forget(resident)
-    commit()
     return render_template("public/done.html", lang=chosen_language(), message=gettext(
         "Your name, email and address are deleted. The request stays on the public record as %(pseudonym)s; "
         "this link no longer works.", pseudonym=resident.pseudonym))
@@ -187,5 +178,4 @@ def command():
 def purge_command():
     """Delete unconfirmed submissions older than RESIDENT_RETENTION_DAYS."""
     removed = purge_unconfirmed()
-    commit()
     click.echo(f"deleted {removed} unconfirmed submission{'s' if removed != 1 else ''}")

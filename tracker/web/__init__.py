@@ -34,6 +34,7 @@ BLUEPRINTS = [
     "audit",
     "letters",
     "portal",
+    "page_images",
     "coverage",
 ]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import ApiToken
 from tracker.operations import OperationError, calendar_secret, issue_token, revoke_token
@@ -22,7 +21,6 @@ def calendar_url(secret: str) -> str:
 
 def _page(form: Form | None = None, new_token: str | None = None, status: int = 200):
     secret = current_user.calendar_secret or calendar_secret(current_user)
-    commit()
     tokens = sorted(current_user.tokens, key=lambda t: t.created_at, reverse=True)
     return render_template("account/index.html", form=form if form is not None else Form({}), tokens=tokens,
                            new_token=new_token, calendar_url=calendar_url(secret)), status
@@ -44,9 +42,7 @@ def password():
     try:
         change_password(me, request.form.get("current_password", ""),
                         request.form.get("new_password", ""), request.form.get("confirm_password", ""), actor=me)
-        commit()
     except OperationError as exc:
-        rollback()
         form.operation_error(exc, "new_password")
         return _page(form, status=422)
     # Every other session ended with the old password; this browser stays signed in with a fresh cookie.
@@ -62,7 +58,6 @@ def new_token():
     """Issue an API token for me; it is shown once, on this page."""
     label = request.form.get("label", "").strip()[:200] or "web"
     secret = issue_token(current_user, label, actor=current_user)
-    commit()
     return _page(new_token=secret)
 
 
@@ -74,7 +69,6 @@ def revoke(token_id: int):
     if token is None or token.user_id != current_user.id:
         abort(404, description="You have no API token with that number.")
     revoke_token(token_id, current_user)
-    commit()
     flash(f"The token “{token.label}” is revoked; programs using it are now refused.", "success")
     return redirect(url_for("account.index"))
 
@@ -84,6 +78,5 @@ def revoke(token_id: int):
 def renew_calendar():
     """Give me a new calendar feed address; the old one stops working."""
     calendar_secret(current_user, renew=True)
-    commit()
     flash("Your calendar feed has a new address; update your calendar app.", "success")
     return redirect(url_for("account.index"))

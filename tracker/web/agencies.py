@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 
 from tracker import permissions
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Agency, Request
 from tracker.operations import OperationError, create_agency, update_agency
@@ -22,7 +21,7 @@ bp = Blueprint("agencies", __name__, url_prefix="/agencies")
 
 TEXT_FIELDS = ("name", "short_name", "jurisdiction", "foil_email", "appeals_email", "appeals_officer",
                "appeals_address", "portal_url")
-LIST_FIELDS = ("tracking_patterns", "closure_days")
+LIST_FIELDS = ("tracking_patterns", "closure_days", "senders")
 
 
 def _visible(query):
@@ -85,9 +84,7 @@ def new():
                 if not fields["short_name"]:
                     del fields["short_name"]
                 agency = create_agency(current_user, **fields)
-                commit()
             except OperationError as exc:
-                rollback()
                 form.operation_error(exc)
             else:
                 flash(f"{agency.name} is added.", "success")
@@ -111,9 +108,7 @@ def edit(agency_id: int):
     if form:
         try:
             update_agency(agency, current_user, **_agency_fields(form))
-            commit()
         except OperationError as exc:
-            rollback()
             form.operation_error(exc)
         else:
             flash(f"{agency.name} is updated; its requests' deadlines are recomputed.", "success")

@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import permissions
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Appeal, Request
 from tracker.models.requests import APPEAL_OUTCOMES
@@ -79,16 +78,10 @@ def letter(request_id: int):
     status = 200
     if request.method == "POST":
         form = Form()
-        try:
-            appeal = file_appeal(found, current_user, form.get("to"), form.get("subject"),
-                                 request.form.get("body", ""), tracking_number=form.get("tracking_number"))
-            commit()
-        except OperationError as exc:
-            rollback()
-            form.error(exc.field or "_form", exc.message)
-            status = exc.status
-        else:
-            flash(f"The appeal was sent to {form.get('to')} and logged; the agency must decide by "
-                  f"{draft.answer_due_on:%A, %B} {draft.answer_due_on.day}.", "info")
-            return redirect(url_for("appeals.view", appeal_id=appeal.id))
+        if form.save(file_appeal, found, current_user, form.get("to"), form.get("subject"),
+                     request.form.get("body", ""), tracking_number=form.get("tracking_number")):
+            flash(f"The appeal to {form.get('to')} is queued. It is logged as filed, and the agency's ten "
+                  "business days start, when the mail server accepts it; its status shows below.", "info")
+            return redirect(url_for("requests.view", request_id=found.id), code=303)
+        status = form.status
     return render_template("appeals/letter.html", request=found, draft=draft, problem="", form=form), status

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker import audit, signin_limits
-from tracker.dispatch import commit, rollback
+from tracker.dispatch import keep_despite_refusal
 from tracker.extensions import db
 from tracker.models import User
 from tracker.operations import Invalid, end_sessions
@@ -78,7 +78,7 @@ def login():
     audit.record(audit.Actor("anonymous", f"sign-in attempt as {email[:200] or '(no email)'}"),
                  "sign_in.failed", user, changes={"email": email, "address": address,
                                                  "locked_until": refused.until if refused else None})
-    commit()
+    keep_despite_refusal()  # the failed attempt counts (and is audited) though the answer is 401
     if refused is not None and refused.scope == "account":
         form.error("_form", _refused_message(refused))
     else:
@@ -100,7 +100,6 @@ def logout():
 def logout_everywhere():
     """Sign out on every browser and device: every session and remember cookie issued so far stops working."""
     end_sessions(current_user._get_current_object(), actor=current_user._get_current_object())  # noqa: SLF001
-    commit()
     logout_user()
     flash("You are signed out everywhere: every browser that was signed in must sign in again.", "info")
     return redirect(url_for("auth.login"))
@@ -118,9 +117,7 @@ def invitation(token: str):
         try:
             form_values = request.form
             accept_invitation(token, form_values.get("password", ""), form_values.get("confirm_password", ""))
-            commit()
         except Invalid as exc:
-            rollback()
             form.operation_error(exc, "password")
             return render_template("auth/invitation.html", form=form, user=user, broken=None), 422
         logout_user()

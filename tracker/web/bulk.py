@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from tracker import lifecycle, permissions
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Request, User
 from tracker.operations import OperationError
@@ -78,9 +77,7 @@ def index():
         else:
             try:
                 result = _run(action, chosen, form)
-                commit()
             except OperationError as exc:  # a mistake in the form itself: nothing was done
-                rollback()
                 form.error(exc.field or "_form", exc.message)
                 status = exc.status
     people = db.session.scalars(select(User).where(User.active.is_(True), User.role != "researcher")

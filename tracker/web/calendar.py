@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from tracker import permissions
 from tracker.clock import legal_today
-from tracker.dispatch import commit
 from tracker.extensions import db
+from tracker.lifecycle import ENDED
 from tracker.models import Campaign, Request, User
 from tracker.models.requests import request_assignees
 from tracker.notifications.feeds import build_feed, deadline_entries
@@ -21,7 +21,6 @@ from tracker.operations import calendar_secret, request_state
 
 bp = Blueprint("calendar", __name__)
 
-ENDED = ("closed", "withdrawn")
 
 
 def _feed_owner(secret: str) -> User:
@@ -43,14 +42,14 @@ def assigned_requests(user: User) -> list[Request]:
     """The open requests assigned to `user` that their role lets them see."""
     rows = db.session.scalars(
         select(Request).join(request_assignees).where(request_assignees.c.user_id == user.id,
-                                                      Request.status.not_in(ENDED)).order_by(Request.id))
+                                                      Request.status.not_in(sorted(ENDED))).order_by(Request.id))
     return [r for r in rows if permissions.can_see_request(user, r)]
 
 
 def campaign_requests(user: User, campaign: Campaign) -> list[Request]:
     """The open requests of a campaign, as `user` may see them."""
     rows = db.session.scalars(select(Request).where(Request.campaign_id == campaign.id,
-                                                    Request.status.not_in(ENDED)).order_by(Request.id))
+                                                    Request.status.not_in(sorted(ENDED))).order_by(Request.id))
     return [r for r in rows if permissions.can_see_request(user, r)]
 
 
@@ -92,7 +91,6 @@ def index():
     if permissions.can(current_user, "campaign.watch"):
         campaigns = db.session.scalars(select(Campaign).order_by(Campaign.name)).all()
     urls = {"own": feed_url(current_user), "campaigns": [(c, feed_url(current_user, c)) for c in campaigns]}
-    commit()  # a person who never had a secret gets one on first visit
     return render_template("calendar/index.html", urls=urls)
 
 
@@ -101,7 +99,6 @@ def index():
 def renew():
     """Give the person a new secret: every old feed URL stops working at once."""
     calendar_secret(current_user, renew=True)
-    commit()
     flash("Your calendar links were renewed; the old ones no longer work. Subscribe again with the new link.",
           "info")
     return redirect(url_for("calendar.index"))

@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
-from tracker.lifecycle import STATUSES
+from tracker.lifecycle import ANSWERED, ENDED, STATUSES
 from tracker.models import Campaign, Request
 from tracker.operations import OperationError, create_campaign
 from tracker.operations.request_letters import set_campaign_letter
@@ -22,9 +21,6 @@ from tracker.web.forms import Form
 from tracker.web.worklist import upcoming
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-
-# Statuses after which the agency has answered (or the request is over): a campaign's progress.
-ANSWERED = frozenset(STATUSES) - {"draft", "submitted", "acknowledged", "extended", "constructively_denied"}
 
 
 def _list(form: Form, status: int = 200):
@@ -54,9 +50,7 @@ def create():
     if form:
         try:
             campaign = create_campaign(name, form.get("description"), actor=current_user)
-            commit()
         except OperationError as exc:
-            rollback()
             form.operation_error(exc, "name")
         else:
             flash(f"The campaign “{campaign.name}” is started.", "success")
@@ -80,7 +74,7 @@ def view(campaign_id: int, form: Form | None = None, status: int = 200):
     return render_template(
         "campaigns/view.html", campaign=campaign, requests=requests, today=today,
         by_status=[(s, by_status[s]) for s in STATUSES if by_status[s]], answered=answered,
-        coming=upcoming([r for r in requests if r.status not in ("closed", "withdrawn")], today, 30),
+        coming=upcoming([r for r in requests if r.status not in ENDED], today, 30),
         letter_form=form if form is not None else Form({
             "request_template": campaign.request_template or DEFAULT_REQUEST_TEMPLATE,
             "letterhead": campaign.letterhead}),

@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from tracker import geo
 from tracker.clock import legal_today
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.models import Campaign
 from tracker.operations.residents import forget
@@ -42,7 +41,6 @@ def forget_resident(request_id: int):
     if found.resident is None:
         abort(404, description="This request has no resident requester.")
     forget(found.resident, current_user)
-    commit()
     flash(f"The resident's name, email and address are deleted; the request stays under "
           f"{found.resident.pseudonym}.", "success")
     return redirect(url_for("requests.view", request_id=found.id))

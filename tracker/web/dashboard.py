@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from tracker import permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
-from tracker.models import Campaign
+from tracker.models import Campaign, Message
 from tracker.web.worklist import GROUPS, open_requests, worklist
 
 bp = Blueprint("dashboard", __name__)
@@ -32,7 +32,29 @@ def index():
     rows = mine if scope == "mine" else in_neighborhood(open_requests(campaign_id=campaign_id), nta)
     return render_template("dashboard/index.html", groups=worklist(rows, today), group_info=GROUPS,
                            scope=scope, today=today, campaigns=campaigns, campaign_id=campaign_id,
-                           mine_count=len(mine), filters={"values": {"nta": nta}, "errors": {}})
+                           mine_count=len(mine), filters={"values": {"nta": nta}, "errors": {}},
+                           failed_mail=failed_mail(), mail=mail_waiting())
+
+
+def failed_mail() -> list[Message]:
+    """Outgoing mail that could not be sent, on requests the person may see: it needs a person to act."""
+    failed = db.session.scalars(db.select(Message).where(Message.direction == "out", Message.status == "failed")
+                                .order_by(Message.id.desc()).limit(50))
+    return [m for m in failed if m.request is None or permissions.can_see_request(current_user, m.request)]
+
+
+def mail_waiting() -> dict:
+    """Incoming mail no request has yet (triage) and outgoing mail that could not be sent."""
+    from sqlalchemy import func, select
+
+    if not permissions.can(current_user, "message.view"):
+        return {"unmatched": 0, "failed": 0}
+    counts = dict(db.session.execute(
+        select(Message.status, func.count()).where(
+            ((Message.direction == "in") & (Message.status == "unmatched"))
+            | ((Message.direction == "out") & (Message.status == "failed")))
+        .group_by(Message.status)).all())
+    return {"unmatched": counts.get("unmatched", 0), "failed": counts.get("failed", 0)}
 
 
 def in_neighborhood(rows, nta: str):

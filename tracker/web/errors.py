@@ -1,10 +1,17 @@
-"""Error pages that say what happened and what to do next."""
+"""Error pages that say what happened and what to do next.
+
+An error page never touches the database: it is rendered straight from the template, without the app's
+context processors (which may look up the signed-in person or their saved searches), so that while the
+database restarts each request in flight still gets this page and not the server's bare one.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from tracker.database_outage import RETRY_AFTER_SECONDS, database_unreachable, forget_unit_of_work
 
 ADVICE = {
     400: "The form or link was not what we expected. Go back, check what you typed and try again.",
@@ -14,21 +21,25 @@ ADVICE = {
     429: "Too many attempts. Wait a minute before trying again.",
     500: "Something went wrong on our side. It has been logged; nothing you entered was saved twice. "
          "Try again in a moment.",
+    503: "The database did not answer, so what you sent may not have been saved: look before sending it "
+         "again. Try again in a minute; if this lasts, tell whoever runs this service.",
 }
 CSRF_ADVICE = ("The form had expired or was not sent from this site. Go back, reload the page "
                "(what you typed may need to be entered again) and send it once more.")
 
 
 def render_error(exc: HTTPException):
-    """An error page for `exc` with advice on what to do next."""
+    """An error page for `exc` with advice on what to do next (rendered without the database)."""
     code = exc.code or 500
-    return render_template(
-        "errors/error.html",
+    template = current_app.jinja_env.get_template("errors/error.html")
+    html = template.render(
         code=code,
         title=exc.name,
-        description=exc.description if code != 500 else "",
+        description=exc.description if code not in (500, 503) else "",
         advice=ADVICE.get(code, ADVICE[400]),
-    ), code
+    )
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if code == 503 else {}
+    return html, code, headers
 
 
 def init_app(app: Flask) -> None:
@@ -44,8 +55,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(exc):
-        from tracker.dispatch import rollback
-
-        rollback()
-        app.logger.error("server error: %r", getattr(exc, "original_exception", exc))
+        forget_unit_of_work()
+        original = getattr(exc, "original_exception", exc)
+        if database_unreachable(original):
+            app.logger.error("database unreachable: %s", original)
+            return render_error(ServiceUnavailable())
+        app.logger.error("server error: %r", original)
         return render_error(exc if isinstance(exc, HTTPException) else InternalServerError())

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from tracker import audit, permissions
 from tracker.clock import legal_today, local
 from tracker.extensions import db
-from tracker.lifecycle import DEADLINE_KINDS
+from tracker.lifecycle import CONCLUDED, DEADLINE_KINDS
 from tracker.models import AuditEntry, Document, Message, Request
 from tracker.models.base import utcnow
 from tracker.operations import request_state
@@ -28,7 +28,6 @@ from tracker.web.request_filters import request_query
 
 bp = Blueprint("exports", __name__)
 
-ENDINGS = ("closed", "withdrawn", "granted", "appeal_granted")
 HEADER = [
     "id", "reference", "title", "agency", "campaign", "status", "received_on", "days_open", "assignees",
     "tracking_numbers", "appeal_tracking_numbers", "appealed", "appeal_outcome", "in_litigation",
@@ -48,8 +47,8 @@ def _cell(value) -> str:
 def _days_open(r: Request, received: date | None, today: date) -> int | None:
     if received is None:
         return None
-    ended = [e.occurred_on for e in r.events if e.type in ENDINGS]
-    return ((ended[-1] if ended and r.status in ENDINGS else today) - received).days
+    ended = [e.occurred_on for e in r.events if e.type in CONCLUDED]
+    return ((ended[-1] if ended and r.status in CONCLUDED else today) - received).days
 
 
 def request_row(r: Request, today: date) -> list[str]:

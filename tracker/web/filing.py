@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.grounds import GROUNDS, STATUTE_PREFIX, SUBPARAGRAPHS
 from tracker.grounds import label as ground_text
@@ -32,7 +31,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "records_released": ("pages",),
     "fee_requested": ("fee",),
     "fee_paid": ("fee",),
-    "appeal_filed": ("received_on", "tracking_number"),
+    "appeal_filed": ("filed_by", "received_on", "tracking_number"),
 }
 # §87(2)(j)–(q) protect traffic-camera images; the form folds them away to keep the common grounds in view.
 TRAFFIC_GROUNDS = frozenset(f"87(2)({letter})" for letter in "jklmnopq")
@@ -81,9 +80,7 @@ def new():
                 tracking_numbers=[tracking] if tracking else [], assignees=form.getlist("assignee"),
                 visibility=form.get("visibility") or "internal",
             ))
-        commit()
     except OperationError as exc:
-        rollback()
         form.operation_error(exc)
         return _new_form(form, 422)
     references = ", ".join(r.reference for r in created)
@@ -134,6 +131,8 @@ def _event_data(form: Form, event_type: str) -> dict:
         day = form.date("received_on", "the day the agency received the appeal", required=False)
         if day:
             data["received_on"] = day.isoformat()
+    if "filed_by" in wanted:
+        data["filed_by"] = form.get("filed_by")
     if event_type == "appeal_filed" and form.get("tracking_number"):
         data["tracking_number"] = form.get("tracking_number")
     return data
@@ -178,9 +177,7 @@ def log_event(request_id: int):
                           event_id=event.id)
         if event_type == "acknowledged" and form.get("tracking_number"):
             add_tracking_number(found, form.get("tracking_number"), "request")
-        commit()
     except OperationError as exc:
-        rollback()
         form.operation_error(exc, "letter" if exc.field == "file" else "type")
         return _event_form(found, form, 422)
     after = request_state(found)

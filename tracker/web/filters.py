@@ -111,16 +111,14 @@ def event_label(kind: str) -> str:
 
 
 def citation(basis: str | None) -> str:
-    """The statute part of a deadline's basis ('POL §89(3)(a)'), for narrow table cells."""
+    """The statute a deadline's basis starts with ('POL §89(3)(a)', 'CPLR 217(1)'), for narrow cells.
+
+    A deadline's own kind is the surer guide (`Deadline.statute`); this reads a basis text alone.
+    """
     if not basis:
         return ""
     head = basis.split(":", 1)[0]
-    if "§" in head or "CPLR" in head:
-        return head
-    for token in ("POL §89(4)(a)", "POL §89(3)(a)", "CPLR 217(1)"):
-        if token in basis:
-            return token
-    return head[:40]
+    return head if ("§" in head or "CPLR" in head) else head[:40]
 
 
 def ground_label(key: str) -> str:
@@ -152,6 +150,11 @@ def nav_url(endpoint: str, **values) -> str | None:
         return None
 
 
+def mail_out_configured() -> bool:
+    """Whether outgoing mail can leave at all (SMTP_HOST is set); send pages say so before the button."""
+    return bool(current_app.config["SMTP_HOST"])
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
     for fn in (nydate, shortdate, nytime, nytime_long, status_label, deadline_label, event_label, citation,
@@ -159,5 +162,28 @@ def init_app(app: Flask) -> None:
         app.add_template_filter(fn)
     app.add_template_global(can)
     app.add_template_global(nav_url)
+    app.add_template_global(mail_out_configured)
     app.add_template_global(deadline_label)
     app.add_template_global(status_label)
+
+
+def plain_words(text: str) -> str:
+    """A message for people: event types in words ('appeal_granted' → 'Appeal granted'), ISO dates in full."""
+    import re
+    from datetime import date
+
+    from tracker.lifecycle import EVENT_TYPES
+
+    def event_words(match):
+        word = match.group(0)
+        return event_label(word) if word in EVENT_TYPES else word.replace("_", " ")
+
+    def long_date(match):
+        try:
+            return nydate(date.fromisoformat(match.group(0)))
+        except ValueError:
+            return match.group(0)
+
+    text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", event_words, text)
+    text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", long_date, text)
+    return text[:1].upper() + text[1:]

@@ -7,6 +7,22 @@ from datetime import date
 from flask import request
 
 
+def attempt(operation, *args, **kwargs):
+    """Run an operation for a view; a refusal (OperationError) undoes what it flushed, then is raised.
+
+    The view shows the refusal however it likes (a field's message, a flash and a redirect); the request's
+    boundary (tracker.dispatch) then commits nothing of the refused operation.
+    """
+    from tracker.dispatch import rollback
+    from tracker.operations import OperationError
+
+    try:
+        return operation(*args, **kwargs)
+    except OperationError:
+        rollback()
+        raise
+
+
 class Form:
     """The posted values (kept to fill the form again) and a message for each field that is wrong."""
 
@@ -14,21 +30,22 @@ class Form:
         self.values = values if values is not None else request.form
         self.errors: dict[str, str] = {}
         self.status = 200
+        self.result = None
 
     def __bool__(self) -> bool:  # a Form is "ok" when nothing is wrong
         return not self.errors
 
-    def save(self, operation, *args, **kwargs) -> bool:
-        """Run an operation and commit once; a refusal becomes a message on its field (and `status`)."""
-        from tracker.dispatch import commit, rollback
+    def save(self, operation, *args, field: str = "_form", **kwargs) -> bool:
+        """Run an operation (the request's boundary commits it); a refusal becomes a message on its field.
+
+        The operation's result is kept in `result`; on a refusal `status` is the refusal's HTTP status.
+        """
         from tracker.operations import OperationError
 
         try:
-            operation(*args, **kwargs)
-            commit()
+            self.result = attempt(operation, *args, **kwargs)
         except OperationError as exc:
-            rollback()
-            self.error(exc.field or "_form", exc.message)
+            self.error(exc.field or field, exc.message)
             self.status = exc.status
             return False
         return True
@@ -97,6 +114,8 @@ class Form:
 
     def operation_error(self, exc, default_field: str = "_form") -> None:
         """Show an operation's message next to the field it names (or above the form)."""
+        from tracker.web.filters import plain_words
+
         field = (exc.field or default_field).removeprefix("data.")
-        text = exc.message[0].upper() + exc.message[1:]
+        text = plain_words(exc.message)
         self.error(field, text if text.endswith(".") else text + ".")

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from tracker import permissions
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Litigation
 from tracker.models.requests import LITIGATION_OUTCOMES
@@ -63,9 +62,7 @@ def new():
                 suit = create_litigation(current_user, form.get("caption"), request_ids=ids,
                                          court=form.get("court"), index_number=form.get("index_number"),
                                          judge=form.get("judge"), filed_on=form.get("filed_on") or None)
-                commit()
             except OperationError as exc:
-                rollback()
                 form.error(exc.field or "_form", exc.message)
             else:
                 flash("The lawsuit was recorded.", "info")

@@ -11,12 +11,11 @@ from sqlalchemy import func, select
 from ingest.blobs import BlobStore
 from tracker import permissions
 from tracker.api.serialize import reply_address
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Document, Message, Request, TrackingNumber
 from tracker.operations import OperationError, outbox
 from tracker.web.access import require, visible_request
-from tracker.web.forms import Form
+from tracker.web.forms import Form, attempt
 
 bp = Blueprint("mail", __name__)
 
@@ -113,6 +112,9 @@ def find_request(text: str) -> Request | None:
     if not text:
         return None
     found = db.session.scalar(select(Request).where(func.upper(Request.reference) == text.upper()))
+    if found is None and text.upper().startswith("FT-") and text.count("-") == 2:
+        # Our reference typed without its check part: a person choosing, not a stranger guessing.
+        found = db.session.scalar(select(Request).where(func.upper(Request.reference).like(text.upper() + "-%")))
     if found is None and text.isdigit():
         found = db.session.get(Request, int(text))
     if found is None:
@@ -139,15 +141,34 @@ def assign(message_id: int):
               "number, or pick a suggestion.", "error")
         return redirect(url_for("mail.triage", page=request.form.get("page", 1)), code=303)
     try:
-        assign_message(message, target, current_user)
-        commit()
+        attempt(assign_message, message, target, current_user)
     except OperationError as exc:
-        rollback()
         flash(exc.message[0].upper() + exc.message[1:], "error")
         return redirect(url_for("mail.triage"), code=303)
     flash(f"“{message.subject or '(no subject)'}” is now on {target.reference}. Mail from "
           f"{message.from_addr or 'this sender'} will go there too.", "success")
     return redirect(url_for("mail.triage", page=request.form.get("page", 1)), code=303)
+
+
+@bp.post("/messages/<int:message_id>/redeliver")
+@require("message.assign")
+def redeliver(message_id: int):
+    """Read a rejected email's original again and deliver it, once what stopped it is fixed."""
+    from tracker.operations.mail import redeliver as read_again
+
+    message = _visible_message(message_id)
+    try:
+        delivered = attempt(read_again, message, current_user)
+    except OperationError as exc:
+        flash(exc.message[0].upper() + exc.message[1:] + ".", "error")
+        return redirect(url_for("mail.message", message_id=message.id), code=303)
+    if delivered.status == "rejected":
+        flash(f"It still cannot be read: {delivered.reason}", "error")
+    elif delivered.status == "unmatched":
+        flash("It was read and waits in the triage list for a person to put it on a request.", "success")
+    else:
+        flash(f"It was read and delivered to {delivered.request.reference}.", "success")
+    return redirect(url_for("mail.message", message_id=message.id), code=303)
 
 
 @bp.get("/messages/<int:message_id>")
@@ -208,7 +229,6 @@ def resend(message_id: int):
     """Queue a failed outgoing message again, with the same bytes and Message-ID."""
     found = _visible_message(message_id)
     queued = outbox.retry_failed(ids=[found.id])
-    commit()
     if not queued:
         flash("Only a message that failed can be sent again.", "error")
     else:
@@ -253,9 +273,7 @@ def compose(request_id: int):
         try:
             sent = outbox.send_email(found, current_user, to, subject, body, kind=kind,
                                      cc=form.get("cc"), in_reply_to=parent)
-            commit()
         except OperationError as exc:
-            rollback()
             form.operation_error(exc)
         else:
             _flash_outcome(sent)

@@ -7,13 +7,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import ROLES, ApiToken, User
 from tracker.operations import OperationError, revoke_token, set_active, set_role
 from tracker.operations.people import invite_user
 from tracker.web.access import require
-from tracker.web.forms import Form
+from tracker.web.forms import Form, attempt
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -50,9 +49,7 @@ def invite():
         try:
             user, secret = invite_user(form.get("email"), form.get("role"), form.get("name"),
                                        method=form.get("method") or "link", actor=current_user)
-            commit()
         except OperationError as exc:
-            rollback()
             form.operation_error(exc, "email")
         else:
             by_link = form.get("method") != "password"
@@ -75,10 +72,8 @@ def role(user_id: int):
         flash("You cannot take away your own administrator role; ask another administrator.", "error")
         return redirect(url_for("people.index"))
     try:
-        set_role(person, new_role, actor=current_user)
-        commit()
+        attempt(set_role, person, new_role, actor=current_user)
     except OperationError as exc:
-        rollback()
         flash(exc.message[0].upper() + exc.message[1:] + ".", "error")
         return redirect(url_for("people.index"))
     flash(f"{person.email} is now a {person.role}.", "success")
@@ -99,7 +94,6 @@ def active(user_id: int):
         flash("You cannot deactivate yourself; ask another administrator.", "error")
     else:
         set_active(person, wanted, actor=current_user)
-        commit()
         flash(f"{person.email} is {'reactivated' if wanted else 'deactivated and signed out everywhere'}.",
               "success")
     return redirect(url_for("people.index"))
@@ -113,6 +107,5 @@ def revoke(token_id: int):
     if token is None:
         abort(404, description=f"There is no API token {token_id}.")
     revoke_token(token_id, current_user)
-    commit()
     flash(f"The token “{token.label}” of {token.user.email} is revoked.", "success")
     return redirect(url_for("people.index"))

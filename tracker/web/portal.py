@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 
 from tracker import permissions
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.models import Message
 from tracker.operations import OperationError
 from tracker.operations.portal_notices import confirm_portal_event
 from tracker.web.access import require
 from tracker.web.filters import event_label, nydate
+from tracker.web.forms import attempt
 
 bp = Blueprint("portal", __name__)
 
@@ -26,10 +26,8 @@ def confirm(message_id: int):
                            and not permissions.can_see_request(current_user, message.request)):
         abort(404, description=f"There is no email {message_id} that you can see.")
     try:
-        event = confirm_portal_event(message, current_user)
-        commit()
+        event = attempt(confirm_portal_event, message, current_user)
     except OperationError as exc:
-        rollback()
         flash(exc.message[0].upper() + exc.message[1:] + ".", "error")
         target = message.request_id
         return redirect(url_for("requests.view", request_id=target) if target else url_for("dashboard.index"))

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from tracker import permissions
 from tracker.api.serialize import reply_address
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.extensions import db
 from tracker.lifecycle import STATUSES
 from tracker.models import Agency, Campaign, Document, Message, User
@@ -86,7 +85,19 @@ def view(request_id: int):
         may_publish=permissions.can(current_user, "document.set_visibility"),
         added=request.args.get("added", type=int),
         portal_suggestions=_portal_suggestions(found),
+        lawsuits=_lawsuits(found),
     )
+
+
+def _lawsuits(found) -> list:
+    """The Article 78 proceedings covering this request, for those who may read them."""
+    if not permissions.can(current_user, "litigation.view"):
+        return []
+    from tracker.models import Litigation
+    from tracker.models.requests import litigation_requests
+
+    return db.session.scalars(select(Litigation).join(litigation_requests)
+                              .where(litigation_requests.c.request_id == found.id).order_by(Litigation.id)).all()
 
 
 def _portal_suggestions(found) -> list:
@@ -114,9 +125,7 @@ def notes(request_id: int):
         if form:
             try:
                 record_event(found, "note", legal_today(), current_user, note=text)
-                commit()
             except OperationError as exc:
-                rollback()
                 form.operation_error(exc, "note")
         if form:
             flash("Your note is on the timeline.", "success")

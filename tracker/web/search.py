@@ -10,11 +10,11 @@ from flask_login import current_user
 from search.parse import QueryError
 from search.query import MAX_RESULTS_WINDOW
 from tracker import permissions
-from tracker.dispatch import commit, rollback
 from tracker.operations import saved_searches as saving
 from tracker.operations.errors import OperationError
 from tracker.operations.saved_searches import FILTER_NAMES
 from tracker.web.access import require
+from tracker.web.forms import attempt
 from tracker.web.paging import page_window
 
 bp = Blueprint("search", __name__)
@@ -100,10 +100,8 @@ def save():
     filters = {name: request.form.get(name, "") for name in FILTER_NAMES}
     q = request.form.get("q", "")
     try:
-        saved = saving.save_search(current_user, request.form.get("name", ""), q, filters)
-        commit()
+        saved = attempt(saving.save_search, current_user, request.form.get("name", ""), q, filters)
     except OperationError as exc:
-        rollback()
         flash(f"The search was not saved: {exc.message}", "error")
         return redirect(_link(q.strip(), {k: v for k, v in filters.items() if v}, "relevance"), code=303)
     flash(f"Saved “{saved.name}”. You will get an email at {current_user.email} when newly released "
@@ -124,10 +122,8 @@ def saved():
 def delete(saved_id: int):
     """Stop a saved search (and its emails)."""
     try:
-        saving.delete_search(current_user, saved_id)
-        commit()
+        attempt(saving.delete_search, current_user, saved_id)
     except OperationError as exc:
-        rollback()
         flash(exc.message[0].upper() + exc.message[1:], "error")
     else:
         flash("Saved search removed; it will send no more emails.", "success")

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from tracker import permissions
 from tracker.clock import legal_today
-from tracker.dispatch import commit, rollback
 from tracker.operations import OperationError
 from tracker.operations.uploads import Upload, add_documents
 from tracker.web.access import require, visible_request
@@ -37,9 +36,7 @@ def add(request_id: int):
             added = add_documents(found, files, current_user, released_on=form.get("released_on"),
                                   visibility=form.get("visibility") or "internal",
                                   event_id=form.get("event_id") or None)
-            commit()
         except OperationError as exc:
-            rollback()
             if _wants_json():
                 return jsonify({"error": {"code": exc.code, "message": exc.message, "field": exc.field}}), exc.status
             form.operation_error(exc, "file")

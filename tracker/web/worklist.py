@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
-from tracker.lifecycle import Deadline, RequestState
+from tracker.lifecycle import ENDED, Deadline, RequestState
 from tracker.models import Request
 from tracker.models.requests import request_assignees
 from tracker.operations import request_state
@@ -17,7 +17,6 @@ from tracker.operations import request_state
 SOON_DAYS = 7
 # Clocks that run against the agency; the others (appeal, Article 78) run against us.
 AGENCY_CLOCKS = frozenset({"acknowledgment", "determination", "date_certain", "appeal_determination"})
-ENDED = ("closed", "withdrawn")
 
 GROUPS = (
     ("overdue", "Overdue", "A deadline has passed. Where the agency missed its own, the request is "
@@ -65,7 +64,7 @@ def classify(request: Request, today: date) -> tuple[str, Row] | None:
 
 def open_requests(user_id: int | None = None, campaign_id: int | None = None):
     """Requests not closed or withdrawn: all of them, a campaign's, or those a person created or holds."""
-    query = (select(Request).where(Request.status.not_in(ENDED))
+    query = (select(Request).where(Request.status.not_in(sorted(ENDED)))
              .options(selectinload(Request.events), selectinload(Request.agency),
                       selectinload(Request.campaign)))
     if user_id is not None:
