@@ -184,8 +184,9 @@ def test_a_deployment_on_many_hosts_survives_kills_and_outages(engine, tmp_path,
         def everything_searchable():
             delivered = _count(url, "SELECT count(*) FROM messages WHERE status = 'delivered'")
             pending = _count(url, "SELECT count(*) FROM documents WHERE text_status = 'pending'")
-            if delivered < EMAILS or pending:
-                return f"{delivered} delivered, {pending} documents not extracted"
+            open_work = _count(url, "SELECT count(*) FROM pending_work WHERE done_at IS NULL")
+            if delivered < EMAILS or pending or open_work:
+                return f"{delivered} delivered, {pending} documents not extracted, {open_work} jobs not done"
             missing = [n for n in range(EMAILS)
                        if api(webs[n % 2], f"/api/v1/search?q={word_for(n)}", token)[1].get("total") != 1]
             return True if not missing else f"{len(missing)} parts not found exactly once, e.g. {missing[:5]}"
