@@ -39,6 +39,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_ENGINE", "whoosh",
             "Search engine: whoosh (embedded index in INDEX_DIR) or postgres (full-text search in the "
             "PostgreSQL database itself; needs DATABASE_URL on PostgreSQL)."),
+    Setting("SEARCH_RUM", False,
+            "With the postgres engine, index pages with RUM (postgresql-15-rum) rather than GIN when the "
+            "database is first migrated: faster ranking, but see the README on crash restarts.", bool),
     Setting("SEARCH_BUDGET_SECONDS", 2.0,
             "Time one search may take; when it runs out the search answers what it found, marked partial "
             "(0: no limit).", float),

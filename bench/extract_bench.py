@@ -213,7 +213,7 @@ def main() -> None:
     if gov:
         figures["gov_fixtures"] = rate = text_layer_rate(gov)
         print(
-            f"text layer, {len(gov)} gov fixtures ({rate['pages']} pages, one child each): "
+            f"text layer, {len(gov)} gov fixtures ({rate['pages']} pages, warm pool): "
             f"{rate['pages_per_second']} pages/s wall, {rate['pages_per_cpu_second']} per CPU second"
         )
         figures["gov_fixtures_page_loop"] = rate = parser_rate(gov)

@@ -2,6 +2,8 @@
 
     python bench/search_bench.py --pages 50000 --json
     python bench/search_bench.py --corpus pages.tsv --queries queries.json --json
+    python bench/search_bench.py --engine postgres --pages 200000 --json   # a throwaway PostgreSQL
+    python bench/search_bench.py --engine postgres --database-url postgresql+psycopg://... --json
 
 The corpus has one page a line, ``<page_id>\\t<text>``; the queries file is
 ``{"term": [...], "and": [...], "phrase": [...], "prefix": [...], "field": [...]}`` ("field" queries are
@@ -12,12 +14,17 @@ searching process's own peak. Three passes; the warm figures are passes two and 
 past --timeout seconds is cut off and listed under "timeouts". The time from committing a new 50-page
 document to the first search that finds it is printed as fresh_ms. The last line printed is one JSON
 object; "ratios" (admin) and "researcher.ratios" compare warm p95 with FTS5's.
+
+With ``--engine postgres`` the same pages go into PostgreSQL full-text search (search.pg_engine, its
+table made by the product's own migration) and are searched the same way; the JSON has the same keys.
+Without ``--database-url`` a throwaway server is started (tests/servers/postgres.py) and removed after.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import signal
 import sqlite3
@@ -35,6 +42,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from corpus import Corpus, metadata  # noqa: E402
 
 from search import PageRecord, SearchIndex, rebuild, search  # noqa: E402
+from search.pg_engine import PostgresEngine  # noqa: E402
 from search.records import VISIBILITIES  # noqa: E402
 
 CLASSES = ("term", "and", "phrase", "prefix", "field")
@@ -74,6 +82,74 @@ def build_whoosh(corpus: Path, index_dir: Path) -> dict:
     build_s = time.perf_counter() - start
     return {"pages": count, "build_s": round(build_s, 2), "pages_per_s": round(count / build_s, 1),
             "index_mb": round(dir_mb(index_dir / "current"), 1)}
+
+
+def _pg_engine(url: str) -> PostgresEngine:
+    import sqlalchemy as sa
+
+    return PostgresEngine(sa.create_engine(url), budget_seconds=60.0)
+
+
+def create_pg_table(url: str) -> None:
+    """Create search_pages with the product's migration (a0006pgsearch), dropping an old one first."""
+    import importlib.util
+
+    import sqlalchemy as sa
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    path = ROOT / "migrations" / "versions" / "a0006pgsearch_postgres_search.py"
+    spec = importlib.util.spec_from_file_location("a0006pgsearch", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS search_pages"))
+        with Operations.context(MigrationContext.configure(conn)):
+            migration.upgrade()
+    engine.dispose()
+
+
+def build_postgres(corpus: Path, url: str) -> dict:
+    """Index the corpus through PostgresEngine.rebuild; return timing and the table's size."""
+    import sqlalchemy as sa
+
+    create_pg_table(url)
+    engine = _pg_engine(url)
+    start = time.perf_counter()
+    count = engine.rebuild(record(pid, text) for pid, text in read_corpus(corpus))
+    build_s = time.perf_counter() - start
+    with engine.engine.connect() as conn:
+        size = conn.scalar(sa.text("SELECT pg_total_relation_size('search_pages')"))
+    engine.engine.dispose()
+    return {"pages": count, "build_s": round(build_s, 2), "pages_per_s": round(count / build_s, 1),
+            "index_mb": round(size / 1e6, 1)}
+
+
+def child_postgres(url: str, queries_file: str, role: str, timeout: str, fresh: str = "") -> dict:
+    """Search PostgreSQL as an admin (or a researcher) in this fresh process: times and peak RSS."""
+    queries = json.loads(Path(queries_file).read_text())
+    allowed = frozenset(VISIBILITIES) if role == "admin" else frozenset({"public"})
+    engine = _pg_engine(url)
+    totals = {}
+
+    def run_one(cls: str, q: str) -> None:
+        results = engine.search(q, allowed_visibility=allowed, per_page=10)
+        totals[(cls, q)] = results.total
+
+    out = run_passes(run_one, queries, float(timeout) or None)
+    if fresh:
+        word = "zqxfreshmarker"
+        engine.write(PageRecord(key=f"page:fresh-{n}", text=f"{word} page {n} of a new production",
+                                document_id=10**9, page=n, visibility="public") for n in range(1, 51))
+        committed = time.perf_counter()
+        while engine.search(word, allowed_visibility=allowed).total != 50:
+            pass
+        out["fresh_ms"] = round((time.perf_counter() - committed) * 1000, 1)
+    out["rss_mb"] = peak_rss_mb()
+    out["mean_hits"] = {cls: round(statistics.mean(v for (c, _), v in totals.items() if c == cls), 1)
+                        for cls in CLASSES if queries.get(cls)}
+    return out
 
 
 def build_fts5(corpus: Path, db: Path) -> dict:
@@ -231,16 +307,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pages", type=int, default=50_000, help="pages to generate without --corpus")
     ap.add_argument("--workdir", type=Path, help="where to build (default: a temporary directory)")
     ap.add_argument("--json", action="store_true", help="print only the JSON summary")
-    ap.add_argument("--engine", choices=("whoosh",), default="whoosh", help="search engine to measure")
+    ap.add_argument("--engine", choices=("whoosh", "postgres"), default="whoosh", help="search engine to measure")
+    ap.add_argument("--rum", action="store_true",
+                    help="with --engine postgres, index with RUM (FOILTRACK_SEARCH_RUM) rather than GIN")
+    ap.add_argument("--database-url", help="PostgreSQL for --engine postgres (default: a throwaway server)")
     ap.add_argument("--timeout", type=float, default=0.0, help="seconds a query may run before it is cut off")
     ap.add_argument("--keep", type=Path,
-                    help="build the indexes in this folder and keep them; reuse them when present")
+                    help="build the indexes in this folder and keep them; reuse them when present (Whoosh)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.rum:
+        os.environ["FOILTRACK_SEARCH_RUM"] = "true"
 
     if args.child:
         kind, *rest = args.child
-        out = child_whoosh(*rest) if kind == "whoosh" else child_fts5(*rest)
+        children = {"whoosh": child_whoosh, "postgres": child_postgres, "fts5": child_fts5}
+        out = children[kind](*rest)
         print(json.dumps(out))
         return
 
@@ -260,26 +342,48 @@ def main(argv: list[str] | None = None) -> None:
                 queries_file = work / "queries.json"
                 queries_file.write_text(json.dumps(gen.queries(sample_pages=min(args.pages, 2000))))
         log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
-        built = work / "build.json"
-        if args.keep and built.exists():
-            result, fts = json.loads(built.read_text())
-            log("reusing the indexes in", work, "built at", result["pages_per_s"], "and", fts["pages_per_s"],
-                "pages/s")
-        else:
-            log("building Whoosh index...")
-            result = build_whoosh(corpus, work / "index")
-            log(result)
-            log("building FTS5 index...")
-            fts = build_fts5(corpus, work / "fts.db")
-            log(fts)
-            if args.keep:
-                built.write_text(json.dumps([result, fts]))
-        timeout = str(args.timeout)
-        index, db, qf = str(work / "index"), str(work / "fts.db"), str(queries_file)
-        log("searching Whoosh as admin...")
-        result.update(in_child("whoosh", index, qf, "admin", timeout))
-        log("searching Whoosh as researcher...")
-        researcher = in_child("whoosh", index, qf, "researcher", timeout, "fresh")
+        server = None
+        if args.engine == "postgres" and args.database_url is None:
+            from tests.servers.postgres import start_postgres
+
+            server = start_postgres()
+        try:
+            built = work / "build.json"
+            if args.engine == "postgres":
+                target = args.database_url or server.url
+                log("building the PostgreSQL table...")
+                result = build_postgres(corpus, target)
+                log(result)
+                log("building FTS5 index...")
+                fts = build_fts5(corpus, work / "fts.db")
+                log(fts)
+            elif args.keep and built.exists():
+                target = str(work / "index")
+                result, fts = json.loads(built.read_text())
+                log("reusing the indexes in", work, "built at", result["pages_per_s"], "and",
+                    fts["pages_per_s"], "pages/s")
+            else:
+                target = str(work / "index")
+                log("building Whoosh index...")
+                result = build_whoosh(corpus, work / "index")
+                log(result)
+                log("building FTS5 index...")
+                fts = build_fts5(corpus, work / "fts.db")
+                log(fts)
+                if args.keep:
+                    built.write_text(json.dumps([result, fts]))
+            result["engine"] = args.engine
+            timeout = str(args.timeout)
+            db, qf = str(work / "fts.db"), str(queries_file)
+            log(f"searching {args.engine} as admin...")
+            result.update(in_child(args.engine, target, qf, "admin", timeout))
+            log(f"searching {args.engine} as researcher...")
+            researcher = in_child(args.engine, target, qf, "researcher", timeout, "fresh")
+        finally:
+            if server is not None:
+                from tests.servers.postgres import stop_postgres
+
+                stop_postgres(server)
         result["fresh_ms"] = researcher["fresh_ms"]
         log("searching FTS5 as admin, then as researcher...")
         fts.update(in_child("fts5", db, qf, "admin", timeout))

@@ -1,7 +1,8 @@
 """A segment writer for rebuilds that inverts pages in memory and writes whole blocks.
 
 Whoosh's SegmentWriter sends every posting through a sorting pool, analyses every field through a
-chain of filters, and then hands postings one Python call at a time to the postings writer. Here each
+chain of filters, and then hands postings one Python call at a time to the postings writer. Here the
+page text, most of the postings, is inverted with numpy (search.pagebulk); each other
 field's terms come from the field's own ``terms()`` (or the value itself for ID fields), each term's
 document numbers and frequencies go into two arrays by C-level ``map`` calls, and at commit each term's
 arrays are handed to Whoosh's W3 postings writer 128 at a time. Stored fields and columns go through

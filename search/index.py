@@ -31,6 +31,7 @@ from .facets import FacetCache
 from .postings import PostingCache
 from .records import PageRecord
 from .scoring import PageWeighting
+from .writelock import acquire_writer
 
 CURRENT = "current"
 VERSION_FILE = "FOILTRACK_SCHEMA"
@@ -236,12 +237,11 @@ class SearchIndex:
 
     def _writer(self, procs: int | None = None):
         procs = self.procs if procs is None else procs
-        kwargs = {"timeout": self.lock_timeout, "limitmb": self.limitmb, "compound": False,
-                  "codec": _codec()}
+        kwargs = {"limitmb": self.limitmb, "compound": False, "codec": _codec()}
         if procs > 1:
             kwargs.update(procs=procs, multisegment=True)
-        try:
-            return self._ix.writer(**kwargs)
+        try:  # a lock left by a dead process is broken (search.writelock)
+            return acquire_writer(self._ix, self._gen_dir, timeout=self.lock_timeout, **kwargs)
         except LockError as exc:
             raise IndexBusy(f"the search index at {self._gen_dir} stayed locked for {self.lock_timeout}s: "
                             "another writer is running; all writes should go through the one index "

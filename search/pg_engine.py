@@ -6,11 +6,14 @@ search.pg_query) under a GIN index. Every web host reads the same table, read re
 writes are ordinary transactions: a rebuild replaces the rows in one transaction, so readers see the
 old index or the new one, never half of it.
 
-Ranking: ``ts_rank`` reads each candidate's tsvector, so ranking every match of a common word costs
-time in proportion to the matches. Matches are ranked only within a bounded candidate set
-(RANK_CANDIDATES, taken in index order) when there are more than that; totals and facets still count
-every match, up to COUNT_LIMIT, beyond which they are estimates (``total_is_estimate``). Snippets are
-cut from the page's own stored text (search.highlight), never by ``ts_headline``.
+Ranking: with a RUM index (the migration makes one when the server has the extension) the top hits
+come from the index in rank order (``ORDER BY tsv <=> query``), which keeps positions and needs no
+table rows. With GIN, ``ts_rank`` must read each candidate's tsvector, so only a bounded candidate
+set (RANK_CANDIDATES, in index order) is ranked. Totals count every match exactly (a bitmap scan of the
+index over narrow rows); facets count every match up to FACET_SAMPLE, beyond which they are scaled from
+that many and the total says it is an estimate. Snippets are cut from the page's own stored text
+(search.highlight), never by ``ts_headline``. Searches run with sequential scans off: reading every
+row's tsvector is never the better plan for a text query.
 
 This module imports nothing from the application: it is given a SQLAlchemy engine.
 """
@@ -27,29 +30,33 @@ from sqlalchemy.exc import DBAPIError
 from .highlight import snippet
 from .parse import QueryError
 from .pg_query import TEXT_CONFIG, compile_tsquery, label_lexemes, normalized
+from .pg_rebuild import BUILD, TABLE, rebuild_table, take_write_lock
 from .query import FILTER_FIELDS, MAX_RESULTS_WINDOW, Hit, SearchResults
 from .records import VISIBILITIES, PageRecord
 
-TABLE = "search_pages"
 BATCH = 1000
-RANK_CANDIDATES = 5000  # matches ranked by ts_rank at most; past it, the first this many in index order
-COUNT_LIMIT = 100_000  # matches counted exactly (with facets); past it, totals are estimates
-FACET_COLUMNS = {"agency": "agency", "campaign": "campaign", "media_type": "media_type", "year": "year"}
+RANK_CANDIDATES = 2000  # with GIN: matches ranked by ts_rank at most (the first this many in index order)
+FACET_SAMPLE = 20_000  # matches whose facets are counted; past it, facet counts are scaled estimates
 _COLUMNS = {"agency_id": "agency_id", "campaign_id": "campaign_id", "request_id": "request_id",
             "document_id": "document_id", "media": "media_type", "visibility": "visibility", "kind": "kind"}
-_UPSERT = text(f"""
-INSERT INTO {TABLE} (key, kind, text, tsv, request_id, agency_id, agency, campaign_id, campaign,
-                     document_id, filename, page, released_on, media_type, visibility, ocr)
+_UPSERT = """
+INSERT INTO {table} (key, kind, text, tsv, request_id, agency_id, agency, campaign_id, campaign,
+                     document_id, filename, page, released_on, year, media_type, visibility, ocr)
 VALUES (:key, :kind, :text,
-        to_tsvector('{TEXT_CONFIG}', :words) || array_to_tsvector(CAST(:labels AS text[])),
+        to_tsvector('{config}', :words) || array_to_tsvector(CAST(:labels AS text[])),
         :request_id, :agency_id, :agency, :campaign_id, :campaign, :document_id, :filename, :page,
-        :released_on, :media_type, :visibility, :ocr)
+        :released_on, :year, :media_type, :visibility, :ocr)
 ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, text = excluded.text, tsv = excluded.tsv,
     request_id = excluded.request_id, agency_id = excluded.agency_id, agency = excluded.agency,
     campaign_id = excluded.campaign_id, campaign = excluded.campaign, document_id = excluded.document_id,
     filename = excluded.filename, page = excluded.page, released_on = excluded.released_on,
-    media_type = excluded.media_type, visibility = excluded.visibility, ocr = excluded.ocr
-""")
+    year = excluded.year, media_type = excluded.media_type, visibility = excluded.visibility, ocr = excluded.ocr
+"""
+_UPSERTS = {
+    TABLE: text(_UPSERT.format(table=TABLE, config=TEXT_CONFIG)),
+    # A rebuild's table has no unique index while it is loaded (search.pg_rebuild): plain inserts.
+    BUILD: text(_UPSERT.format(table=BUILD, config=TEXT_CONFIG).split("ON CONFLICT")[0]),
+}
 
 
 class SearchTimeout(Exception):
@@ -67,7 +74,8 @@ def _row(record: PageRecord) -> dict:
         "request_id": record.request_id, "agency_id": record.agency_id, "agency": record.agency or None,
         "campaign_id": record.campaign_id, "campaign": record.campaign or None,
         "document_id": record.document_id, "filename": record.filename, "page": record.page,
-        "released_on": released, "media_type": record.media_type or None, "visibility": record.visibility,
+        "released_on": released, "year": released.year if released else None,
+        "media_type": record.media_type or None, "visibility": record.visibility,
         "ocr": record.ocr,
     }
 
@@ -92,19 +100,21 @@ class PostgresEngine:
         """Search and write through engine (a SQLAlchemy engine on PostgreSQL)."""
         self.engine = engine
         self.budget_seconds = budget_seconds
+        self._ranks_in_index: bool | None = None
 
     # -- writing -------------------------------------------------------------------------------------
 
     def write(self, records: Iterable[PageRecord]) -> int:
         """Add or replace records by key (writing the same record twice leaves one copy)."""
         with self.engine.begin() as conn:
+            take_write_lock(conn)
             return self._write(conn, records)
 
     @staticmethod
-    def _write(conn: Connection, records: Iterable[PageRecord]) -> int:
+    def _write(conn: Connection, records: Iterable[PageRecord], table: str = TABLE) -> int:
         count = 0
         for batch in _batches(records):
-            conn.execute(_UPSERT, batch)
+            conn.execute(_UPSERTS[table], batch)
             count += len(batch)
         return count
 
@@ -114,6 +124,7 @@ class PostgresEngine:
         records = list(records)
         keep = [r.key for r in records]
         with self.engine.begin() as conn:
+            take_write_lock(conn)
             conn.execute(text(f"DELETE FROM {TABLE} WHERE (document_id = ANY(:docs) OR key = ANY(:keys)) "
                               "AND NOT key = ANY(:keep)"),
                          {"docs": [int(i) for i in document_ids], "keys": list(keys), "keep": keep})
@@ -122,31 +133,21 @@ class PostgresEngine:
     def delete_keys(self, keys: Iterable[str]) -> int:
         """Remove records by key; return how many went."""
         with self.engine.begin() as conn:
+            take_write_lock(conn)
             return conn.execute(text(f"DELETE FROM {TABLE} WHERE key = ANY(:keys)"),
                                 {"keys": list(keys)}).rowcount
 
     def delete_document(self, document_id: int) -> int:
         """Remove every page of a document; return how many went."""
         with self.engine.begin() as conn:
+            take_write_lock(conn)
             return conn.execute(text(f"DELETE FROM {TABLE} WHERE document_id = :d"),
                                 {"d": int(document_id)}).rowcount
 
     def rebuild(self, records: Iterable[PageRecord], *, total: int | None = None,
                 progress: Callable[[int, int | None], None] | None = None) -> int:
-        """Replace every row with records in one transaction (readers see the old rows until it commits)."""
-        count = 0
-        with self.engine.begin() as conn:
-            conn.execute(text(f"DELETE FROM {TABLE}"))
-            for batch in _batches(records):
-                conn.execute(_UPSERT, batch)
-                count += len(batch)
-                if progress is not None:
-                    progress(count, total)
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f"ANALYZE {TABLE}"))  # fresh statistics for the planner's estimates
-        if progress is not None:
-            progress(count, total)
-        return count
+        """Replace every row with records: a fresh table loaded, indexed and swapped in (search.pg_rebuild)."""
+        return rebuild_table(self.engine, records, self._write, total=total, progress=progress)
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -175,6 +176,14 @@ class PostgresEngine:
         with self.engine.connect() as conn:
             return set(conn.scalars(text(f"SELECT key FROM {TABLE} WHERE key = ANY(:keys)"), {"keys": keys}))
 
+    def ranks_in_index(self, conn: Connection) -> bool:
+        """Whether the tsvector index is RUM (ranks inside the index) rather than GIN."""
+        if self._ranks_in_index is None:
+            indexdef = conn.scalar(text("SELECT indexdef FROM pg_indexes "
+                                        "WHERE indexname = 'ix_search_pages_tsv'"))
+            self._ranks_in_index = "USING rum" in (indexdef or "")
+        return self._ranks_in_index
+
     def _stems(self, conn: Connection):
         def stem_of(words_: list[str]) -> dict[str, list[str]]:
             return _cached_stems(conn, tuple(words_))
@@ -194,28 +203,24 @@ class PostgresEngine:
         if page * per_page > MAX_RESULTS_WINDOW:
             raise QueryError(f"Results stop at the first {MAX_RESULTS_WINDOW}: narrow the search with filters.")
         where, params = _access_and_filters(allowed_visibility, filters)
-        with self.engine.connect() as conn, conn.begin():
-            _set_budget(conn, self.budget_seconds)
-            try:
-                compiled, tsquery = _compile(conn, q, self._stems(conn))
-            except SearchTimeout:
-                return SearchResults(0, True, [], {}, page, per_page, partial=True)
-            params.update(tsq=tsquery, limit=per_page, offset=(page - 1) * per_page,
-                          candidates=RANK_CANDIDATES)
-            match = f"tsv @@ CAST(:tsq AS tsquery){where}"
-            try:
-                rows = _run(conn, _hits_sql(match, sort), params)
-            except SearchTimeout:
-                return SearchResults(0, True, [], {}, page, per_page, partial=True)
-            hits = [_hit(row, compiled.terms) for row in rows]
-            save = conn.begin_nested()
-            try:
-                total, estimate, facets = _counts(conn, match, params, facet_limit)
-                save.commit()
-            except SearchTimeout:
-                save.rollback()
-                seen = (page - 1) * per_page + len(hits)
-                return SearchResults(seen, True, hits, {}, page, per_page, partial=True)
+        with self.engine.connect() as conn:
+            ranks_in_index = self.ranks_in_index(conn)
+            stem_of = self._stems(conn)
+            conn.commit()
+            hits: list[Hit] = []
+            with conn.begin() as transaction:
+                try:
+                    compiled, tsquery = _compile(conn, q, stem_of, budget=self.budget_seconds)
+                    params.update(tsq=tsquery, limit=per_page, offset=(page - 1) * per_page,
+                                  candidates=RANK_CANDIDATES)
+                    match = f"tsv @@ CAST(:tsq AS tsquery){where}"
+                    rows = _run(conn, _hits_sql(match, sort, ranks_in_index), params)
+                    hits = [_hit(row, compiled.terms) for row in rows]
+                    total, estimate, facets = _counts(conn, match, params, facet_limit)
+                except SearchTimeout:
+                    transaction.rollback()  # cancelled: the transaction can do nothing more
+                    seen = (page - 1) * per_page + len(hits)
+                    return SearchResults(seen, True, hits, {}, page, per_page, partial=True)
         return SearchResults(total, estimate, hits, facets, page, per_page)
 
     def matching(self, q: str, *, allowed_visibility: frozenset[str],
@@ -254,11 +259,6 @@ def _cached_stems(conn: Connection, words_: tuple[str, ...]) -> dict[str, list[s
     return {w: _STEMS[w] for w in words_}
 
 
-def _set_budget(conn: Connection, seconds: float) -> None:
-    conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
-                 {"ms": str(max(1, int(seconds * 1000)))})
-
-
 def _run(conn: Connection, sql: str, params: dict):
     try:
         return conn.execute(text(sql), params).all()
@@ -272,10 +272,17 @@ def _cancelled(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "57014"  # query_canceled: statement_timeout
 
 
-def _compile(conn: Connection, q: str, stem_of):
+def _compile(conn: Connection, q: str, stem_of, budget: float | None = None):
+    """The tsquery of q, as text (and, given a budget, this transaction's time limit set with it)."""
     compiled = compile_tsquery(q, stem_of)
-    rows = _run(conn, f"SELECT CAST(({compiled.sql}) AS text), numnode({compiled.sql})", compiled.params)
-    tsquery, nodes = rows[0]
+    sql = f"SELECT CAST(({compiled.sql}) AS text), numnode({compiled.sql})"
+    params = dict(compiled.params)
+    if budget is not None:
+        # Sequential scans off: reading every row's tsvector is never the better plan for a text query.
+        sql += (", set_config('statement_timeout', :budget_ms, true), "
+                "set_config('enable_seqscan', 'off', true)")
+        params["budget_ms"] = str(max(1, int(budget * 1000))) if budget > 0 else "0"  # 0: no limit
+    tsquery, nodes, *_ = _run(conn, sql, params)[0]
     if not nodes:
         raise QueryError("Those words are too common to search for on their own: add a more specific one.")
     return compiled, tsquery
@@ -297,7 +304,7 @@ def _access_and_filters(allowed: frozenset[str], filters: Mapping[str, object] |
         key = f"f_{name}"
         if name == "year":
             params[key] = [int(v) for v in values]
-            clauses.append(f"CAST(extract(year FROM released_on) AS integer) = ANY(:{key})")
+            clauses.append(f"year = ANY(:{key})")
         elif name in ("released_from", "released_to"):
             params[key] = date.fromisoformat(str(values[0]))
             clauses.append(f"released_on {'>=' if name == 'released_from' else '<='} :{key}")
@@ -312,11 +319,14 @@ def _access_and_filters(allowed: frozenset[str], filters: Mapping[str, object] |
     return " AND " + " AND ".join(clauses), params
 
 
-def _hits_sql(match: str, sort: str) -> str:
+def _hits_sql(match: str, sort: str, ranks_in_index: bool) -> str:
     if sort == "date":
         return (f"SELECT {_HIT_COLUMNS}, 0.0 AS score FROM {TABLE} WHERE {match} "
                 "ORDER BY released_on DESC NULLS LAST, key LIMIT :limit OFFSET :offset")
-    # Rank a bounded candidate set: ts_rank must read each row's tsvector (see the module docstring).
+    if ranks_in_index:  # RUM: the index hands rows over best first (distance = 1 / rank)
+        return (f"SELECT {_HIT_COLUMNS}, 1.0 / (tsv <=> CAST(:tsq AS tsquery)) AS score FROM {TABLE} "
+                f"WHERE {match} ORDER BY tsv <=> CAST(:tsq AS tsquery) LIMIT :limit OFFSET :offset")
+    # GIN: rank a bounded candidate set, since ts_rank must read each row's tsvector.
     return (f"WITH candidates AS MATERIALIZED (SELECT key, tsv FROM {TABLE} WHERE {match} LIMIT :candidates), "
             "ranked AS (SELECT key, ts_rank(tsv, CAST(:tsq AS tsquery)) AS score FROM candidates "
             "ORDER BY score DESC, key LIMIT :limit OFFSET :offset) "
@@ -325,30 +335,27 @@ def _hits_sql(match: str, sort: str) -> str:
 
 
 def _counts(conn: Connection, match: str, params: dict, facet_limit: int):
-    """Total and facet counts over every match (up to COUNT_LIMIT, then estimates)."""
-    sql = (f"WITH m AS MATERIALIZED (SELECT agency, campaign, media_type, "
-           f"CAST(extract(year FROM released_on) AS integer) AS year FROM {TABLE} WHERE {match} "
-           "LIMIT :count_limit) "
-           "SELECT agency, campaign, media_type, year, GROUPING(agency, campaign, media_type, year), count(*) "
-           "FROM m GROUP BY GROUPING SETS ((agency), (campaign), (media_type), (year), ())")
-    rows = _run(conn, sql, {**params, "count_limit": COUNT_LIMIT + 1})
-    total = 0
-    raw: dict[str, list[tuple[str, int]]] = {name: [] for name in FACET_COLUMNS}
-    for agency, campaign, media_type, year, grouping, n in rows:
-        if grouping == 0b1111:
-            total = n
-        elif grouping == 0b0111 and agency:
-            raw["agency"].append((agency, n))
-        elif grouping == 0b1011 and campaign:
-            raw["campaign"].append((campaign, n))
-        elif grouping == 0b1101 and media_type:
-            raw["media_type"].append((media_type, n))
-        elif grouping == 0b1110 and year is not None:
-            raw["year"].append((str(year), n))
-    facets = {"year": sorted(raw["year"], reverse=True)[:facet_limit]}
+    """The exact total, and facet counts over every match (scaled from FACET_SAMPLE past that many)."""
+    rows = _run(conn, f"SELECT agency, campaign, media_type, year, count(*) FROM "
+                      f"(SELECT agency, campaign, media_type, year FROM {TABLE} "
+                      f"WHERE {match} LIMIT :sample) m GROUP BY agency, campaign, media_type, year",
+                {**params, "sample": FACET_SAMPLE})
+    counted = sum(row[-1] for row in rows)
+    total = counted
+    if counted >= FACET_SAMPLE:  # more matches than were grouped: count them all (a bitmap scan)
+        total = _run(conn, f"SELECT count(*) FROM {TABLE} WHERE {match}", params)[0][0]
+    scale = total / counted if counted and total > counted else 1.0
+    raw: dict[str, dict[str, float]] = {"agency": {}, "campaign": {}, "media_type": {}, "year": {}}
+    for agency, campaign, media_type, year, n in rows:
+        for name, value in (("agency", agency), ("campaign", campaign), ("media_type", media_type),
+                            ("year", str(year) if year is not None else None)):
+            if value:
+                raw[name][value] = raw[name].get(value, 0) + n
+    facets = {name: [(value, round(n * scale)) for value, n in counts.items()] for name, counts in raw.items()}
+    facets["year"] = sorted(facets["year"], reverse=True)[:facet_limit]
     for name in ("agency", "campaign", "media_type"):
-        facets[name] = sorted(raw[name], key=lambda item: (-item[1], item[0]))[:facet_limit]
-    return min(total, COUNT_LIMIT), total > COUNT_LIMIT, facets
+        facets[name] = sorted(facets[name], key=lambda item: (-item[1], item[0]))[:facet_limit]
+    return total, scale != 1.0, facets
 
 
 def _hit(row, terms, score: float | None = None) -> Hit:

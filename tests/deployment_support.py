@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.servers.ports import free_port, wait_for_port
+from tests.servers.ports import die_with_parent, free_port, wait_for_port
 
 PASSWORD = "a long deployment password"
 
@@ -69,8 +69,9 @@ class Deployment:
         process = Process(name, argv, self.root / "logs" / f"{name}.log")
         process.log.parent.mkdir(exist_ok=True)
         with open(process.log, "a") as log:
+            # Its own session (so a kill reaches its children), and it dies with the test process.
             process.popen = subprocess.Popen(argv, env=self.env_for(name), stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True)
+                                             start_new_session=True, preexec_fn=die_with_parent)
         self.processes[name] = process
         return process
 
@@ -139,6 +140,8 @@ def api(base: str, path: str, token: str, *, method: str = "GET", body: dict | N
             return error.code, json.loads(payload or b"{}")
         except ValueError:
             return error.code, {"raw": payload[:500].decode(errors="replace")}
+    except OSError as error:
+        return 599, {"raw": f"no answer: {error}"}  # counted as a failure, like a 5xx
 
 
 def sign_in(base: str, email: str, password: str, timeout: float = 30) -> int:
@@ -194,7 +197,7 @@ class Load:
         while not self._stop.is_set():
             base = self.bases[(number + step) % len(self.bases)]
             word = self.words[(number * 7 + step) % len(self.words)]
-            status, body = api(base, f"/api/v1/search?q={word}", self.token)
+            status, body = api(base, f"/api/v1/search?q={urllib.parse.quote(word)}", self.token)
             with self._lock:
                 self.statuses[status] += 1
                 if status >= 500:

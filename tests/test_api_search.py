@@ -123,3 +123,61 @@ def test_bad_parameters_say_what_to_send(corpus, researcher, args, code):
     response = researcher.get("/api/v1/search", query_string={"q": "facial", **args})
     assert response.status_code == 400
     assert response.json["error"]["code"] == code
+
+
+# -- issue 11: agency short names, release-date ranges, within one request, request titles -------------
+
+def test_agency_short_name_in_the_query_finds_its_pages(corpus, researcher):
+    # The agency's full name has no "NYPD" in it: the short name is searched as well.
+    body = researcher.get("/api/v1/search", query_string={"q": "agency:NYPD facial"}).json
+    assert {h["document_id"] for h in body["hits"]} == {corpus["first"].id}
+    body = researcher.get("/api/v1/search", query_string={"q": "agency:doc facial"}).json
+    assert {h["document_id"] for h in body["hits"]} == {corpus["second"].id}
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ({"released_from": "2021-05-03"}, {"first", "second"}),
+    ({"released_from": "2021-05-04"}, {"second"}),
+    ({"released_to": "2021-05-03"}, {"first"}),
+    ({"released_from": "2022-01-01", "released_to": "2022-12-31"}, set()),
+    ({"released_from": "2021-01-01", "released_to": "2023-02-01"}, {"first", "second"}),
+])
+def test_release_date_ranges(corpus, researcher, args, expected):
+    body = researcher.get("/api/v1/search", query_string={"q": "facial", **args}).json
+    assert {h["document_id"] for h in body["hits"]} == {corpus[name].id for name in expected}
+    assert body["total"] == sum(2 if name == "first" else 1 for name in expected)
+
+
+def test_a_bad_release_date_is_a_400_saying_what_to_type(corpus, researcher):
+    response = researcher.get("/api/v1/search", query_string={"q": "facial", "released_from": "May 2021"})
+    assert response.status_code == 400
+    assert "YYYY-MM-DD" in response.json["error"]["message"]
+
+
+def test_search_within_one_request_by_reference_or_id(corpus, researcher):
+    from tracker.extensions import db
+    from tracker.models import Request
+
+    cameras = db.session.get(Request, corpus["first"].request_id)
+    for value in (cameras.reference, str(cameras.id)):
+        body = researcher.get("/api/v1/search", query_string={"q": "facial", "request": value}).json
+        assert {h["document_id"] for h in body["hits"]} == {corpus["first"].id}
+    response = researcher.get("/api/v1/search", query_string={"q": "facial", "request": "FT-1999-99999"})
+    assert response.status_code == 400
+
+
+def test_staff_find_request_titles_and_descriptions_researchers_never(app, corpus, api_as, make_request):
+    from tracker.dispatch import commit
+    from tracker.operations.requests import update_request
+
+    drones = make_request(agency=corpus["nypd"], title="Drone fleet procurement")
+    # A changed description is re-indexed after its commit.
+    update_request(drones, None, description="All contracts for unmanned aircraft since 2019.")
+    commit()
+    for role, sees in (("volunteer", True), ("lawyer", True), ("researcher", False)):
+        body = api_as(role).get("/api/v1/search", query_string={"q": "unmanned aircraft"}).json
+        assert (body["total"] == 1) == sees, role
+        if sees:
+            (hit,) = body["hits"]
+            assert hit["kind"] == "request" and hit["document_id"] is None and hit["request_id"]
+            assert "<mark>unmanned</mark> <mark>aircraft</mark>" in hit["snippet"]

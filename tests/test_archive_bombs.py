@@ -6,6 +6,7 @@ child unpacks them) and through the real mail-in path, where the delivering proc
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -130,6 +131,21 @@ def test_nested_zip_members_become_documents_of_the_outer_zip(deliver, make_requ
     assert all(d.parent_id == archive.id and d.request_id == req.id for d in members)
     denial = next(d for d in members if d.filename.endswith("denial.txt"))
     assert denial.text_status == "ok" and "87(2)(e)" in denial.pages[0].text
+
+
+def test_members_with_the_same_bytes_share_one_blob(deliver, make_request, nypd):
+    from tracker.operations.documents import blob_store
+
+    letter = b"Your appeal is granted."
+    archive = bombs.zip_of({"copy-a/letter.txt": letter, "copy-b/letter.txt": letter})
+    req = make_request(agency=nypd)
+    message = deliver(build_email(to=reply_address(req), attachments=[_zip_attachment("copies.zip", archive)]))
+    members = db.session.scalars(select(Document).where(Document.message_id == message.id,
+                                                        Document.parent_id.is_not(None))).all()  # fmt: skip
+    assert sorted(d.filename for d in members) == ["copy-a/letter.txt", "copy-b/letter.txt"]
+    assert {d.sha256 for d in members} == {hashlib.sha256(letter).hexdigest()}
+    assert blob_store().get(members[0].sha256) == letter
+    assert all(d.text_status == "ok" for d in members)
 
 
 @pytest.fixture

@@ -96,7 +96,7 @@ def _operations(world, app):
         state["saved"] = save_search(lawyer, "contracts", "contract")
 
     def appeal():
-        state["appeal"] = file_appeal(req, lawyer, "appeals@nypd.example.org", "FOIL appeal", "We appeal.")
+        file_appeal(req, lawyer, "appeals@nypd.example.org", "FOIL appeal", "We appeal.")
 
     return [
         ("create a user", new_user, "user.create", admin.email),
@@ -130,8 +130,10 @@ def _operations(world, app):
          "event.record", admin.email),
         ("email the agency", lambda: send_email(req, lawyer, "foil@nypd.example.org", "Status?", "Any news?"),
          "email.queue", lawyer.email),
-        ("file an appeal", appeal, "appeal.file", lawyer.email),
-        ("edit an appeal", lambda: update_appeal(state["appeal"], lawyer, tracking_number="FOIL-A-1"),
+        ("queue an appeal email", appeal, "appeal.queue", lawyer.email),
+        ("log an appeal filed by post", lambda: record_event(req, "appeal_filed", "2024-01-26", lawyer,
+                                                             {"filed_by": "post"}), "event.record", lawyer.email),
+        ("edit an appeal", lambda: update_appeal(req.appeals[-1], lawyer, tracking_number="FOIL-A-1"),
          "appeal.update", lawyer.email),
         ("open a lawsuit", lawsuit, "litigation.create", lawyer.email),
         ("edit a lawsuit", lambda: update_litigation(state["suit"], lawyer, index_number="156672/2021"),

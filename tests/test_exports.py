@@ -112,7 +112,11 @@ def test_bundle_has_timeline_emails_documents_and_sums(app, client, make_user, h
     manifest = json.loads(bundle.read("manifest.json"))
     assert [m["path"] for m in manifest["missing"]] == [f"documents/{docs[2].id:05d}-gone.pdf"]
     timeline = bundle.read("timeline.html").decode()
-    assert "FOIL-2023-056-11528" in timeline and "appeal filed" in timeline and "Any news?" in timeline
+    assert "FOIL-2023-056-11528" in timeline and "Appeal filed" in timeline and "Any news?" in timeline
+    # It reads as a document: grounds with their words, dates in full, no program output.
+    assert "POL §87(2)(e): compiled for law enforcement purposes" in timeline
+    assert "Friday, February 10, 2023" in timeline
+    assert "exemptions:" not in timeline and "auto_reply" not in timeline and "['" not in timeline
     # A volunteer may see internal documents but not privileged ones, and may not export at all.
     client.post("/logout", data={"csrf_token": csrf(client.get("/calendar"))})
     sign_in(client, make_user("volunteer"))

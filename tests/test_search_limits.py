@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search import PageRecord, SearchIndex, rebuild, search
@@ -43,6 +43,7 @@ qualities = st.builds(lambda idf, w: _TextScorer(idf, w).max_quality(),
                       st.floats(0.001, 30, allow_nan=False), st.integers(1, 0xFFFF))
 
 
+@settings(deadline=None)  # a shared machine can pause any example
 @given(a=qualities, b=qualities, parts=st.lists(qualities, min_size=1, max_size=6))
 def test_a_union_that_may_skip_always_moves(a, b, parts):
     # Whoosh's UnionMatcher.skip_to_quality loops while a + b <= minscore and asks a child to skip to

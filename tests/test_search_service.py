@@ -18,9 +18,9 @@ BOTH_SEARCH_ENGINES = True  # every test on Whoosh (SQLite) and PostgreSQL full-
 
 
 @pytest.fixture
-def whoosh_only(app):
+def whoosh_only(app_config):
     """Skip a test about the Whoosh index's files when the app searches with PostgreSQL."""
-    if app.config["SEARCH_ENGINE"] != "whoosh":
+    if app_config["SEARCH_ENGINE"] != "whoosh":
         pytest.skip("about the Whoosh index folder; PostgreSQL search has no files of its own")
 
 people = support.people  # fixture

@@ -104,7 +104,7 @@ def test_limits_hold_across_two_processes_per_account_and_per_address(web_proces
     assert LONG_FORM.search(refused.text), refused.text
     assert web.post_login(colleague.email, PASSWORD, "203.0.113.10").status_code == 302
 
-    db.session.expire_all()
+    db.session.rollback()  # a fresh snapshot: the web processes wrote since
     failures = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in.failed")).all()
     assert len(failures) == 5 and {f.subject_id for f in failures} == {victim.id}
     assert {f.address for f in failures} == {attacker, "192.0.2.1", "192.0.2.2"}
@@ -124,7 +124,7 @@ def test_redis_counts_and_its_outage_falls_back_to_the_database(web_processes, m
         codes = [web.post_login(first.email, "wrong guess!", "198.51.100.7").status_code for _ in range(4)]
         assert codes == [401, 401, 401, 429]
         assert b"foiltrack:signin:first@example.org" in redis.command("KEYS", "foiltrack:signin:*")
-        db.session.expire_all()
+        db.session.rollback()  # a fresh snapshot: the web processes wrote since
         assert db.session.scalar(select(func.count(SignInFailure.id))) == 0  # counted in Redis only
         redis.stop()
 
@@ -134,7 +134,7 @@ def test_redis_counts_and_its_outage_falls_back_to_the_database(web_processes, m
         # Failures are now counted in the database, still shared by both processes.
         codes = [web.post_login(second.email, "wrong guess!", "198.51.100.8").status_code for _ in range(4)]
         assert codes == [401, 401, 401, 429]
-        db.session.expire_all()
+        db.session.rollback()  # a fresh snapshot: the web processes wrote since
         assert db.session.scalar(select(func.count(SignInFailure.id))) == 3
     finally:
         stop_redis(redis)

@@ -233,7 +233,7 @@ def business_days_ago(n: int) -> date:
 
 
 def test_log_acknowledgment_moves_the_deadline_and_says_so(lawyer_client, make_request):
-    from tracker.web.filters import shortdate
+    from tracker.web.filters import nydate as shortdate  # dates in messages are written in full
 
     received, acknowledged = business_days_ago(3), business_days_ago(1)
     filed = make_request(received_on=received)

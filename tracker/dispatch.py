@@ -205,7 +205,7 @@ def _one_unit_per_request(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except BaseException:
-            rollback()
+            _undo_quietly()  # the error page must still be shown, even with the database gone
             raise
         if response.status_code >= 400 and not db.session.info.get(_KEEP):
             rollback()  # an error page or a refused form: nothing of it is kept
@@ -214,6 +214,13 @@ def _one_unit_per_request(view: Callable[..., Any]) -> Callable[..., Any]:
         return response
 
     return run
+
+
+def _undo_quietly() -> None:
+    from tracker.database_outage import forget_unit_of_work
+
+    forget_unit_of_work()  # rolls back, or drops the connections when even that fails
+    db.session.info.pop(_KEEP, None)
 
 
 def init_app(app: Flask) -> None:
@@ -231,22 +238,19 @@ def _unit_writes() -> bool:
 
 
 def _begin_sqlite_transactions_ourselves(app: Flask) -> None:
-    """pysqlite begins transactions lazily and only before a write; begin them here, IMMEDIATE when writing.
+    """A writing unit begins with BEGIN IMMEDIATE: it holds SQLite's write lock before it reads anything.
 
-    (This is SQLAlchemy's documented recipe for pysqlite; it also makes SAVEPOINT work.)
+    Other units keep pysqlite's own way (reads see the latest commit; the first write begins).
     """
     from sqlalchemy import event
 
     with app.app_context():
         engine = db.engine
 
-    @event.listens_for(engine, "connect")
-    def _no_driver_transactions(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
-        dbapi_connection.isolation_level = None
-
     @event.listens_for(engine, "begin")
     def _begin(connection):  # noqa: ANN001
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _unit_writes() else "BEGIN")
+        if _unit_writes():
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def lock_row(model, row_id: int) -> None:

@@ -108,8 +108,9 @@ ARGUMENTS: dict[str, str] = {
         "Section 87(2)(g) does not allow the agency to withhold inter-agency or intra-agency materials that "
         "are (i) statistical or factual tabulations or data, (ii) instructions to staff that affect the "
         "public, (iii) final agency policy or determinations, or (iv) external audits, including audits by "
-        "the Comptroller and the federal government. Those portions must be disclosed, and factual material "
-        "within deliberative documents must be released with only the opinions redacted."
+        "the Comptroller and the federal government (POL §87(2)(g)(i)–(iv)). Final policy and factual data are "
+        "outside the exemption: those portions must be disclosed, and factual material within deliberative "
+        "documents must be released with only the opinions redacted."
     ),
     "87(2)(h)": (
         "Section 87(2)(h) protects only examination questions or answers requested before the final "

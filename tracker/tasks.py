@@ -22,6 +22,13 @@ ROUTES = {
 }
 
 
+def routes(config) -> dict:
+    """Where each task goes: PostgreSQL search needs no single writer, so its index writes go to any worker."""
+    if config.get("SEARCH_ENGINE") == "postgres":
+        return {**ROUTES, "foiltrack.index.*": {"queue": "celery"}}
+    return ROUTES
+
+
 def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app for `app`; every task runs inside the Flask app context."""
 
@@ -65,7 +72,7 @@ def celery_init_app(app: Flask) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_routes=ROUTES,
+        task_routes=routes(config),
         task_default_queue="celery",
         timezone=config["TIMEZONE"],
         beat_schedule=SCHEDULE,

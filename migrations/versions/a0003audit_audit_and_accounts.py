@@ -88,7 +88,8 @@ def downgrade():
         batch_op.drop_column('claimed_at')
         batch_op.drop_column('claimed_by')
         batch_op.drop_column('key')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('session_generation')
+    # A plain DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch copy of `users` would drop the old table, and
+    # with foreign keys on, SQLite would delete every row that refers to a user (tokens, reminders...).
+    op.execute('ALTER TABLE users DROP COLUMN session_generation')
     op.drop_table('sign_in_failures')
     op.drop_table('audit_log')

@@ -201,7 +201,10 @@ def command() -> None:
     with unit_of_work(write=True):  # committed before extraction, which ends each read
         people = load_demo()
     if not people:
-        click.echo("The demonstration campaign is already loaded.")
+        path = Path(current_app.config["DATA_DIR"]) / "demo-credentials.txt"
+        where = (f" Its accounts and passwords are in {path}." if path.is_file()
+                 else " Its passwords were printed when it was first loaded; an admin can reset them on People.")
+        click.echo("The demonstration campaign is already loaded." + where)
         return
     make_demo_searchable()
     lines = [f"{email}  password: {password}" for email, password in people.items()]

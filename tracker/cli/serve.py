@@ -61,7 +61,11 @@ def command(no_workers: bool) -> None:
         for name, argv in procs.items():
             running[name] = subprocess.Popen(argv, env=env)
             click.echo(f"started {name} (pid {running[name].pid})")
+        started, announced = time.monotonic(), False
         while not stopping:
+            if not announced and _ready(config, started):
+                _announce(config)
+                announced = True
             for name, proc in running.items():
                 if proc.poll() is not None:
                     click.echo(f"{name} stopped with exit code {proc.returncode}; stopping the rest", err=True)
@@ -71,6 +75,38 @@ def command(no_workers: bool) -> None:
     finally:
         _stop_all(running)
     click.echo("stopped")
+
+
+def _ready(config, started: float) -> bool:
+    """Whether to say the service is up: the web app answers (after the workers' start-up lines), or a
+    minute has passed."""
+    waited = time.monotonic() - started
+    if waited < 4:
+        return False
+    if waited > 60:
+        return True
+    import urllib.error
+    import urllib.request
+
+    host = config["HOST"] if config["HOST"] not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    try:
+        with urllib.request.urlopen(f"http://{host}:{config['PORT']}/login", timeout=1):  # noqa: S310 - our own
+            return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _announce(config) -> None:
+    """The last lines of start-up: where to open the app and, for the demo, how to sign in."""
+    from pathlib import Path
+
+    click.echo(f"Ready: open {config['BASE_URL']}")
+    credentials = Path(config["DATA_DIR"]) / "demo-credentials.txt"
+    if credentials.is_file():
+        click.echo(f"Demo accounts (from {credentials}):")
+        for line in credentials.read_text().splitlines():
+            if line.strip():
+                click.echo("  " + line.strip())
 
 
 def _stop_all(running: dict[str, subprocess.Popen]) -> None:

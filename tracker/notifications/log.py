@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from tracker.dispatch import commit
+from tracker.dispatch import commit, unit_of_work
 from tracker.extensions import db
 from tracker.models import Reminder
 from tracker.models.base import utcnow
@@ -52,43 +53,59 @@ def claim(run: Run, key: str, *, user_id: int, kind: str, due_on: date, threshol
     values = dict(key=key, user_id=user_id, request_id=request_id, kind=kind, due_on=due_on,
                   threshold=threshold, state="pending", attempts=0, error="", subject="", created_at=now,
                   claimed_by=run.token, claimed_at=now)
-    taken = _insert_if_new(values)
-    if not taken:
-        stale = now - timedelta(seconds=current_app.config["NOTICE_CLAIM_SECONDS"])
-        taken = db.session.execute(
-            update(Reminder)
-            .where(Reminder.key == key,
-                   or_(Reminder.state == "failed",
-                       (Reminder.state == "pending")
-                       & (Reminder.claimed_at.is_(None) | (Reminder.claimed_at < stale))))
-            .values(claimed_by=run.token, claimed_at=now, state="pending")
-            .execution_options(synchronize_session=False)).rowcount == 1
-    commit()
+    commit()  # end what the run had open, so that the claim's unit takes the write lock first (SQLite)
+    with unit_of_work(write=True):
+        taken = _insert_if_new(values)
+        if not taken:
+            stale = now - timedelta(seconds=current_app.config["NOTICE_CLAIM_SECONDS"])
+            taken = db.session.execute(
+                update(Reminder)
+                .where(Reminder.key == key,
+                       or_(Reminder.state == "failed",
+                           (Reminder.state == "pending")
+                           & (Reminder.claimed_at.is_(None) | (Reminder.claimed_at < stale))))
+                .values(claimed_by=run.token, claimed_at=now, state="pending")
+                .execution_options(synchronize_session=False)).rowcount == 1
     if not taken:
         return None
     return db.session.scalar(select(Reminder).where(Reminder.key == key))
 
 
-def send(run: Run, notice: Reminder, message) -> tuple[str, str]:
-    """Send the claimed notice's email now and record the outcome on its row; returns (state, error).
+def send(run: Run, notice: Reminder, message, *, and_then: Callable[[str], None] | None = None
+         ) -> tuple[str, str]:
+    """Send the claimed notice's email now and record the outcome on its row (committed); (state, error).
 
-    The caller commits (so that it can record more in the same commit, as alerts move their watermark).
+    `and_then(state)` writes more in the same unit of work as the outcome (alerts move their watermark).
     """
     from ingest import smtp
 
+    notice_id, key = notice.id, notice.key
     subject = str(message["Subject"] or "")[:300]
+    commit()  # no transaction stays open while the mail server is talked to
     try:
         smtp.send(message)
     except smtp.SendError as exc:
         state, error, sent_at = "failed", exc.message, None
     else:
         state, error, sent_at = "sent", "", utcnow()
-    recorded = db.session.execute(
-        update(Reminder).where(Reminder.id == notice.id, Reminder.claimed_by == run.token)
-        .values(state=state, error=error, sent_at=sent_at, subject=subject, attempts=Reminder.attempts + 1)
-        .execution_options(synchronize_session=False)).rowcount
-    if not recorded:
-        # Our claim timed out and another run took the notice over: keep its record, say what happened.
-        log.warning("notice %s (%s) was %s after its claim had been taken over", notice.key, subject, state)
-    db.session.expire(notice)
+    with unit_of_work(write=True):
+        recorded = db.session.execute(
+            update(Reminder).where(Reminder.id == notice_id, Reminder.claimed_by == run.token)
+            .values(state=state, error=error, sent_at=sent_at, subject=subject, attempts=Reminder.attempts + 1)
+            .execution_options(synchronize_session=False)).rowcount
+        if not recorded:
+            # Our claim timed out and another run took the notice over: keep its record, say what happened.
+            log.warning("notice %s (%s) was %s after its claim had been taken over", key, subject, state)
+        if and_then is not None:
+            and_then(state)
     return state, error
+
+
+def record_failure(notice: Reminder, error: str) -> None:
+    """Record that the notice's email could not even be built (committed); the next run tries again."""
+    notice_id = notice.id
+    commit()
+    with unit_of_work(write=True):
+        db.session.execute(update(Reminder).where(Reminder.id == notice_id)
+                           .values(state="failed", error=error, attempts=Reminder.attempts + 1)
+                           .execution_options(synchronize_session=False))

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from tracker import permissions
 from tracker.clock import legal_today
-from tracker.dispatch import commit
 from tracker.extensions import db
 from tracker.lifecycle import ENDED, LABELS, Deadline
 from tracker.models import Reminder, Request, User
@@ -89,17 +88,15 @@ def deliver(run: notices.Run, notice: Reminder, subject: str, body: str) -> Outc
     """Send one claimed notice's email to its person now and record the result (committed)."""
     from ingest import smtp
 
-    email = notice.user.email
+    notice_id, email = notice.id, notice.user.email
     try:
         message = smtp.build_message(to=[email], subject=subject, body=body)
     except smtp.SendError as exc:
         state, error = "failed", exc.message
-        db.session.execute(update(Reminder).where(Reminder.id == notice.id)
-                           .values(state=state, error=error, attempts=Reminder.attempts + 1))
+        notices.record_failure(notice, error)
     else:
         state, error = notices.send(run, notice, message)
-    commit()
-    return Outcome(notice.id, email, subject, state, error)
+    return Outcome(notice_id, email, subject, state, error)
 
 
 def send_due(today: date | None = None) -> list[Outcome]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -157,16 +158,23 @@ def _unpack(store, sha256: str, budget):
     """Unpack a stored zip in the sandbox into a folder beside the blobs, then move its members in."""
     import tempfile
 
-    from ingest.extract import extract
+    from ingest.extract import ExtractResult, extract
 
     staging = store.root / "tmp"
     staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging, prefix="unpack-") as folder:
         result = extract(store.path(sha256), "application/zip", limits=extract_limits(), unpack_dir=folder,
                          archive_budget=budget)  # fmt: skip
-        # The child named each file by its hash; adopting re-hashes it, so a lying child stores nothing.
+        # The child named each file by its hash; adopting re-hashes it, so a lying child cannot store
+        # bytes under another file's hash. Members with the same bytes share one file.
+        adopted: dict[str, str] = {}
         for member in result.members:
-            member.sha256 = store.adopt(f"{folder}/{member.sha256}")
+            if not re.fullmatch(r"[0-9a-f]{64}", member.sha256):
+                return ExtractResult(status="failed", media_type="application/zip",
+                                     error=f"crashed (the extraction child named a member {member.sha256[:80]!r})")
+            if member.sha256 not in adopted:
+                adopted[member.sha256] = store.adopt(f"{folder}/{member.sha256}")
+            member.sha256 = adopted[member.sha256]
     return result
 
 

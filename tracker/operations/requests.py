@@ -329,6 +329,10 @@ def _follow_up_records(request: Request, event: Event) -> None:
                         tracking_number=str(event.data.get("tracking_number", "")),
                         letter=str(event.data.get("letter", "")), filed_event_id=event.id)
         db.session.add(appeal)
+        db.session.flush()
+        audit.record(event.actor, "appeal.file", appeal, request=request,
+                     changes={"filed_by": event.data.get("filed_by"), "filed_on": appeal.filed_on,
+                              "tracking_number": appeal.tracking_number})
     elif event.type in ("appeal_granted", "appeal_denied"):
         pending = [a for a in request.appeals if a.outcome in ("pending", "constructively_denied")]
         if pending:
@@ -368,6 +372,8 @@ def update_request(request: Request, actor: User | None, **changes) -> Request:
     db.session.flush()
     audit.record(actor, "request.update", request,
                  changes=audit.diff(before, audit.snapshot(request, AUDITED_FIELDS)))
+    if {"title", "description", "campaign"} & set(changes):
+        _index_after_commit(request)  # staff search titles and descriptions
     return request
 
 

@@ -184,12 +184,15 @@ def _alert_one(run, saved: SavedSearch, newest: int) -> Outcome | None:
                            threshold="alert")
     if notice is None:
         return None  # another run is telling of these pages, or already did
-    state, error = notices.send(run, notice, message)
-    if state == "sent":
-        with unit_of_work(write=True):
+
+    def told(state: str) -> None:
+        # Recorded with the outcome: once sent, these pages are never told again. A failure leaves the
+        # watermark, so the next run takes the failed notice over and tries again.
+        if state == "sent":
             _move_watermark(saved_id, old, watermark, alerted=True)
-    else:
-        # The watermark stays, so the next run takes the failed notice over and tries again.
+
+    state, error = notices.send(run, notice, message, and_then=told)
+    if state != "sent":
         log.warning("saved-search alert to %s failed: %s", email, error)
     return Outcome(saved_id, email, state, len(hits), error)
 

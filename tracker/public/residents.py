@@ -51,8 +51,7 @@ def _generator(campaign, form=None, errors=None, status=200):
     letter = letter_for(campaign, place, _preview_resident(form)) if place else ""
     return render_template("public/request.html", campaign=campaign, place=place, form=form,
                            errors=errors or {}, letter=letter, zip_code=zip_code, zip_matches=zip_matches,
-                           zip_error=zip_error, places=geo.neighborhoods(), residential=geo.residential(),
-                           width=geo.MAP_WIDTH, height=geo.MAP_HEIGHT, honeypot=HONEYPOT,
+                           zip_error=zip_error, width=geo.MAP_WIDTH, height=geo.MAP_HEIGHT, honeypot=HONEYPOT,
                            lang=chosen_language()), status
 
 

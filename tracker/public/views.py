@@ -56,9 +56,8 @@ def campaign(slug: str):
         if place.residential:
             counts[states.get(place.code, "none")] += 1
     labels = {state: str(label) for state, label in LABELS.items()}  # translated once, not per neighborhood
-    return render_template("public/campaign.html", campaign=found, places=places, states=states,
-                           labels=labels, order=ORDER, counts=counts, width=geo.MAP_WIDTH,
-                           height=geo.MAP_HEIGHT, residential=geo.residential(), lang=chosen_language())
+    return render_template("public/campaign.html", campaign=found, states=states, labels=labels, order=ORDER,
+                           counts=counts, width=geo.MAP_WIDTH, height=geo.MAP_HEIGHT, lang=chosen_language())
 
 
 @bp.get("/<slug>/neighborhoods/<code>")

@@ -29,12 +29,12 @@ from kombu.exceptions import KombuError
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import ReaderClosed
-from whoosh.util.filelock import try_for
 
 from search.highlight import snippet
 from search.index import CURRENT, IndexBusy, IndexUnavailable, SearchIndex, rebuild
 from search.parse import check_syntax
 from search.query import Hit, SearchResults, compile_query, search
+from search.writelock import acquire_lock
 from tracker import permissions
 from tracker.dispatch import rollback
 from tracker.searching import engines, sources
@@ -375,7 +375,7 @@ def _holding_current_generation(path: Path):
             yield
             return
         lock = FileStorage(str(target)).lock("MAIN_WRITELOCK")
-        if not try_for(lock.acquire, timeout=LOCK_TIMEOUT, delay=0.1):
+        if not acquire_lock(lock, target, timeout=LOCK_TIMEOUT):  # breaks a dead holder's lock
             raise IndexBusy(f"the search index at {target} stayed locked for {LOCK_TIMEOUT:.0f}s; "
                             "is another rebuild running?")
         if _current_target(path) == target:

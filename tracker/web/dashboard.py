@@ -33,7 +33,7 @@ def index():
     return render_template("dashboard/index.html", groups=worklist(rows, today), group_info=GROUPS,
                            scope=scope, today=today, campaigns=campaigns, campaign_id=campaign_id,
                            mine_count=len(mine), filters={"values": {"nta": nta}, "errors": {}},
-                           failed_mail=failed_mail())
+                           failed_mail=failed_mail(), mail=mail_waiting())
 
 
 def failed_mail() -> list[Message]:
@@ -41,6 +41,20 @@ def failed_mail() -> list[Message]:
     failed = db.session.scalars(db.select(Message).where(Message.direction == "out", Message.status == "failed")
                                 .order_by(Message.id.desc()).limit(50))
     return [m for m in failed if m.request is None or permissions.can_see_request(current_user, m.request)]
+
+
+def mail_waiting() -> dict:
+    """Incoming mail no request has yet (triage) and outgoing mail that could not be sent."""
+    from sqlalchemy import func, select
+
+    if not permissions.can(current_user, "message.view"):
+        return {"unmatched": 0, "failed": 0}
+    counts = dict(db.session.execute(
+        select(Message.status, func.count()).where(
+            ((Message.direction == "in") & (Message.status == "unmatched"))
+            | ((Message.direction == "out") & (Message.status == "failed")))
+        .group_by(Message.status)).all())
+    return {"unmatched": counts.get("unmatched", 0), "failed": counts.get("failed", 0)}
 
 
 def in_neighborhood(rows, nta: str):

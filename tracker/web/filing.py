@@ -16,7 +16,7 @@ from tracker.operations import OperationError, file_request, record_event, reque
 from tracker.operations.requests import add_tracking_number
 from tracker.operations.uploads import Upload, add_documents
 from tracker.web.access import require, visible_request
-from tracker.web.filters import deadline_label, event_label, shortdate
+from tracker.web.filters import deadline_label, event_label, nydate
 from tracker.web.forms import Form
 
 bp = Blueprint("filing", __name__, url_prefix="/requests")
@@ -144,7 +144,7 @@ def describe_change(before, after) -> str:
         if deadline is None:
             return "none"
         late = " (missed)" if deadline.missed else ""
-        return f"{deadline_label(deadline.kind)} {shortdate(deadline.due_on)}{late}"
+        return f"{deadline_label(deadline.kind)} {nydate(deadline.due_on)}{late}"
 
     old, new = before.next_deadline, after.next_deadline
     if (old and (old.kind, old.due_on)) == (new and (new.kind, new.due_on)):
@@ -182,6 +182,6 @@ def log_event(request_id: int):
         return _event_form(found, form, 422)
     after = request_state(found)
     attached = f" {len(letters)} file{'' if len(letters) == 1 else 's'} attached." if letters else ""
-    flash(f"Logged: {event_label(event_type)} on {shortdate(occurred)}.{attached} {describe_change(before, after)}",
+    flash(f"Logged: {event_label(event_type)} on {nydate(occurred)}.{attached} {describe_change(before, after)}",
           "success")
     return redirect(url_for("requests.view", request_id=found.id))

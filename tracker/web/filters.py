@@ -165,3 +165,25 @@ def init_app(app: Flask) -> None:
     app.add_template_global(mail_out_configured)
     app.add_template_global(deadline_label)
     app.add_template_global(status_label)
+
+
+def plain_words(text: str) -> str:
+    """A message for people: event types in words ('appeal_granted' → 'Appeal granted'), ISO dates in full."""
+    import re
+    from datetime import date
+
+    from tracker.lifecycle import EVENT_TYPES
+
+    def event_words(match):
+        word = match.group(0)
+        return event_label(word) if word in EVENT_TYPES else word.replace("_", " ")
+
+    def long_date(match):
+        try:
+            return nydate(date.fromisoformat(match.group(0)))
+        except ValueError:
+            return match.group(0)
+
+    text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", event_words, text)
+    text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", long_date, text)
+    return text[:1].upper() + text[1:]

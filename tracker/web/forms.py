@@ -114,6 +114,8 @@ class Form:
 
     def operation_error(self, exc, default_field: str = "_form") -> None:
         """Show an operation's message next to the field it names (or above the form)."""
+        from tracker.web.filters import plain_words
+
         field = (exc.field or default_field).removeprefix("data.")
-        text = exc.message[0].upper() + exc.message[1:]
+        text = plain_words(exc.message)
         self.error(field, text if text.endswith(".") else text + ".")

@@ -132,3 +132,33 @@ def _request_emails(found) -> list[Message]:
     return list(db.session.scalars(db.select(Message).where(
         Message.request_id == found.id, Message.direction == "out", Message.match_method == "sent:request")
         .order_by(Message.id)))
+
+
+# The next thing to do on a request, by its status: (words, endpoint, arguments, permission needed).
+NEXT_STEPS = {
+    "draft": ("File the request", "letters.file", {}, "event.create"),
+    "submitted": ("Log the acknowledgment", "filing.log_event", {"type": "acknowledged"}, "event.create"),
+    "acknowledged": ("Log the determination", "filing.log_event", {}, "event.create"),
+    "extended": ("Log the determination", "filing.log_event", {}, "event.create"),
+    "denied": ("Draft the appeal", "letters.view", {"kind": "appeal"}, "appeal.manage"),
+    "partially_granted": ("Draft the appeal", "letters.view", {"kind": "appeal"}, "appeal.manage"),
+    "no_records": ("Draft the appeal", "letters.view", {"kind": "appeal"}, "appeal.manage"),
+    "constructively_denied": ("Draft the appeal", "letters.view", {"kind": "appeal"}, "appeal.manage"),
+    "appeal_filed": ("Log the appeal decision", "filing.log_event", {}, "event.create"),
+    "appeal_denied": ("Consider an Article 78 petition", "litigation.new", {}, "litigation.manage"),
+    "appeal_constructively_denied": ("Consider an Article 78 petition", "litigation.new", {}, "litigation.manage"),
+}
+
+
+@bp.app_template_global("next_step")
+def next_step(found, status: str):
+    """(words, link) of the next thing to do on a request in `status`, if the signed-in person may do it."""
+    step = NEXT_STEPS.get(status)
+    if step is None or not permissions.can(current_user, step[3]):
+        return None
+    words, endpoint, arguments, _ = step
+    if endpoint == "letters.file":
+        return words, url_for(endpoint, ids=found.id)
+    if endpoint == "litigation.new":
+        return words, url_for(endpoint, request_id=found.id)
+    return words, url_for(endpoint, request_id=found.id, **arguments)

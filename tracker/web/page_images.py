@@ -8,12 +8,12 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, requ
 from flask_login import current_user
 
 from ingest.extract.render import RenderFailed, render_page
-from tracker.dispatch import commit, rollback
 from tracker.operations import OperationError
 from tracker.operations.documents import blob_store, extract_limits, set_visibility
 from tracker.operations.uploads import production_documents
 from tracker.web.access import require
 from tracker.web.documents import visible_document
+from tracker.web.forms import attempt
 
 bp = Blueprint("page_images", __name__)
 
@@ -49,12 +49,13 @@ def visibility(document_id: int):
     document = visible_document(document_id)
     chosen = request.form.get("visibility", "")
     documents = production_documents(document) if request.form.get("scope") == "production" else [document]
-    try:
+    def change_all() -> None:
         for each in documents:
             set_visibility(each, chosen, current_user)
-        commit()
+
+    try:
+        attempt(change_all)  # all of them or, refused, none: the request's unit of work commits
     except OperationError as exc:
-        rollback()
         flash(exc.message[0].upper() + exc.message[1:] + ".", "error")
     else:
         what = (f"All {len(documents)} documents of this production are" if len(documents) > 1

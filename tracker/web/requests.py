@@ -85,18 +85,39 @@ def view(request_id: int):
         may_publish=permissions.can(current_user, "document.set_visibility"),
         added=request.args.get("added", type=int),
         portal_suggestions=_portal_suggestions(found),
+        lawsuits=_lawsuits(found),
     )
+
+
+def _lawsuits(found) -> list:
+    """The Article 78 proceedings covering this request, for those who may read them."""
+    if not permissions.can(current_user, "litigation.view"):
+        return []
+    from tracker.models import Litigation
+    from tracker.models.requests import litigation_requests
+
+    return db.session.scalars(select(Litigation).join(litigation_requests)
+                              .where(litigation_requests.c.request_id == found.id).order_by(Litigation.id)).all()
 
 
 def _portal_suggestions(found) -> list:
     """Events the agency portal's latest emails on this request offer to log, for those who may log them."""
     if not permissions.can(current_user, "event.create"):
         return []
+    from sqlalchemy import or_
+
     from tracker.operations.portal_notices import suggestion_for
 
     recent = db.session.scalars(select(Message).where(Message.request_id == found.id, Message.direction == "in")
                                 .order_by(Message.id.desc()).limit(20)).all()
-    return [(m, s) for m in recent if (s := suggestion_for(m)) is not None]
+    # Portal mail carries no reply token, so it may wait in triage: the request's own numbers find it.
+    numbers = [t.number for t in found.tracking_numbers if t.number]
+    if numbers:
+        mentions = or_(*[Message.subject.ilike(f"%{n}%") for n in numbers],
+                       *[Message.body_text.ilike(f"%{n}%") for n in numbers])
+        recent += db.session.scalars(select(Message).where(Message.status == "unmatched", Message.direction == "in",
+                                                           mentions).order_by(Message.id.desc()).limit(10)).all()
+    return [(m, s) for m in recent if (s := suggestion_for(m)) is not None and s.request.id == found.id]
 
 
 @bp.route("/<int:request_id>/notes", methods=["GET", "POST"])

@@ -20,6 +20,9 @@ from tracker.web.paging import page_window
 bp = Blueprint("search", __name__)
 
 PER_PAGE = 10
+# The filters' names as the page shows them (the query string keeps the short names).
+FILTER_LABELS = {"released_from": "Released from", "released_to": "Released until", "request": "Request",
+                 "agency": "Agency", "campaign": "Campaign", "year": "Year", "type": "Type"}
 SORTS = (("relevance", "Best match"), ("date", "Newest first"))
 FACETS = (("agency", "Agency"), ("campaign", "Campaign"), ("year", "Year released"), ("media_type", "Type"))
 # The facet named media_type in the engine is the `type` filter of the page and the API.
@@ -76,6 +79,7 @@ def index():
 
     q, filters, sort, page = _current()
     context = {"q": q, "filters": filters, "sort": sort, "sorts": SORTS, "facet_names": FACETS,
+               "filter_labels": FILTER_LABELS,
                "facet_filter": FACET_FILTER, "results": None, "error": None, "link": _link,
                "researcher": permissions.visible_documents(current_user) == frozenset({"public"})}
     if not q:
