@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # bigger than a letter, and an unbounded body (a JSON post, or a file part the CSRF check parses before
 # sign-in) would fill memory or the temporary disk.
 MAX_REQUEST_BYTES = 16 << 20
-# The largest id a database integer column holds: a bigger number in a URL would overflow the driver.
-MAX_ID = 2**63 - 1
+# The largest id our id columns hold: they are INTEGER, 32 bits in PostgreSQL (SQLite's hold 64), so a
+# bigger number in a URL or a filter would be an "out of range" error from the database, not a 404.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

@@ -31,7 +31,7 @@ from typing import Annotated, Any, ClassVar
 from flask import g, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-MAX_ID = 2**63 - 1  # as tracker.MAX_ID: the largest value of a database integer column
+MAX_ID = 2**31 - 1  # as tracker.MAX_ID: the largest id an INTEGER column holds in PostgreSQL
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID, description="a record's id")]
 Text = Annotated[str, Field(max_length=100_000)]

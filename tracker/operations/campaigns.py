@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import string
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tracker import audit
 from tracker.extensions import db
 from tracker.models import Agency, Campaign
-from tracker.operations.directory import create_campaign
+from tracker.operations.directory import create_campaign, same_name
 from tracker.operations.errors import Conflict, Invalid
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -71,7 +71,7 @@ def update_campaign(campaign: Campaign, actor=None, **changes) -> Campaign:
         name = changes["name"]
         if not isinstance(name, str) or not name.strip():
             raise Invalid("a campaign needs a name", field="name")
-        other = db.session.scalar(select(Campaign).where(func.lower(Campaign.name) == name.strip().lower()))
+        other = db.session.scalar(select(Campaign).where(same_name(Campaign.name, name.strip())))
         if other is not None and other is not campaign:
             raise Conflict(f"a campaign named {name.strip()!r} already exists", code="duplicate", field="name")
         campaign.name = name.strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from tracker import audit
 from tracker.extensions import db
@@ -70,12 +70,18 @@ def _short_name(name: str) -> str:
     return initials[:40] or "AGENCY"
 
 
+def same_name(column, value: str):
+    """`column` holds `value`, case aside. SQLite's lower() folds ASCII only, so the exact value is
+    compared too: otherwise "Î" would not find "Î" and the unique constraint would answer instead."""
+    return or_(func.lower(column) == value.lower(), column == value)
+
+
 def _refuse_duplicates(clean: dict, agency: Agency | None = None) -> None:
     """A Conflict when another agency already has this name or short name (case aside)."""
     for key in ("name", "short_name"):
         if key not in clean:
             continue
-        query = select(Agency.id).where(func.lower(getattr(Agency, key)) == clean[key].lower())
+        query = select(Agency.id).where(same_name(getattr(Agency, key), clean[key]))
         if agency is not None:
             query = query.where(Agency.id != agency.id)
         if db.session.scalar(query.limit(1)) is not None:
@@ -124,7 +130,7 @@ def create_campaign(name: str, description: str = "", actor=None) -> Campaign:
     name = (name or "").strip()
     if not name:
         raise Invalid("a campaign needs a name", field="name")
-    if db.session.scalar(select(Campaign).where(func.lower(Campaign.name) == name.lower())):
+    if db.session.scalar(select(Campaign).where(same_name(Campaign.name, name))):
         raise Conflict(f"a campaign named {name!r} already exists", code="duplicate", field="name")
     campaign = Campaign(name=name, description=description)
     db.session.add(campaign)
