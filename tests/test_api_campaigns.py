@@ -40,7 +40,7 @@ def test_create_read_and_change_a_public_campaign(api_as, make_agency):
     ({"name": "X", "public": "yes", "slug": "x"}, 422, "public"),
     ({"name": 5}, 422, "name"),
     ({"slug": "x"}, 422, "name"),
-    ({"name": "X", "colour": "red"}, 422, None),
+    ({"name": "X", "colour": "red"}, 400, "colour"),
 ])
 def test_bad_input_is_refused_and_nothing_is_created(api_as, body, status, field):
     lawyer = api_as("lawyer")
