@@ -175,7 +175,10 @@ class SearchIndex:
         self.limitmb = limitmb
         self.procs = procs
         self._lock = threading.RLock()
-        self._searcher = None
+        # Each thread reads through a searcher of its own: refreshing a Whoosh searcher closes the segment
+        # readers it no longer needs, which a searcher shared with a thread still searching would find
+        # closed under it (ReaderClosed answers in a threaded web server while the index was written).
+        self._local = threading.local()
         self.facet_cache = FacetCache()
         self.posting_cache = PostingCache()
         self.live_segments: set[str] = set()  # segment ids the caches were last trimmed to
@@ -190,41 +193,51 @@ class SearchIndex:
     # -- reading -------------------------------------------------------------------------------------
 
     def searcher(self):
-        """This process's searcher (opened on first use; call refresh() to see newer writes)."""
+        """This thread's searcher (opened on first use; call refresh() to see newer writes)."""
+        local = self._local
         with self._lock:
-            if self._searcher is None:
-                self._searcher = self._ix.searcher(weighting=PageWeighting())
-            return self._searcher
+            ix, gen_dir = self._ix, self._gen_dir
+        if getattr(local, "searcher", None) is not None and local.gen_dir != gen_dir:
+            local.searcher.close()  # a rebuild replaced the generation it read
+            local.searcher = None
+        if getattr(local, "searcher", None) is None:
+            local.searcher, local.gen_dir = ix.searcher(weighting=PageWeighting()), gen_dir
+        return local.searcher
 
     def refresh(self) -> None:
-        """Catch up with writes and rebuilds made since the searcher was opened (cheap when none)."""
+        """Catch up with writes and rebuilds made since this thread's searcher was opened (cheap when none)."""
         with self._lock:
             gen_dir = (self.path / CURRENT).resolve()
             if gen_dir != self._gen_dir:
-                ix = _open_generation(gen_dir)
-                old = self._searcher
-                self._ix, self._gen_dir, self._searcher = ix, gen_dir, None
-                if old is not None:
-                    old.close()
-            elif self._searcher is not None:
-                try:
-                    old = self._searcher
-                    self._searcher = old.refresh()
-                    if self._searcher is not old:
-                        _close_retired(old, self._searcher)
-                except _DAMAGE as exc:
-                    raise IndexUnavailable(f"search index at {gen_dir} is damaged ({exc})") from exc
+                self._ix, self._gen_dir = _open_generation(gen_dir), gen_dir
+        local = self._local
+        old = getattr(local, "searcher", None)
+        if old is None:
+            return
+        if local.gen_dir != gen_dir:
+            local.searcher = None
+            old.close()
+            return
+        try:
+            new = old.refresh()
+        except _DAMAGE as exc:
+            local.searcher = None
+            raise IndexUnavailable(f"search index at {gen_dir} is damaged ({exc})") from exc
+        if new is not old:
+            local.searcher = new
+            _close_retired(old, new)
 
     def doc_count(self) -> int:
         """Number of indexed pages and messages."""
         return self.searcher().doc_count()
 
     def close(self) -> None:
-        """Release open files."""
+        """Release this thread's searcher and the index's files (other threads' searchers close with them)."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            self._local.searcher = None
+            searcher.close()
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
             self._ix.close()
 
     def __enter__(self) -> SearchIndex:
