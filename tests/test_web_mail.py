@@ -80,14 +80,27 @@ def test_triage_shows_suggestions_and_assigns(app, client, login, foil_request):
     assert page.status_code == 200
     assert "Status of your matter" in text and foil_request.reference in text
     assert f'value="{foil_request.id}"' in text
+    # The page asks before it learns a routing rule for this sender (off unless ticked).
+    assert f"Also file future email from <span class=\"mono\">officer@{AGENCY_DOMAIN}</span>" in text
     response = client.post(f"/messages/{message.id}/assign",
                            data={"request_id": foil_request.id, "csrf_token": csrf_token(page)})
     assert response.status_code == 303
     message = db.session.get(Message, message.id)
     assert (message.status, message.request_id) == ("delivered", foil_request.id)
+    assert db.session.scalar(select(SenderRoute)) is None  # not asked for: nothing learned
+    assert "Later mail from this sender will still wait here" in client.get("/mail/triage").get_data(as_text=True)
+
+
+def test_triage_learns_the_sender_only_when_asked(app, client, login, foil_request):
+    message = arrive(app, email_bytes(subject="Status of your matter"))
+    login("volunteer")
+    page = client.get("/mail/triage")
+    response = client.post(f"/messages/{message.id}/assign", data={
+        "request_id": foil_request.id, "learn_sender": "yes", "csrf_token": csrf_token(page)})
+    assert response.status_code == 303
     route = db.session.scalar(select(SenderRoute).where(SenderRoute.address == f"officer@{AGENCY_DOMAIN}"))
     assert route.request_id == foil_request.id
-    assert "is now on" in client.get("/mail/triage").get_data(as_text=True)
+    assert "will go there too" in client.get("/mail/triage").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("typed", ["FOIL-2024-056-00042", "foil-2024-056-00042", "{reference}", "{id}"])

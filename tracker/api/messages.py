@@ -90,7 +90,7 @@ def get_message(message_id: int):
 @requires("message.assign")
 @described(body=MessageAssign)
 def assign(message_id: int):
-    """Put a message on a request (the sender is remembered for the next one)."""
+    """Put a message on a request (its sender is remembered for the next one unless learn_sender is false)."""
     m = load_message(message_id)
     data = json_body()
     request_id = data.get("request_id")
@@ -99,7 +99,10 @@ def assign(message_id: int):
     target = db.session.get(Request, request_id) if 0 < request_id <= MAX_ID else None
     if target is None or not permissions.can_see_request(g.api_user, target):
         raise ApiError(422, "unknown_request", f"there is no request {request_id}", "request_id")
-    assign_message(m, target, g.api_user)
+    learn = data.get("learn_sender", True)
+    if not isinstance(learn, bool):
+        raise ApiError(422, "invalid", "learn_sender must be true or false", "learn_sender")
+    assign_message(m, target, g.api_user, learn_sender=learn)
     return jsonify(message_json(m, g.api_user))
 
 

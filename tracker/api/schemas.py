@@ -142,6 +142,7 @@ class MessageList(Paged):
 
 class MessageAssign(Body):
     request_id: int
+    learn_sender: bool = Field(True, description="also file this sender's later emails on the request")
 
 
 class DocumentPatch(Body):

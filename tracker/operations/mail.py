@@ -261,8 +261,12 @@ def _learn_tracking_numbers(request: Request, message: Message) -> None:
                 add_tracking_number(request, number[:100])
 
 
-def assign_message(message: Message, request: Request, actor) -> Message:
-    """Move an email onto a request by hand, deliver its documents and remember its sender for next time."""
+def assign_message(message: Message, request: Request, actor, *, learn_sender: bool = True) -> Message:
+    """Move an email onto a request by hand and deliver its documents.
+
+    `learn_sender`: also remember its sender, so that their next emails go to this request by themselves
+    (the triage page asks the person first; a sender who writes about many requests should not be learned).
+    """
     if message.direction != "in":
         raise Conflict("only incoming emails can be assigned to a request")
     if message.status == "rejected":
@@ -282,7 +286,9 @@ def assign_message(message: Message, request: Request, actor) -> Message:
         )
         db.session.expire_all()
     _deliver_to(message, request, "manual", actor=actor)
-    if message.from_addr:
+    if learn_sender and message.from_addr:
+        audit.record(actor, "sender_route.learn", message, request=request,
+                     changes={"sender": message.from_addr.lower()[:320]})
         route = db.session.scalar(select(SenderRoute).where(SenderRoute.address == message.from_addr.lower()))
         if route is None:
             db.session.add(SenderRoute(address=message.from_addr.lower()[:320], request_id=request.id))

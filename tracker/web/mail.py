@@ -127,7 +127,7 @@ def find_request(text: str) -> Request | None:
 @bp.post("/messages/<int:message_id>/assign")
 @require("message.assign")
 def assign(message_id: int):
-    """Put an unmatched message on the request a person chose; the sender is remembered for next time."""
+    """Put an unmatched message on the request a person chose; remember its sender only if they said so."""
     from tracker.operations.mail import assign_message
 
     message = _visible_message(message_id)
@@ -141,12 +141,14 @@ def assign(message_id: int):
               "number, or pick a suggestion.", "error")
         return redirect(url_for("mail.triage", page=request.form.get("page", 1)), code=303)
     try:
-        attempt(assign_message, message, target, current_user)
+        learn = request.form.get("learn_sender") == "yes"
+        attempt(assign_message, message, target, current_user, learn_sender=learn)
     except OperationError as exc:
         flash(exc.message[0].upper() + exc.message[1:], "error")
         return redirect(url_for("mail.triage"), code=303)
-    flash(f"“{message.subject or '(no subject)'}” is now on {target.reference}. Mail from "
-          f"{message.from_addr or 'this sender'} will go there too.", "success")
+    then = (f" Mail from {message.from_addr} will go there too." if learn and message.from_addr
+            else " Later mail from this sender will still wait here.")
+    flash(f"“{message.subject or '(no subject)'}” is now on {target.reference}.{then}", "success")
     return redirect(url_for("mail.triage", page=request.form.get("page", 1)), code=303)
 
 
