@@ -140,14 +140,6 @@ def _drop_half_open_files(error: BaseException) -> None:
         gc.collect()
 
 
-def _close_retired(old, new) -> None:
-    """Close the segment readers a refresh did not carry over (whoosh 2.7.4 leaves them open)."""
-    kept = {id(r) for r, _ in new.reader().leaf_readers()}
-    for reader, _ in old.reader().leaf_readers():
-        if id(reader) not in kept and not getattr(reader, "is_closed", True):
-            reader.close()
-
-
 def _new_generation(path: Path) -> Path:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     gen_dir = path / f"gen-{time.time_ns()}"
@@ -219,13 +211,15 @@ class SearchIndex:
             old.close()
             return
         try:
-            new = old.refresh()
+            if old.up_to_date():
+                return
+            # A fresh searcher rather than Whoosh's refresh(): that one closes the old searcher's segment
+            # readers as it goes, and raises ReaderClosed when it meets one that is closed already.
+            local.searcher = self._ix.searcher(weighting=PageWeighting())
         except _DAMAGE as exc:
             local.searcher = None
             raise IndexUnavailable(f"search index at {gen_dir} is damaged ({exc})") from exc
-        if new is not old:
-            local.searcher = new
-            _close_retired(old, new)
+        old.close()
 
     def doc_count(self) -> int:
         """Number of indexed pages and messages."""
