@@ -34,7 +34,7 @@ def world(app, db_backend, search_service, api_as, make_request, nypd):
     denied = make_request(agency=nypd, received_on=date(2024, 1, 8), visibility="public",
                           tracking_numbers=["FOIL-2024-056-00042"])
     record_event(denied, "denied", date(2024, 1, 10), None)
-    record_event(denied, "appeal_filed", date(2024, 1, 20), None)
+    record_event(denied, "appeal_filed", date(2024, 1, 20), None, {"filed_by": "post"})
     record_event(denied, "appeal_denied", date(2024, 2, 1), None)
     create_litigation(None, "Doe v. NYPD", request_ids=[denied.id])
     raw = support.build_email(to=support.reply_address(denied), attachments=[

@@ -25,7 +25,7 @@ RESIDENT_REQUESTS = [
     ("BX0101", 10, []),
     ("QN0101", 30, [(3, "acknowledged", {}), (15, "denied", {"exemptions": ["87(2)(e)"]})]),
     ("SI0101", 40, [(4, "acknowledged", {}), (20, "denied", {"exemptions": ["87(2)(e)", "87(2)(f)"]}),
-                    (36, "appeal_filed", {})]),
+                    (36, "appeal_filed", {"filed_by": "post"})]),
 ]
 # Released for the first resident's request, shown on its neighborhood page and found by public search.
 PRODUCTION = ("BK0202", "NYPD-Downtown-Brooklyn-cameras.pdf", 3)
