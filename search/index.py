@@ -17,6 +17,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -156,6 +157,15 @@ def _point_current(path: Path, gen_dir: Path) -> None:
     os.replace(tmp_link, path / CURRENT)
 
 
+@dataclass
+class _Reading:
+    """One thread's searcher over one generation of the index."""
+
+    thread: threading.Thread
+    searcher: object
+    gen_dir: Path
+
+
 class SearchIndex:
     """One process's handle on the page index: a cached searcher for reading, short-lived writers."""
 
@@ -170,7 +180,8 @@ class SearchIndex:
         # Each thread reads through a searcher of its own: refreshing a Whoosh searcher closes the segment
         # readers it no longer needs, which a searcher shared with a thread still searching would find
         # closed under it (ReaderClosed answers in a threaded web server while the index was written).
-        self._local = threading.local()
+        # Kept by thread id, with the thread, so that a finished thread's searcher is closed, not leaked.
+        self._readers: dict[int, _Reading] = {}
         self.facet_cache = FacetCache()
         self.posting_cache = PostingCache()
         self.live_segments: set[str] = set()  # segment ids the caches were last trimmed to
@@ -186,15 +197,17 @@ class SearchIndex:
 
     def searcher(self):
         """This thread's searcher (opened on first use; call refresh() to see newer writes)."""
-        local = self._local
         with self._lock:
-            ix, gen_dir = self._ix, self._gen_dir
-        if getattr(local, "searcher", None) is not None and local.gen_dir != gen_dir:
-            local.searcher.close()  # a rebuild replaced the generation it read
-            local.searcher = None
-        if getattr(local, "searcher", None) is None:
-            local.searcher, local.gen_dir = ix.searcher(weighting=PageWeighting()), gen_dir
-        return local.searcher
+            mine = self._readers.get(threading.get_ident())
+            if mine is not None and mine.gen_dir == self._gen_dir:
+                return mine.searcher
+            self._forget_finished_threads()
+            fresh = _Reading(threading.current_thread(), self._ix.searcher(weighting=PageWeighting()),
+                             self._gen_dir)
+            self._readers[threading.get_ident()] = fresh
+        if mine is not None:
+            mine.searcher.close()  # a rebuild replaced the generation it read
+        return fresh.searcher
 
     def refresh(self) -> None:
         """Catch up with writes and rebuilds made since this thread's searcher was opened (cheap when none)."""
@@ -202,36 +215,42 @@ class SearchIndex:
             gen_dir = (self.path / CURRENT).resolve()
             if gen_dir != self._gen_dir:
                 self._ix, self._gen_dir = _open_generation(gen_dir), gen_dir
-        local = self._local
-        old = getattr(local, "searcher", None)
-        if old is None:
-            return
-        if local.gen_dir != gen_dir:
-            local.searcher = None
-            old.close()
+            mine = self._readers.get(threading.get_ident())
+        if mine is None:
             return
         try:
-            if old.up_to_date():
+            if mine.gen_dir == gen_dir and mine.searcher.up_to_date():
                 return
             # A fresh searcher rather than Whoosh's refresh(): that one closes the old searcher's segment
             # readers as it goes, and raises ReaderClosed when it meets one that is closed already.
-            local.searcher = self._ix.searcher(weighting=PageWeighting())
+            with self._lock:
+                self._readers[threading.get_ident()] = _Reading(
+                    mine.thread, self._ix.searcher(weighting=PageWeighting()), self._gen_dir)
         except _DAMAGE as exc:
-            local.searcher = None
+            with self._lock:
+                self._readers.pop(threading.get_ident(), None)
             raise IndexUnavailable(f"search index at {gen_dir} is damaged ({exc})") from exc
-        old.close()
+        finally:
+            if self._readers.get(threading.get_ident()) is not mine:
+                mine.searcher.close()
+
+    def _forget_finished_threads(self) -> None:
+        """Close the searchers of threads that have ended (called with the lock held)."""
+        for ident, reading in list(self._readers.items()):
+            if not reading.thread.is_alive():
+                del self._readers[ident]
+                reading.searcher.close()
 
     def doc_count(self) -> int:
         """Number of indexed pages and messages."""
         return self.searcher().doc_count()
 
     def close(self) -> None:
-        """Release this thread's searcher and the index's files (other threads' searchers close with them)."""
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            self._local.searcher = None
-            searcher.close()
+        """Release every thread's searcher and the index's files."""
         with self._lock:
+            readers, self._readers = list(self._readers.values()), {}
+            for reading in readers:
+                reading.searcher.close()
             self._ix.close()
 
     def __enter__(self) -> SearchIndex:
