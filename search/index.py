@@ -199,6 +199,8 @@ class SearchIndex:
         """This thread's searcher (opened on first use; call refresh() to see newer writes)."""
         with self._lock:
             mine = self._readers.get(threading.get_ident())
+            if mine is not None and mine.thread is not threading.current_thread():
+                mine = None  # a finished thread's id, reused: its searcher is closed with the others
             if mine is not None and mine.gen_dir == self._gen_dir:
                 return mine.searcher
             self._forget_finished_threads()
@@ -216,8 +218,8 @@ class SearchIndex:
             if gen_dir != self._gen_dir:
                 self._ix, self._gen_dir = _open_generation(gen_dir), gen_dir
             mine = self._readers.get(threading.get_ident())
-        if mine is None:
-            return
+        if mine is None or mine.thread is not threading.current_thread():
+            return  # nothing opened by this thread yet: searcher() opens the newest
         try:
             if mine.gen_dir == gen_dir and mine.searcher.up_to_date():
                 return
@@ -233,6 +235,13 @@ class SearchIndex:
         finally:
             if self._readers.get(threading.get_ident()) is not mine:
                 mine.searcher.close()
+
+    def drop_thread_searcher(self) -> None:
+        """Close this thread's searcher (the next search opens a fresh one); other threads' stay."""
+        with self._lock:
+            mine = self._readers.pop(threading.get_ident(), None)
+        if mine is not None:
+            mine.searcher.close()
 
     def _forget_finished_threads(self) -> None:
         """Close the searchers of threads that have ended (called with the lock held)."""

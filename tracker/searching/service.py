@@ -200,7 +200,10 @@ def _with_index(run: Callable[[SearchIndex], object]):
             if attempt == 2:
                 raise
             log.warning("search index failed while reading (%s); reopening it", exc)
-            forget_index()
+            if isinstance(exc, IndexUnavailable):
+                forget_index()  # the generation itself is gone or damaged: every thread must reopen
+            else:
+                index.drop_thread_searcher()  # only this thread's reader: others may be mid-search
     raise AssertionError("unreachable")
 
 
