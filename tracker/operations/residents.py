@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select, update
 from tracker import audit
 from tracker.clock import legal_today
 from tracker.extensions import db
+from tracker.lifecycle import ENDED
 from tracker.models import AuditEntry, Campaign, Message, Request, Resident
 from tracker.models.base import utcnow
 from tracker.operations.campaigns import DEFAULT_LETTER
@@ -29,7 +30,6 @@ EMAIL = re.compile(r"[^@\s<>\"',;()]+@[^@\s<>\"',;()]+\.[^@\s<>\"',;()]+")
 MAX_NAME = 200
 MAX_ADDRESS = 500
 LANGUAGES = ("en", "es")
-ENDED = ("withdrawn", "closed")
 
 
 class LimitReached(Conflict):

@@ -10,6 +10,7 @@ from search.parse import QueryError
 from tracker import geo, permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
+from tracker.lifecycle import ALWAYS_ALLOWED, EVENT_TYPES
 from tracker.models import Campaign, Document, Request
 from tracker.operations import request_state
 from tracker.operations.campaigns import public_campaign
@@ -20,9 +21,7 @@ from tracker.public.states import request_state as map_state
 
 PER_PAGE = 20
 # Timeline entries the public sees: what happened between the requester and the agency, never notes.
-PUBLIC_EVENTS = ("submitted", "acknowledged", "extended", "records_released", "granted", "partially_granted",
-                 "denied", "no_records", "appeal_filed", "appeal_granted", "appeal_denied", "article78_filed",
-                 "fee_requested", "fee_paid", "clarification_requested", "closed", "withdrawn")
+PUBLIC_EVENTS = tuple(kind for kind in EVENT_TYPES if kind not in ALWAYS_ALLOWED)
 
 
 def campaign_or_404(slug: str) -> Campaign:
