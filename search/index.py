@@ -157,6 +157,37 @@ def _point_current(path: Path, gen_dir: Path) -> None:
     os.replace(tmp_link, path / CURRENT)
 
 
+def _open_searcher(ix):
+    """A searcher whose segments' column files (stored fields, lengths, facets) are all open already.
+
+    Whoosh opens a column file on first use. The index writer deletes the files of segments it merged
+    away, so a searcher that first reads a segment's stored fields after such a merge finds no file
+    (and Whoosh answers None, a TypeError later). Files opened before the deletion stay readable.
+    """
+    for _attempt in range(5):
+        searcher = ix.searcher(weighting=PageWeighting())
+        try:
+            for leaf, _ in searcher.reader().leaf_readers():
+                _open_columns(leaf)
+            return searcher
+        except OSError:
+            searcher.close()  # merged away between opening the segment and its columns: take the newer one
+    raise IndexUnavailable("the search index kept changing while it was being opened")
+
+
+def _open_columns(leaf) -> None:
+    perdoc = getattr(leaf, "_perdoc", None)
+    if perdoc is None:  # an empty reader
+        return
+    segment, storage = leaf.segment(), leaf.storage()
+    prefix, ext = segment.make_filename("."), ".col"
+    for name in storage.list():
+        if name.startswith(prefix) and name.endswith(ext):
+            field = name[len(prefix):-len(ext)]
+            if field not in perdoc._colfiles:
+                perdoc._colfiles[field] = perdoc._get_column_file(field)
+
+
 @dataclass
 class _Reading:
     """One thread's searcher over one generation of the index."""
@@ -204,8 +235,7 @@ class SearchIndex:
             if mine is not None and mine.gen_dir == self._gen_dir:
                 return mine.searcher
             self._forget_finished_threads()
-            fresh = _Reading(threading.current_thread(), self._ix.searcher(weighting=PageWeighting()),
-                             self._gen_dir)
+            fresh = _Reading(threading.current_thread(), _open_searcher(self._ix), self._gen_dir)
             self._readers[threading.get_ident()] = fresh
         if mine is not None:
             mine.searcher.close()  # a rebuild replaced the generation it read
@@ -226,8 +256,7 @@ class SearchIndex:
             # A fresh searcher rather than Whoosh's refresh(): that one closes the old searcher's segment
             # readers as it goes, and raises ReaderClosed when it meets one that is closed already.
             with self._lock:
-                self._readers[threading.get_ident()] = _Reading(
-                    mine.thread, self._ix.searcher(weighting=PageWeighting()), self._gen_dir)
+                self._readers[threading.get_ident()] = _Reading(mine.thread, _open_searcher(self._ix), self._gen_dir)
         except _DAMAGE as exc:
             with self._lock:
                 self._readers.pop(threading.get_ident(), None)
