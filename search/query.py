@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from whoosh import query as wq
+from whoosh.reading import ReaderClosed
 
 from . import execute
 from . import facets as facet_counts
@@ -252,7 +253,12 @@ def search(index: SearchIndex, q: str, *, allowed_visibility: frozenset[str],
             index.live_segments = live
         shown = []
         for _, docnum, score in outcome.top:
-            stored = searcher.stored_fields(docnum)
+            try:
+                stored = searcher.stored_fields(docnum)
+            except TypeError as exc:
+                # Whoosh answers None for a segment whose stored-fields file it cannot find (the writer
+                # replaced the segment): the caller reopens a fresh searcher and asks again.
+                raise ReaderClosed(f"stored fields of document {docnum} are gone: {exc}") from exc
             if terms.phrases and not terms.phrases_in(stored.get("text", "")):
                 continue
             shown.append((stored, score))
