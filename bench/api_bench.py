@@ -13,17 +13,15 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
-from tracker import (
-    create_app,  # noqa: E402
-    deadlines,  # noqa: E402
-)
+from benchapp import migrated_app  # noqa: E402
+
+from tracker import deadlines  # noqa: E402
 
 HISTORIES = [
     [],
@@ -106,15 +104,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="foiltrack-bench-")
-    config = {"DATA_DIR": folder, "SECRET_KEY": "bench", "TASKS_EAGER": True, "BROKER_URL": "memory://"}
-    if args.database_url:
-        config["DATABASE_URL"] = args.database_url
-    app = create_app(config)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
+    app = migrated_app(args.database_url)
     began = time.perf_counter()
     load(app, args.requests)
     load_s = time.perf_counter() - began

@@ -16,14 +16,15 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
-from tracker import create_app, deadlines  # noqa: E402
+from benchapp import migrated_app  # noqa: E402
+
+from tracker import deadlines  # noqa: E402
 
 HISTORIES = [
     [],
@@ -62,7 +63,8 @@ def load(app, count: int, seed: int = 12) -> str:
                 day = deadlines.add_business_days(received, offset)
                 if day > date.today():
                     break
-                record_event(request, kind, day, lawyer, {"pages": 10} if kind == "records_released" else {})
+                data = {"records_released": {"pages": 10}, "appeal_filed": {"filed_by": "post"}}.get(kind, {})
+                record_event(request, kind, day, lawyer, data)
             if n % 250 == 249:
                 commit()
                 print(f"  loaded {n + 1}/{count}", file=sys.stderr)
@@ -76,16 +78,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="foiltrack-bench-")
-    config = {"DATA_DIR": folder, "SECRET_KEY": "bench", "TASKS_EAGER": True, "BROKER_URL": "memory://",
-              "PUBLIC_PORTAL": True}
-    if args.database_url:
-        config["DATABASE_URL"] = args.database_url
-    app = create_app(config)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
+    app = migrated_app(args.database_url, PUBLIC_PORTAL=True)
     from tracker.geo import neighborhoods
 
     began = time.perf_counter()
