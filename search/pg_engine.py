@@ -20,6 +20,7 @@ This module imports nothing from the application: it is given a SQLAlchemy engin
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
@@ -29,12 +30,13 @@ from sqlalchemy.exc import DBAPIError
 
 from .highlight import snippet
 from .parse import QueryError
-from .pg_query import TEXT_CONFIG, compile_tsquery, label_lexemes, normalized
+from .pg_query import BIGRAM_MARK, TEXT_CONFIG, bigram_lexemes, compile_tsquery, label_lexemes, normalized
 from .pg_rebuild import BUILD, TABLE, rebuild_table, take_write_lock
 from .query import FILTER_FIELDS, MAX_RESULTS_WINDOW, Hit, SearchResults
 from .records import VISIBILITIES, PageRecord
 
 BATCH = 1000
+BIGRAM_RECHECK = 30.0  # seconds a host trusts what it read of the table's bigram mark
 RANK_CANDIDATES = 2000  # with GIN: matches ranked by ts_rank at most (the first this many in index order)
 FACET_SAMPLE = 20_000  # matches whose facets are counted; past it, facet counts are scaled estimates
 _COLUMNS = {"agency_id": "agency_id", "campaign_id": "campaign_id", "request_id": "request_id",
@@ -65,12 +67,14 @@ class SearchTimeout(Exception):
 
 def _row(record: PageRecord) -> dict:
     released = record.released_on
+    words_ = normalized(record.text)
+    labels = label_lexemes(agency=record.agency, agency_short=record.agency_short, campaign=record.campaign,
+                           filename=record.filename, media_type=record.media_type,
+                           year=released.year if released else None, request_id=record.request_id,
+                           document_id=record.document_id)
     return {
-        "key": record.key, "kind": record.kind, "text": record.text, "words": normalized(record.text),
-        "labels": label_lexemes(agency=record.agency, agency_short=record.agency_short,
-                                campaign=record.campaign, filename=record.filename,
-                                media_type=record.media_type, year=released.year if released else None,
-                                request_id=record.request_id, document_id=record.document_id),
+        "key": record.key, "kind": record.kind, "text": record.text, "words": words_,
+        "labels": labels + bigram_lexemes(words_.split()),
         "request_id": record.request_id, "agency_id": record.agency_id, "agency": record.agency or None,
         "campaign_id": record.campaign_id, "campaign": record.campaign or None,
         "document_id": record.document_id, "filename": record.filename, "page": record.page,
@@ -101,6 +105,7 @@ class PostgresEngine:
         self.engine = engine
         self.budget_seconds = budget_seconds
         self._ranks_in_index: bool | None = None
+        self._bigrams: tuple[float, bool] | None = None  # (when read, whether the table holds bigrams)
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -184,6 +189,14 @@ class PostgresEngine:
             self._ranks_in_index = "USING rum" in (indexdef or "")
         return self._ranks_in_index
 
+    def has_bigrams(self, conn: Connection) -> bool:
+        """Whether the table's rows hold phrase bigrams (BIGRAM_MARK); read again every BIGRAM_RECHECK
+        seconds, so a host sees a rebuild that added them without a restart."""
+        now = time.monotonic()
+        if self._bigrams is None or now - self._bigrams[0] > BIGRAM_RECHECK:
+            self._bigrams = (now, table_has_bigrams(conn))
+        return self._bigrams[1]
+
     def _stems(self, conn: Connection):
         def stem_of(words_: list[str]) -> dict[str, list[str]]:
             return _cached_stems(conn, tuple(words_))
@@ -205,12 +218,13 @@ class PostgresEngine:
         where, params = _access_and_filters(allowed_visibility, filters)
         with self.engine.connect() as conn:
             ranks_in_index = self.ranks_in_index(conn)
+            bigrams = self.has_bigrams(conn)
             stem_of = self._stems(conn)
             conn.commit()
             hits: list[Hit] = []
             with conn.begin() as transaction:
                 try:
-                    compiled, tsquery = _compile(conn, q, stem_of, budget=self.budget_seconds)
+                    compiled, tsquery = _compile(conn, q, stem_of, bigrams, budget=self.budget_seconds)
                     params.update(tsq=tsquery, limit=per_page, offset=(page - 1) * per_page,
                                   candidates=RANK_CANDIDATES)
                     match = f"tsv @@ CAST(:tsq AS tsquery){where}"
@@ -229,7 +243,7 @@ class PostgresEngine:
         ids = sorted({int(i) for i in document_ids})
         where, params = _access_and_filters(allowed_visibility, filters)
         with self.engine.connect() as conn:
-            compiled, tsquery = _compile(conn, q, self._stems(conn))
+            compiled, tsquery = _compile(conn, q, self._stems(conn), self.has_bigrams(conn))
             if not ids:
                 return []
             params.update(tsq=tsquery, ids=ids)
@@ -272,9 +286,14 @@ def _cancelled(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "57014"  # query_canceled: statement_timeout
 
 
-def _compile(conn: Connection, q: str, stem_of, budget: float | None = None):
+def table_has_bigrams(conn: Connection) -> bool:
+    """Whether the live search table is marked as holding phrase bigrams on every row."""
+    return conn.scalar(text(f"SELECT obj_description(to_regclass('{TABLE}'), 'pg_class')")) == BIGRAM_MARK
+
+
+def _compile(conn: Connection, q: str, stem_of, bigrams: bool, budget: float | None = None):
     """The tsquery of q, as text (and, given a budget, this transaction's time limit set with it)."""
-    compiled = compile_tsquery(q, stem_of)
+    compiled = compile_tsquery(q, stem_of, bigrams=bigrams)
     sql = f"SELECT CAST(({compiled.sql}) AS text), numnode({compiled.sql})"
     params = dict(compiled.params)
     if budget is not None:

@@ -9,13 +9,21 @@ typed fields (``agency:nypd OR memo``) is one tsquery matched against one GIN-in
 Words are split with the same tokeniser as the Whoosh engine (search.analysis.words: runs of letters
 and digits) before PostgreSQL sees them, on both the page and the query side, so FOIL-2023-056-11528 is
 the phrase foil 2023 056 11528 in both engines.
+
+Phrases: a phrase's positions can only be checked by reading each candidate page's whole tsvector (GIN
+keeps no positions), which for two common words is most of the table. So each page also holds its word
+pairs as bigram lexemes (``~polic~depart``: the two words' stems, stopwords kept, as the Whoosh engine's
+bigram field does; the leading ``~``, which no word has, keeps them out of every prefix scan). A
+two-word phrase is then one exact lexeme, and a longer one is the AND of its bigrams (exact in the
+index) with the positional phrase checked only on the pages that hold every bigram. A table written
+before bigrams existed lacks the mark BIGRAM_MARK and is searched the old way until it is rebuilt.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .analysis import STOP_STEMS, stems, words
+from .analysis import STOP_STEMS, stem, stems, words
 from .highlight import Terms
 from .parse import USER_FIELDS, Node, QueryError, parse
 
@@ -34,6 +42,17 @@ LABEL_PREFIX = {
     "request_id": "r",
     "document_id": "d",
 }
+
+
+BIGRAM_MARK = "foiltrack: phrase bigrams v1"  # the table comment of a search table whose rows hold bigrams
+MAX_BIGRAM_BYTES = 256  # longer pairs (OCR noise) are left out: PostgreSQL caps a lexeme at 2 KB
+
+
+def bigram_lexemes(tokens: list[str]) -> list[str]:
+    """The word-pair lexemes of a page's (or a phrase's) lowercase words, in order, without repeats."""
+    stemmed = [stem(t) for t in tokens]
+    pairs = dict.fromkeys(f"~{a}~{b}" for a, b in zip(stemmed, stemmed[1:]))
+    return [p for p in pairs if len(p) <= MAX_BIGRAM_BYTES]
 
 
 def normalized(text: str) -> str:
@@ -72,8 +91,9 @@ class CompiledQuery:
 
 
 class _Compiler:
-    def __init__(self, stem_of) -> None:
+    def __init__(self, stem_of, bigrams: bool) -> None:
         self.stem_of = stem_of  # callable: list of words -> {word: [PostgreSQL stems]}
+        self.bigrams = bigrams  # whether the table's rows hold bigram lexemes (BIGRAM_MARK)
         self.params: dict[str, str] = {}
         self.marks: set[str] = set()
         self.prefixes: list[str] = []
@@ -105,8 +125,18 @@ class _Compiler:
             return None
         if not negated:
             self.marks.update(s for s in stems(text) if s not in STOP_STEMS)
-        if all(s in STOP_STEMS for s in stems(text)) and len(text.split()) == 1:
-            return None
+        tokens = text.split()
+        if len(tokens) == 1:
+            if stems(text)[0] in STOP_STEMS:
+                return None
+        elif self.bigrams:
+            pairs = bigram_lexemes(tokens)
+            if len(pairs) == len(tokens) - 1:  # no pair too long to be indexed
+                exact = f"CAST({self.param(' & '.join(map(_literal, pairs)))} AS tsquery)"
+                if len(tokens) == 2:
+                    return exact
+                # Every pair somewhere on the page, then (on those pages only) in one run.
+                return f"({exact} && phraseto_tsquery('{TEXT_CONFIG}', {self.param(text)}))"
         return f"phraseto_tsquery('{TEXT_CONFIG}', {self.param(text)})"
 
     def prefix(self, text: str, negated: bool) -> str:
@@ -149,13 +179,14 @@ class _Compiler:
         return literals[0] if len(literals) == 1 else "(" + " & ".join(literals) + ")"
 
 
-def compile_tsquery(q: str, stem_of) -> CompiledQuery:
+def compile_tsquery(q: str, stem_of, *, bigrams: bool = True) -> CompiledQuery:
     """The SQL expression of q's tsquery, its parameters and the terms to mark in snippets.
 
-    stem_of(words) -> {word: [stems]} asks PostgreSQL's English stemmer (used for prefixes only).
+    stem_of(words) -> {word: [stems]} asks PostgreSQL's English stemmer (used for prefixes only);
+    bigrams says whether the table holds bigram lexemes for phrases.
     Raises QueryError with a message for the user when q cannot be searched.
     """
-    compiler = _Compiler(stem_of)
+    compiler = _Compiler(stem_of, bigrams)
     sql = compiler.node(parse(q), False)
     if sql is None:
         raise QueryError("Those words are too common to search for on their own: add a more specific one.")

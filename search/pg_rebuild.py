@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from .index import IndexBusy
+from .pg_query import BIGRAM_MARK
 from .records import PageRecord
 
 TABLE = "search_pages"
@@ -72,6 +73,8 @@ def _rebuild_locked(engine: Engine, records, write_batch, total, progress) -> in
         conn.execute(text(f"DROP TABLE IF EXISTS {BUILD}"))
         conn.execute(text(f"CREATE TABLE {BUILD} (LIKE {TABLE} INCLUDING ALL EXCLUDING INDEXES) "
                           "WITH (toast_tuple_target = 128)"))
+        # Every row written from here holds phrase bigrams: the mark goes with the table when swapped in.
+        conn.execute(text(f"COMMENT ON TABLE {BUILD} IS '{BIGRAM_MARK}'"))
     count = 0
     try:
         batch: list[PageRecord] = []

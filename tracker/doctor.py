@@ -134,6 +134,9 @@ def check_search(app: Flask) -> Iterator[Finding]:
     if engine == "postgres":
         if not _production(app):
             yield _fail("search", "FOILTRACK_SEARCH_ENGINE=postgres needs a PostgreSQL database")
+        elif not _search_table_has_bigrams():
+            yield _warn("search", "the PostgreSQL search table was written before phrase bigrams: phrases are "
+                                  "searched the slow way until `foiltrack reindex` rebuilds it")
         else:
             yield _ok("search", "PostgreSQL full-text search: every web host reads the same engine")
         return
@@ -148,6 +151,12 @@ def check_search(app: Flask) -> Iterator[Finding]:
         yield _warn("search", "with Whoosh every host must mount the same index folder (FOILTRACK_INDEX_DIR) and "
                               "exactly one `foiltrack indexer` writes it; FOILTRACK_SEARCH_ENGINE=postgres needs "
                               "no shared folder")
+
+
+def _search_table_has_bigrams() -> bool:
+    from search.pg_engine import table_has_bigrams
+
+    return table_has_bigrams(db.session.connection())
 
 
 def check_secret_key(app: Flask) -> Iterator[Finding]:
