@@ -176,6 +176,12 @@ def _open_searcher(ix):
 
 
 def _open_columns(leaf) -> None:
+    """Open every column file of a segment now, and answer "has this column" from what was opened.
+
+    Whoosh asks the folder whether a column's file exists each time it first reads the column (and
+    takes a missing file for a column with no values: stored fields of None, a TypeError), so the
+    files are opened here while they exist and the reader is told to trust that list from now on.
+    """
     perdoc = getattr(leaf, "_perdoc", None)
     if perdoc is None:  # an empty reader
         return
@@ -186,6 +192,9 @@ def _open_columns(leaf) -> None:
             field = name[len(prefix):-len(ext)]
             if field not in perdoc._colfiles:
                 perdoc._colfiles[field] = perdoc._get_column_file(field)
+    if "_stored" not in perdoc._colfiles:  # every segment has one: this one was merged away meanwhile
+        raise FileNotFoundError(f"segment {segment.segment_id()} has no stored fields file any more")
+    perdoc.has_column = perdoc._colfiles.__contains__
 
 
 @dataclass

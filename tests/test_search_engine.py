@@ -496,3 +496,25 @@ def test_rebuild_inside_a_daemonic_process_builds_serially(tmp_path):
     assert child.exitcode == 0
     with WhooshEngine(tmp_path / "ix", create=False) as ix:
         assert ix.doc_count() == len(RECORDS)
+
+
+def test_a_searcher_keeps_reading_segments_whose_files_the_writer_deleted(tmp_path):
+    """The index writer deletes the files of segments it merged away; a searcher opened before that must
+    still read their stored fields, lengths and facets (they are opened with the searcher)."""
+    path = tmp_path / "ix"
+    with WhooshEngine(path) as reader, WhooshEngine(path) as writer, WhooshEngine(path) as witness:
+        assert run(reader, "recognition").total == 0  # this thread's searcher, opened on the empty index
+        writer.write(RECORDS[:3])
+        writer.write(RECORDS[3:] + FILLER)  # two segments
+        witness.refresh()
+        expected = run(witness, "recognition OR budget", per_page=50)
+        assert expected.total == 4 + len(FILLER)
+        reader.refresh()  # a new searcher over both segments; nothing of them read yet
+        columns = list(path.resolve().rglob("*.col"))
+        assert columns
+        for column in columns:  # what a merge's cleanup does to the files of the segments it replaced
+            column.unlink()
+        found = run(reader, "recognition OR budget", per_page=50)
+        assert [hit.key for hit in found.hits] == [hit.key for hit in expected.hits]
+        assert [hit.snippet for hit in found.hits] == [hit.snippet for hit in expected.hits]
+        assert found.facets == expected.facets
