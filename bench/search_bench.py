@@ -91,22 +91,22 @@ def _pg_engine(url: str) -> PostgresEngine:
 
 
 def create_pg_table(url: str) -> None:
-    """Create search_pages with the product's migration (a0006pgsearch), dropping an old one first."""
+    """Create search_pages with the product's migrations (a0006pgsearch, a0011bigrams), dropping an old one."""
     import importlib.util
 
     import sqlalchemy as sa
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
-    path = ROOT / "migrations" / "versions" / "a0006pgsearch_postgres_search.py"
-    spec = importlib.util.spec_from_file_location("a0006pgsearch", path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE IF EXISTS search_pages"))
-        with Operations.context(MigrationContext.configure(conn)):
-            migration.upgrade()
+        for name in ("a0006pgsearch_postgres_search", "a0011bigrams_phrase_bigrams"):
+            spec = importlib.util.spec_from_file_location(name, ROOT / "migrations" / "versions" / f"{name}.py")
+            migration = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(migration)
+            with Operations.context(MigrationContext.configure(conn)):
+                migration.upgrade()
     engine.dispose()
 
 

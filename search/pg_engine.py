@@ -42,13 +42,15 @@ FACET_SAMPLE = 20_000  # matches whose facets are counted; past it, facet counts
 _COLUMNS = {"agency_id": "agency_id", "campaign_id": "campaign_id", "request_id": "request_id",
             "document_id": "document_id", "media": "media_type", "visibility": "visibility", "kind": "kind"}
 _UPSERT = """
-INSERT INTO {table} (key, kind, text, tsv, request_id, agency_id, agency, campaign_id, campaign,
+INSERT INTO {table} (key, kind, text, tsv, pairs, request_id, agency_id, agency, campaign_id, campaign,
                      document_id, filename, page, released_on, year, media_type, visibility, ocr)
 VALUES (:key, :kind, :text,
         to_tsvector('{config}', :words) || array_to_tsvector(CAST(:labels AS text[])),
+        array_to_tsvector(CAST(:pairs AS text[])),
         :request_id, :agency_id, :agency, :campaign_id, :campaign, :document_id, :filename, :page,
         :released_on, :year, :media_type, :visibility, :ocr)
 ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, text = excluded.text, tsv = excluded.tsv,
+    pairs = excluded.pairs,
     request_id = excluded.request_id, agency_id = excluded.agency_id, agency = excluded.agency,
     campaign_id = excluded.campaign_id, campaign = excluded.campaign, document_id = excluded.document_id,
     filename = excluded.filename, page = excluded.page, released_on = excluded.released_on,
@@ -74,7 +76,7 @@ def _row(record: PageRecord) -> dict:
                            document_id=record.document_id)
     return {
         "key": record.key, "kind": record.kind, "text": record.text, "words": words_,
-        "labels": labels + bigram_lexemes(words_.split()),
+        "labels": labels, "pairs": bigram_lexemes(words_.split()),
         "request_id": record.request_id, "agency_id": record.agency_id, "agency": record.agency or None,
         "campaign_id": record.campaign_id, "campaign": record.campaign or None,
         "document_id": record.document_id, "filename": record.filename, "page": record.page,
@@ -225,9 +227,9 @@ class PostgresEngine:
             with conn.begin() as transaction:
                 try:
                     compiled, tsquery = _compile(conn, q, stem_of, bigrams, budget=self.budget_seconds)
-                    params.update(tsq=tsquery, limit=per_page, offset=(page - 1) * per_page,
-                                  candidates=RANK_CANDIDATES)
-                    match = f"tsv @@ CAST(:tsq AS tsquery){where}"
+                    params.update(tsq=tsquery, pairs=compiled.pairs, limit=per_page,
+                                  offset=(page - 1) * per_page, candidates=RANK_CANDIDATES)
+                    match = _match(compiled) + where
                     rows = _run(conn, _hits_sql(match, sort, ranks_in_index), params)
                     hits = [_hit(row, compiled.terms) for row in rows]
                     total, estimate, facets = _counts(conn, match, params, facet_limit)
@@ -246,9 +248,9 @@ class PostgresEngine:
             compiled, tsquery = _compile(conn, q, self._stems(conn), self.has_bigrams(conn))
             if not ids:
                 return []
-            params.update(tsq=tsquery, ids=ids)
+            params.update(tsq=tsquery, pairs=compiled.pairs, ids=ids)
             rows = conn.execute(text(
-                f"SELECT {_HIT_COLUMNS} FROM {TABLE} WHERE tsv @@ CAST(:tsq AS tsquery){where} "
+                f"SELECT {_HIT_COLUMNS} FROM {TABLE} WHERE {_match(compiled)}{where} "
                 "AND kind = 'page' AND document_id = ANY(:ids) ORDER BY document_id, page"), params).all()
         return [_hit(row, compiled.terms, score=0.0) for row in rows]
 
@@ -284,6 +286,13 @@ def _run(conn: Connection, sql: str, params: dict):
 
 def _cancelled(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "57014"  # query_canceled: statement_timeout
+
+
+def _match(compiled) -> str:
+    """The text condition: the words' tsquery (:tsq), and the phrases' word pairs (:pairs) when it has some."""
+    if compiled.pairs is None:
+        return "tsv @@ CAST(:tsq AS tsquery)"
+    return "pairs @@ CAST(:pairs AS tsquery) AND tsv @@ CAST(:tsq AS tsquery)"
 
 
 def table_has_bigrams(conn: Connection) -> bool:

@@ -12,16 +12,17 @@ the phrase foil 2023 056 11528 in both engines.
 
 Phrases: a phrase's positions can only be checked by reading each candidate page's whole tsvector (GIN
 keeps no positions), which for two common words is most of the table. So each page also holds its word
-pairs as bigram lexemes (``~polic~depart``: the two words' stems, stopwords kept, as the Whoosh engine's
-bigram field does; the leading ``~``, which no word has, keeps them out of every prefix scan). A
-two-word phrase is then one exact lexeme, and a longer one is the AND of its bigrams (exact in the
-index) with the positional phrase checked only on the pages that hold every bigram. A table written
-before bigrams existed lacks the mark BIGRAM_MARK and is searched the old way until it is rebuilt.
+pairs in a second column, ``pairs``, under its own GIN index (``~polic~depart``: the two words' stems,
+stopwords kept, as the Whoosh engine's bigram field does). A query with phrases also requires their
+pairs (CompiledQuery.pairs, exact in the index), so positions are checked only on the few pages that
+hold every pair; the ranked tsvector stays as small as the words. A table written before pairs existed
+lacks the mark BIGRAM_MARK and is searched by positions alone until it is rebuilt.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from .analysis import STOP_STEMS, stem, stems, words
 from .highlight import Terms
@@ -50,9 +51,8 @@ MAX_BIGRAM_BYTES = 256  # longer pairs (OCR noise) are left out: PostgreSQL caps
 
 def bigram_lexemes(tokens: list[str]) -> list[str]:
     """The word-pair lexemes of a page's (or a phrase's) lowercase words, in order, without repeats."""
-    stemmed = [stem(t) for t in tokens]
-    pairs = dict.fromkeys(f"~{a}~{b}" for a, b in zip(stemmed, stemmed[1:]))
-    return [p for p in pairs if len(p) <= MAX_BIGRAM_BYTES]
+    pairs = dict.fromkeys(f"~{a}~{b}" for a, b in pairwise(map(stem, tokens)))
+    return [p for p in pairs if len(p.encode()) <= MAX_BIGRAM_BYTES]
 
 
 def normalized(text: str) -> str:
@@ -83,17 +83,18 @@ def _literal(lexeme: str, prefix: bool = False) -> str:
 
 @dataclass
 class CompiledQuery:
-    """A tsquery as SQL (with its parameters), and what to mark in snippets."""
+    """A tsquery over the words as SQL (with its parameters), the tsquery of word pairs every match must
+    hold (a tsquery's text, or None), and what to mark in snippets."""
 
     sql: str
     params: dict[str, str] = field(default_factory=dict)
     terms: Terms = field(default_factory=lambda: Terms(frozenset()))
+    pairs: str | None = None
 
 
 class _Compiler:
-    def __init__(self, stem_of, bigrams: bool) -> None:
+    def __init__(self, stem_of) -> None:
         self.stem_of = stem_of  # callable: list of words -> {word: [PostgreSQL stems]}
-        self.bigrams = bigrams  # whether the table's rows hold bigram lexemes (BIGRAM_MARK)
         self.params: dict[str, str] = {}
         self.marks: set[str] = set()
         self.prefixes: list[str] = []
@@ -125,19 +126,28 @@ class _Compiler:
             return None
         if not negated:
             self.marks.update(s for s in stems(text) if s not in STOP_STEMS)
-        tokens = text.split()
-        if len(tokens) == 1:
-            if stems(text)[0] in STOP_STEMS:
-                return None
-        elif self.bigrams:
-            pairs = bigram_lexemes(tokens)
-            if len(pairs) == len(tokens) - 1:  # no pair too long to be indexed
-                exact = f"CAST({self.param(' & '.join(map(_literal, pairs)))} AS tsquery)"
-                if len(tokens) == 2:
-                    return exact
-                # Every pair somewhere on the page, then (on those pages only) in one run.
-                return f"({exact} && phraseto_tsquery('{TEXT_CONFIG}', {self.param(text)}))"
+        if all(s in STOP_STEMS for s in stems(text)) and len(text.split()) == 1:
+            return None
         return f"phraseto_tsquery('{TEXT_CONFIG}', {self.param(text)})"
+
+    def pairs(self, node: Node) -> str | None:
+        """The word pairs (a tsquery's text) that every page matching node holds, or None for no
+        constraint: a phrase's pairs, ANDed through ANDs, ORed only when every side has some."""
+        if node.op in ("and", "or"):
+            subs = [self.pairs(child) for child in node.children]
+            if node.op == "or" and None in subs:
+                return None
+            subs = [sub for sub in subs if sub is not None]
+            if not subs:
+                return None
+            return subs[0] if len(subs) == 1 else "(" + (" & " if node.op == "and" else " | ").join(subs) + ")"
+        if node.op in ("not", "field", "prefix"):
+            return None
+        tokens = words(node.text)
+        pairs = bigram_lexemes(tokens)
+        if len(tokens) < 2 or len(pairs) < len(tokens) - 1:  # one word, or a pair too long to be indexed
+            return None
+        return "(" + " & ".join(map(_literal, pairs)) + ")" if len(pairs) > 1 else _literal(pairs[0])
 
     def prefix(self, text: str, negated: bool) -> str:
         parts = words(text)
@@ -180,15 +190,16 @@ class _Compiler:
 
 
 def compile_tsquery(q: str, stem_of, *, bigrams: bool = True) -> CompiledQuery:
-    """The SQL expression of q's tsquery, its parameters and the terms to mark in snippets.
+    """The SQL expression of q's tsquery, its parameters, the word pairs a match must hold (when
+    bigrams: the table holds them, BIGRAM_MARK) and the terms to mark in snippets.
 
-    stem_of(words) -> {word: [stems]} asks PostgreSQL's English stemmer (used for prefixes only);
-    bigrams says whether the table holds bigram lexemes for phrases.
+    stem_of(words) -> {word: [stems]} asks PostgreSQL's English stemmer (used for prefixes only).
     Raises QueryError with a message for the user when q cannot be searched.
     """
-    compiler = _Compiler(stem_of, bigrams)
-    sql = compiler.node(parse(q), False)
+    compiler = _Compiler(stem_of)
+    tree = parse(q)
+    sql = compiler.node(tree, False)
     if sql is None:
         raise QueryError("Those words are too common to search for on their own: add a more specific one.")
     terms = Terms(frozenset(compiler.marks), tuple(compiler.prefixes))
-    return CompiledQuery(sql, compiler.params, terms)
+    return CompiledQuery(sql, compiler.params, terms, compiler.pairs(tree) if bigrams else None)

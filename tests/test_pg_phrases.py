@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from search import PageRecord
-from search import pg_engine
+from search import PageRecord, pg_engine
 from search.engines import PostgresEngine
 from search.pg_query import MAX_BIGRAM_BYTES, bigram_lexemes
 from tests.conftest import migrated_postgres_database
@@ -61,7 +60,7 @@ def test_an_unmarked_table_is_searched_by_positions_until_rebuilt(pg):
     records = pages("the police department denied it", "police records of the department")
     pg.write(records)
     with pg.engine.begin() as conn:  # rows as a table written before bigrams holds them
-        conn.execute(sa.text("UPDATE search_pages SET tsv = to_tsvector('english', text)"))
+        conn.execute(sa.text("UPDATE search_pages SET pairs = ''"))
     assert found(pg, '"police department"') == set()  # why the mark matters: marked, bigrams are trusted
     with pg.engine.begin() as conn:
         conn.execute(sa.text("COMMENT ON TABLE search_pages IS NULL"))
@@ -70,5 +69,29 @@ def test_an_unmarked_table_is_searched_by_positions_until_rebuilt(pg):
     assert pg.rebuild(records) == 2
     with pg.engine.connect() as conn:
         assert pg_engine.table_has_bigrams(conn)
-        assert conn.scalar(sa.text("SELECT count(*) FROM search_pages WHERE tsv @@ '~polic~depart'")) == 1
+        assert conn.scalar(sa.text("SELECT count(*) FROM search_pages WHERE pairs @@ '~polic~depart'")) == 1
     assert found(pg, '"police department"') == {"page:1"}
+
+
+@pytest.mark.parametrize(("q", "pairs"), [
+    ('"police department"', "'~polic~depart'"),
+    ('"freedom of information" records', "('~freedom~of' & '~of~inform')"),
+    ('"police department" OR "fire department"', "('~polic~depart' | '~fire~depart')"),
+    ('"police department" OR camera', None),  # a page with only "camera" holds neither pair
+    ('camera -"police department"', None),
+    ('agency:"police department"', None),
+    ("police", None),
+])
+def test_the_pairs_a_match_must_hold(q, pairs):
+    from search.pg_query import compile_tsquery
+
+    assert compile_tsquery(q, lambda ws: {w: [w] for w in ws}).pairs == pairs
+    assert compile_tsquery(q, lambda ws: {w: [w] for w in ws}, bigrams=False).pairs is None
+
+
+def test_phrases_under_or_and_not_answer_the_same_with_pairs(pg):
+    pg.write(pages("the police department denied it", "the fire department came", "a camera log",
+                   "department police"))
+    assert found(pg, '"police department" OR "fire department"') == {"page:1", "page:2"}
+    assert found(pg, '"police department" OR camera') == {"page:1", "page:3"}
+    assert found(pg, 'department -"police department"') == {"page:2", "page:4"}
