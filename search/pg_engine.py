@@ -2,7 +2,8 @@
 
 The table ``search_pages`` (made by migration a0006pgsearch, on PostgreSQL only) holds one row per
 indexed page, message body or request, with a ``tsvector`` of its words and label lexemes (see
-search.pg_query) under a GIN index. Every web host reads the same table, read replicas scale it, and
+search.pg_query) under a GIN index, and a second ``tsvector`` of its word pairs (``pairs``, made by
+migration a0011bigrams) under its own, which answers phrases. Every web host reads the same table, read replicas scale it, and
 writes are ordinary transactions: a rebuild replaces the rows in one transaction, so readers see the
 old index or the new one, never half of it.
 
