@@ -17,6 +17,7 @@ waits and lands in the new table, never in the old one that is about to be dropp
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -29,6 +30,8 @@ TABLE = "search_pages"
 BUILD = "search_pages_build"
 WRITE_LOCK = 0x464F494C  # advisory lock key ("FOIL"): one writer (a write or a rebuild) at a time
 LOCK_TIMEOUT_MS = 60_000
+LOADERS = 2  # connections loading the build table at once
+LOAD_BATCH = 5000  # records per loading transaction
 INDEX_BUILD_MEMORY = "256MB"  # maintenance_work_mem while a rebuild builds its indexes (the default: 64MB)
 
 
@@ -76,17 +79,8 @@ def _rebuild_locked(engine: Engine, records, write_batch, total, progress) -> in
                           "WITH (toast_tuple_target = 128)"))
         # Every row written from here holds phrase bigrams: the mark goes with the table when swapped in.
         conn.execute(text(f"COMMENT ON TABLE {BUILD} IS '{BIGRAM_MARK}'"))
-    count = 0
     try:
-        batch: list[PageRecord] = []
-        for record in records:
-            batch.append(record)
-            if len(batch) == 5000:
-                count += _load(engine, write_batch, batch)
-                batch = []
-                if progress is not None:
-                    progress(count, total)
-        count += _load(engine, write_batch, batch)
+        count = _load_all(engine, write_batch, records, total, progress)
         with engine.begin() as conn:
             # A GIN index built in one pass over the rows is as fast as its sort memory is large.
             conn.execute(text(f"SELECT set_config('maintenance_work_mem', '{INDEX_BUILD_MEMORY}', true)"))
@@ -110,9 +104,35 @@ def _rebuild_locked(engine: Engine, records, write_batch, total, progress) -> in
     return count
 
 
+def _load_all(engine: Engine, write_batch, records: Iterable[PageRecord], total, progress) -> int:
+    """Load records into the build table in batches, LOADERS transactions at a time (the server's work
+    of analysing each page is most of a rebuild, and one connection keeps one core busy)."""
+    count = 0
+    with ThreadPoolExecutor(LOADERS, thread_name_prefix="search-load") as pool:
+        loading: set[Future] = set()
+        for batch in _batched(records, LOAD_BATCH):
+            loading.add(pool.submit(_load, engine, write_batch, batch))
+            if len(loading) > LOADERS:  # at most one batch waiting: memory stays a few batches
+                done, loading = wait(loading, return_when=FIRST_COMPLETED)
+                count += sum(future.result() for future in done)
+                if progress is not None:
+                    progress(count, total)
+        count += sum(future.result() for future in loading)  # the first error, if any, is raised here
+    return count
+
+
+def _batched(records: Iterable[PageRecord], size: int):
+    batch: list[PageRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _load(engine: Engine, write_batch, batch: list[PageRecord]) -> int:
-    if not batch:
-        return 0
     with engine.begin() as conn:
         return write_batch(conn, batch, table=BUILD)
 

@@ -95,3 +95,25 @@ def test_phrases_under_or_and_not_answer_the_same_with_pairs(pg):
     assert found(pg, '"police department" OR "fire department"') == {"page:1", "page:2"}
     assert found(pg, '"police department" OR camera') == {"page:1", "page:3"}
     assert found(pg, 'department -"police department"') == {"page:2", "page:4"}
+
+
+def test_a_rebuild_loads_in_parallel_and_a_failed_one_leaves_the_live_table(pg, monkeypatch):
+    from search import pg_rebuild
+
+    monkeypatch.setattr(pg_rebuild, "LOAD_BATCH", 7)  # many batches over the two loading connections
+    records = pages(*(f"page {n} of the police department production" for n in range(100)))
+    seen: list[tuple[int, int | None]] = []
+    assert pg.rebuild(records, total=100, progress=lambda done, total: seen.append((done, total))) == 100
+    assert pg.doc_count() == 100 and seen[-1] == (100, 100)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert len(pg.search('"police department"', allowed_visibility=EVERYONE).hits) == 10
+
+    def bad_records():
+        yield from pages(*(f"another page {n}" for n in range(30)))
+        raise RuntimeError("the database went away mid-rebuild")
+
+    with pytest.raises(RuntimeError, match="mid-rebuild"):
+        pg.rebuild(bad_records())
+    assert pg.doc_count() == 100  # the live table is untouched
+    with pg.engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT to_regclass('search_pages_build')")) is None
