@@ -14,8 +14,9 @@ Phrases: a phrase's positions can only be checked by reading each candidate page
 keeps no positions), which for two common words is most of the table. So each page also holds its word
 pairs in a second column, ``pairs``, under its own GIN index (``~polic~depart``: the two words' stems,
 stopwords kept, as the Whoosh engine's bigram field does). A query with phrases also requires their
-pairs (CompiledQuery.pairs, exact in the index), so positions are checked only on the few pages that
-hold every pair; the ranked tsvector stays as small as the words. A table written before pairs existed
+pairs (CompiledQuery.pairs, exact in the index): a two-word phrase that every match must contain then
+needs no positions at all, and a longer one has its positions checked only on the few pages that hold
+every pair; the ranked tsvector stays as small as the words. A table written before pairs existed
 lacks the mark BIGRAM_MARK and is searched by positions alone until it is rebuilt.
 """
 
@@ -104,10 +105,14 @@ class _Compiler:
         self.params[name] = value
         return f":{name}"
 
-    def node(self, node: Node, negated: bool) -> str | None:
+    def node(self, node: Node, negated: bool, required: bool = False) -> str | None:
+        """The words' tsquery of node, as SQL. required: node's word pairs are required of every match
+        (it is reached from the top through ANDs only, and the table holds pairs), so a two-word phrase
+        needs no positions here: its pair, in the pairs column, says the words are adjacent."""
         op = node.op
         if op in ("and", "or"):
-            subs = [s for s in (self.node(c, negated) for c in node.children) if s is not None]
+            inner = required and op == "and"
+            subs = [s for s in (self.node(c, negated, inner) for c in node.children) if s is not None]
             if not subs:
                 return None
             if op == "or" and len(subs) < len(node.children):
@@ -126,8 +131,11 @@ class _Compiler:
             return None
         if not negated:
             self.marks.update(s for s in stems(text) if s not in STOP_STEMS)
-        if all(s in STOP_STEMS for s in stems(text)) and len(text.split()) == 1:
+        tokens = text.split()
+        if all(s in STOP_STEMS for s in stems(text)) and len(tokens) == 1:
             return None
+        if required and len(tokens) == 2 and self.pairs(node) is not None:
+            return f"plainto_tsquery('{TEXT_CONFIG}', {self.param(text)})"
         return f"phraseto_tsquery('{TEXT_CONFIG}', {self.param(text)})"
 
     def pairs(self, node: Node) -> str | None:
@@ -198,7 +206,7 @@ def compile_tsquery(q: str, stem_of, *, bigrams: bool = True) -> CompiledQuery:
     """
     compiler = _Compiler(stem_of)
     tree = parse(q)
-    sql = compiler.node(tree, False)
+    sql = compiler.node(tree, False, required=bigrams)
     if sql is None:
         raise QueryError("Those words are too common to search for on their own: add a more specific one.")
     terms = Terms(frozenset(compiler.marks), tuple(compiler.prefixes))

@@ -117,3 +117,22 @@ def test_a_rebuild_loads_in_parallel_and_a_failed_one_leaves_the_live_table(pg, 
     assert pg.doc_count() == 100  # the live table is untouched
     with pg.engine.connect() as conn:
         assert conn.scalar(sa.text("SELECT to_regclass('search_pages_build')")) is None
+
+
+@pytest.mark.parametrize(("q", "positions"), [
+    ('"police department"', False),            # its pair is required of every match: no positions
+    ('"police department" camera', False),
+    ('"freedom of information"', True),         # three words: positions, on pages holding both pairs
+    ('"police department" OR camera', True),    # not required: positions
+    ('camera -"police department"', True),
+])
+def test_which_phrases_still_read_positions(q, positions):
+    from search.pg_query import compile_tsquery
+
+    def reads_positions(compiled) -> bool:
+        phrase = q.split('"')[1]
+        names = [name for name, value in compiled.params.items() if value == phrase]
+        return any(f"phraseto_tsquery('english', :{name})" in compiled.sql for name in names)
+
+    assert reads_positions(compile_tsquery(q, lambda ws: {w: [w] for w in ws})) == positions
+    assert reads_positions(compile_tsquery(q, lambda ws: {w: [w] for w in ws}, bigrams=False))
