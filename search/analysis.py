@@ -60,6 +60,11 @@ def words(text: str) -> list[str]:
     return TOKEN_RE.findall(text.lower())
 
 
+def stem_all(tokens: list[str]) -> list[str]:
+    """Stems of lowercase word tokens, in order."""
+    return list(map(_STEMS.__getitem__, tokens))
+
+
 def stems(text: str) -> list[str]:
     """Stemmed tokens of a text, in order (stopwords included)."""
     return list(map(_STEMS.__getitem__, TOKEN_RE.findall(text.lower())))

@@ -3,9 +3,9 @@
 The table ``search_pages`` (made by migration a0006pgsearch, on PostgreSQL only) holds one row per
 indexed page, message body or request, with a ``tsvector`` of its words and label lexemes (see
 search.pg_query) under a GIN index, and a second ``tsvector`` of its word pairs (``pairs``, made by
-migration a0011bigrams) under its own, which answers phrases. Every web host reads the same table, read replicas scale it, and
-writes are ordinary transactions: a rebuild replaces the rows in one transaction, so readers see the
-old index or the new one, never half of it.
+migration a0011bigrams) under its own, which answers phrases. Every web host reads the same table, read
+replicas scale it, and writes are ordinary transactions: a rebuild swaps in a freshly loaded table at
+once, so readers see the old index or the new one, never half of it.
 
 Ranking: with a RUM index (the migration makes one when the server has the extension) the top hits
 come from the index in rank order (``ORDER BY tsv <=> query``), which keeps positions and needs no
@@ -46,8 +46,8 @@ _UPSERT = """
 INSERT INTO {table} (key, kind, text, tsv, pairs, request_id, agency_id, agency, campaign_id, campaign,
                      document_id, filename, page, released_on, year, media_type, visibility, ocr)
 VALUES (:key, :kind, :text,
-        to_tsvector('{config}', :words) || array_to_tsvector(CAST(:labels AS text[])),
-        array_to_tsvector(CAST(:pairs AS text[])),
+        to_tsvector('{config}', :words) || array_to_tsvector(string_to_array(:labels, ' ')),
+        array_to_tsvector(string_to_array(:pairs, ' ')),
         :request_id, :agency_id, :agency, :campaign_id, :campaign, :document_id, :filename, :page,
         :released_on, :year, :media_type, :visibility, :ocr)
 ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, text = excluded.text, tsv = excluded.tsv,
@@ -77,7 +77,8 @@ def _row(record: PageRecord) -> dict:
                            document_id=record.document_id)
     return {
         "key": record.key, "kind": record.kind, "text": record.text, "words": words_,
-        "labels": labels, "pairs": bigram_lexemes(words_.split()),
+        # Space-separated (no lexeme holds a space): one string is far cheaper to send than an array.
+        "labels": " ".join(labels), "pairs": " ".join(bigram_lexemes(words_.split())),
         "request_id": record.request_id, "agency_id": record.agency_id, "agency": record.agency or None,
         "campaign_id": record.campaign_id, "campaign": record.campaign or None,
         "document_id": record.document_id, "filename": record.filename, "page": record.page,

@@ -23,9 +23,8 @@ lacks the mark BIGRAM_MARK and is searched by positions alone until it is rebuil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import pairwise
 
-from .analysis import STOP_STEMS, stem, stems, words
+from .analysis import STOP_STEMS, stem_all, stems, words
 from .highlight import Terms
 from .parse import USER_FIELDS, Node, QueryError, parse
 
@@ -52,8 +51,10 @@ MAX_BIGRAM_BYTES = 256  # longer pairs (OCR noise) are left out: PostgreSQL caps
 
 def bigram_lexemes(tokens: list[str]) -> list[str]:
     """The word-pair lexemes of a page's (or a phrase's) lowercase words, in order, without repeats."""
-    pairs = dict.fromkeys(f"~{a}~{b}" for a, b in pairwise(map(stem, tokens)))
-    return [p for p in pairs if len(p.encode()) <= MAX_BIGRAM_BYTES]
+    stemmed = stem_all(tokens)
+    pairs = dict.fromkeys(map("~{}~{}".format, stemmed, stemmed[1:]))
+    # A character is at most 4 bytes: only a long pair needs encoding to be measured.
+    return [p for p in pairs if len(p) * 4 <= MAX_BIGRAM_BYTES or len(p.encode()) <= MAX_BIGRAM_BYTES]
 
 
 def normalized(text: str) -> str:
