@@ -67,7 +67,7 @@ def stem_all(tokens: list[str]) -> list[str]:
 
 def stems(text: str) -> list[str]:
     """Stemmed tokens of a text, in order (stopwords included)."""
-    return list(map(_STEMS.__getitem__, TOKEN_RE.findall(text.lower())))
+    return stem_all(words(text))
 
 
 def _stop_stems() -> frozenset[str]:

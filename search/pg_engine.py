@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from .highlight import snippet
 from .parse import QueryError
 from .pg_query import BIGRAM_MARK, TEXT_CONFIG, bigram_lexemes, compile_tsquery, label_lexemes, normalized
-from .pg_rebuild import BUILD, TABLE, rebuild_table, take_write_lock
+from .pg_rebuild import BUILD, TABLE, batched, rebuild_table, take_write_lock
 from .query import FILTER_FIELDS, MAX_RESULTS_WINDOW, Hit, SearchResults
 from .records import VISIBILITIES, PageRecord
 
@@ -89,14 +89,8 @@ def _row(record: PageRecord) -> dict:
 
 
 def _batches(records: Iterable[PageRecord]):
-    batch = []
-    for record in records:
-        batch.append(_row(record))
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    for batch in batched(records, BATCH):
+        yield [_row(record) for record in batch]
 
 
 class PostgresEngine:

@@ -130,10 +130,11 @@ class _Compiler:
         text = normalized(node.text)
         if not text:
             return None
+        stemmed = stems(text)
         if not negated:
-            self.marks.update(s for s in stems(text) if s not in STOP_STEMS)
+            self.marks.update(s for s in stemmed if s not in STOP_STEMS)
         tokens = text.split()
-        if all(s in STOP_STEMS for s in stems(text)) and len(tokens) == 1:
+        if len(tokens) == 1 and stemmed[0] in STOP_STEMS:
             return None
         if required and len(tokens) == 2 and self.pairs(node) is not None:
             return f"plainto_tsquery('{TEXT_CONFIG}', {self.param(text)})"

@@ -110,7 +110,7 @@ def _load_all(engine: Engine, write_batch, records: Iterable[PageRecord], total,
     count = 0
     with ThreadPoolExecutor(LOADERS, thread_name_prefix="search-load") as pool:
         loading: set[Future] = set()
-        for batch in _batched(records, LOAD_BATCH):
+        for batch in batched(records, LOAD_BATCH):
             loading.add(pool.submit(_load, engine, write_batch, batch))
             if len(loading) > LOADERS:  # at most one batch waiting: memory stays a few batches
                 done, loading = wait(loading, return_when=FIRST_COMPLETED)
@@ -121,7 +121,8 @@ def _load_all(engine: Engine, write_batch, records: Iterable[PageRecord], total,
     return count
 
 
-def _batched(records: Iterable[PageRecord], size: int):
+def batched(records: Iterable[PageRecord], size: int):
+    """Lists of up to size records, in order."""
     batch: list[PageRecord] = []
     for record in records:
         batch.append(record)
