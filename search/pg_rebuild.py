@@ -81,11 +81,7 @@ def _rebuild_locked(engine: Engine, records, write_batch, total, progress) -> in
         conn.execute(text(f"COMMENT ON TABLE {BUILD} IS '{BIGRAM_MARK}'"))
     try:
         count = _load_all(engine, write_batch, records, total, progress)
-        with engine.begin() as conn:
-            # A GIN index built in one pass over the rows is as fast as its sort memory is large.
-            conn.execute(text(f"SELECT set_config('maintenance_work_mem', '{INDEX_BUILD_MEMORY}', true)"))
-            for name, definition in definitions:
-                conn.execute(text(_renamed(definition, name)))
+        _build_indexes(engine, definitions)
         with engine.begin() as conn:
             conn.execute(text(f"SELECT set_config('lock_timeout', '{LOCK_TIMEOUT_MS}', true)"))
             conn.execute(text(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_old"))
@@ -119,6 +115,20 @@ def _load_all(engine: Engine, write_batch, records: Iterable[PageRecord], total,
                     progress(count, total)
         count += sum(future.result() for future in loading)  # the first error, if any, is raised here
     return count
+
+
+def _build_indexes(engine: Engine, definitions) -> None:
+    """Build the live table's indexes on the build table, LOADERS at a time, each on its own connection
+    (CREATE INDEX takes a SHARE lock, which does not block another CREATE INDEX on the same table)."""
+    def build(name: str, definition: str) -> None:
+        with engine.begin() as conn:
+            # A GIN index built in one pass over the rows is as fast as its sort memory is large.
+            conn.execute(text(f"SELECT set_config('maintenance_work_mem', '{INDEX_BUILD_MEMORY}', true)"))
+            conn.execute(text(_renamed(definition, name)))
+
+    with ThreadPoolExecutor(LOADERS, thread_name_prefix="search-index") as pool:
+        for future in [pool.submit(build, name, definition) for name, definition in definitions]:
+            future.result()
 
 
 def batched(records: Iterable[PageRecord], size: int):
