@@ -10,7 +10,6 @@ lease exit and are restarted, as systemd's Restart=always does (deploy/).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -106,16 +105,7 @@ def _count(url: str, sql: str) -> int:
         return int(conn.execute(sql).fetchone()[0])
 
 
-WHOOSH_OPEN = (
-    "Whoosh on a shared folder: passed 3 runs of 3 here after the stored-fields fix, then failed once in a "
-    "fresh-clone run for a reason not yet read (issue 13). Run it with FOILTRACK_DEPLOY_WHOOSH=1.")
-
-
-@pytest.mark.parametrize("engine", [
-    "postgres",
-    pytest.param("whoosh", marks=pytest.mark.skipif(not os.environ.get("FOILTRACK_DEPLOY_WHOOSH"),
-                                                   reason=WHOOSH_OPEN)),
-])
+@pytest.mark.parametrize("engine", ["postgres", "whoosh"])
 def test_a_deployment_on_many_hosts_survives_kills_and_outages(engine, tmp_path, imap_mailbox):
     postgres, redis = start_postgres(), start_redis()
     deployment = supervisor = load = None

@@ -6,12 +6,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from tracker.leases import Lease, holders
+from tracker.leases import TAKEOVER_SECONDS, Lease, _libpq_url, holders, watch
 
 pytestmark = pytest.mark.slow
 
@@ -121,6 +123,34 @@ def test_postgres_lease_lost_when_the_connection_ends(database_url_postgres, tmp
     assert second.try_acquire() and second.still_held()
     second.release()
     assert holders("scheduler", database_url_postgres, str(tmp_path)) == 0
+
+
+def test_a_standby_works_only_after_a_holder_that_lost_its_session_has_stopped(database_url_postgres, tmp_path):
+    # A database restart ends the holder's session, not its process: until the holder notices, it still
+    # runs the schedule, so the standby that wins the lock at once must wait for it to stop first.
+    holder = Lease("scheduler", database_url_postgres, str(tmp_path))
+    assert holder.try_acquire()
+    stopped = threading.Event()
+    watch(holder, stopped.set)
+    standby = Lease("scheduler", database_url_postgres, str(tmp_path))
+    with psycopg.connect(_libpq_url(database_url_postgres), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (holder._conn.info.backend_pid,))
+    started = time.monotonic()
+    try:
+        assert standby.acquire(poll_seconds=0.05)
+        assert stopped.is_set(), "the standby began working while the old holder still thought it held the lease"
+        assert time.monotonic() - started >= TAKEOVER_SECONDS
+        assert standby.still_held() and holders("scheduler", database_url_postgres, str(tmp_path)) == 1
+    finally:
+        standby.release()
+
+
+def test_a_standby_told_to_stop_while_taking_over_gives_the_lease_back(database_url_postgres, tmp_path):
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    lease = Lease("mail", database_url_postgres, str(tmp_path))
+    assert lease.acquire(stop=stop, poll_seconds=0.05) is False
+    assert not lease.held and holders("mail", database_url_postgres, str(tmp_path)) == 0
 
 
 def test_unknown_role_is_refused(tmp_path):

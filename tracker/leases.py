@@ -6,8 +6,10 @@ of its own (the server releases it the moment that connection ends, so a `kill -
 it); with SQLite, where every process shares one machine and one data folder, it is an `flock` on a file
 in that folder (the kernel releases it when the process dies).
 
-The holder checks its lease now and then (``still_held``): a database restart ends the advisory lock's
+The holder checks its lease every CHECK_SECONDS (``still_held``): a database restart ends the advisory lock's
 connection, and a process that lost its lease must stop working as the singleton before another takes over.
+So a standby that wins the advisory lock waits TAKEOVER_SECONDS before it works: longer than the old holder
+needs to notice (one check, which a dead network fails within TCP_USER_TIMEOUT_MS) and stop.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 ROLES = ("scheduler", "mail", "index-writer")
 # A lease key in PostgreSQL's advisory-lock space: a fixed class number for FOIL Tracker, then the role.
 _LOCK_CLASS = 0x0F01
+CHECK_SECONDS = 1.0  # how often a holder asks the server whether its lease is still its own
+TCP_USER_TIMEOUT_MS = 2000  # a check that the server does not acknowledge fails after this long
+TAKEOVER_SECONDS = 3 * CHECK_SECONDS + TCP_USER_TIMEOUT_MS / 1000  # a new holder's wait before it works
 _HOLDERS_SQL = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
                 " AND classid::bigint = %s AND objid::bigint = %s")
 
@@ -68,7 +73,7 @@ class Lease:
         told = False
         while not (stop and stop.is_set()):
             try:
-                if self.try_acquire():
+                if self.try_acquire() and self._settled(stop):
                     log.info("lease %s: held by this process (pid %s)", self.role, os.getpid())
                     return True
             except Exception as exc:  # noqa: BLE001 - the database may be restarting: wait and try again
@@ -84,6 +89,22 @@ class Lease:
             else:
                 time.sleep(poll_seconds)
         return False
+
+    def _settled(self, stop: threading.Event | None) -> bool:
+        """After winning the advisory lock, wait until a holder that lost it (a database restart ends its
+        session, not its process) has noticed and stopped, then confirm the lock is still ours."""
+        if not self._postgres:
+            return True  # a file lock is released only when its holder's process has ended
+        log.info("lease %s: won; starting in %.0f s, once any previous holder has stopped",
+                 self.role, TAKEOVER_SECONDS)
+        if stop:
+            stop.wait(TAKEOVER_SECONDS)
+        else:
+            time.sleep(TAKEOVER_SECONDS)
+        if (stop and stop.is_set()) or not self.still_held():
+            self.release()
+            return False
+        return True
 
     def release(self) -> None:
         """Give the lease back (also done by the operating system or the server when the process dies)."""
@@ -122,6 +143,7 @@ class Lease:
 
         if self._conn is None:
             self._conn = psycopg.connect(_libpq_url(self._database_url), autocommit=True, connect_timeout=5,
+                                         tcp_user_timeout=TCP_USER_TIMEOUT_MS,
                                          application_name=f"foiltrack lease {self.role}")
         row = self._conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
                                  (_LOCK_CLASS, _role_key(self.role))).fetchone()
@@ -165,7 +187,7 @@ def holders(role: str, database_url: str, data_dir: str) -> int | None:
     return 1
 
 
-def watch(lease: Lease, on_lost: Callable[[], None], *, every_seconds: float = 5.0) -> threading.Thread:
+def watch(lease: Lease, on_lost: Callable[[], None], *, every_seconds: float = CHECK_SECONDS) -> threading.Thread:
     """Check the lease in a daemon thread and call `on_lost` once if it is taken away."""
 
     def run() -> None:
