@@ -151,6 +151,10 @@ def test_a_deployment_on_many_hosts_survives_kills_and_outages(engine, tmp_path,
             assert status == 201, filed
             replies.append(filed["reply_address"])
 
+        # A new deployment's search answers 503 ("being built for the first time") until its index exists;
+        # the load is about what happens once the deployment is up.
+        _wait_until("search answering on both web hosts",
+                    lambda: all(api(web, "/api/v1/search?q=camera", token)[0] == 200 for web in webs), deployment, 120)
         load = Load(webs, token, [word_for(n) for n in range(EMAILS)] + ["camera", "routine log"],
                     "admin@campaign.example.org")
         load.start()

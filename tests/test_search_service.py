@@ -190,6 +190,21 @@ def test_a_big_damaged_index_is_queued_for_rebuild_and_searches_say_so(whoosh_on
     assert "rebuilt" in response.json["error"]["message"]
 
 
+def test_a_new_deployment_searched_before_its_index_writer_built_the_index_says_so(whoosh_only, queued_app,
+                                                                                    api_as, nypd_request):
+    from tracker.searching import service
+
+    add_pages(nypd_request, ["alpha"])  # in the database; the index writer (not running here) has built nothing
+    service.forget_index()
+    index_dir = Path(queued_app.config["INDEX_DIR"])
+    shutil.rmtree(index_dir)
+    response = api_as("researcher").get("/api/v1/search?q=alpha")
+    assert response.status_code == 503
+    assert response.json["error"] == {"code": "search_unavailable", "message":
+                                      "Search is being built for the first time; try again in a few minutes."}
+    assert not index_dir.exists()  # a reader queues the build and writes nothing
+
+
 def test_a_rebuild_holds_off_incremental_writers(whoosh_only, app, nypd_request):
     from search import IndexBusy, PageRecord, SearchIndex
     from tracker.searching.service import _holding_current_generation, index_path

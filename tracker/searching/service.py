@@ -137,6 +137,8 @@ def _open_or_recover(inline_limit: int | None) -> SearchIndex:
         return SearchIndex(path, create=False, lock_timeout=LOCK_TIMEOUT)
     except IndexUnavailable:
         pass
+    if _current_target(path) is None and not any(path.glob("gen-*")):  # the index writer has not built one yet
+        raise SearchUnavailable("Search is being built for the first time; try again in a few minutes.")
     raise SearchUnavailable("Search is being rebuilt after a problem with its index; "
                             "try again in a few minutes.")
 
