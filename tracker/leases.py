@@ -84,10 +84,7 @@ class Lease:
                 told = True
                 if on_wait:
                     on_wait()
-            if stop:
-                stop.wait(poll_seconds)
-            else:
-                time.sleep(poll_seconds)
+            _pause(poll_seconds, stop)
         return False
 
     def _settled(self, stop: threading.Event | None) -> bool:
@@ -97,10 +94,7 @@ class Lease:
             return True  # a file lock is released only when its holder's process has ended
         log.info("lease %s: won; starting in %.0f s, once any previous holder has stopped",
                  self.role, TAKEOVER_SECONDS)
-        if stop:
-            stop.wait(TAKEOVER_SECONDS)
-        else:
-            time.sleep(TAKEOVER_SECONDS)
+        _pause(TAKEOVER_SECONDS, stop)
         if (stop and stop.is_set()) or not self.still_held():
             self.release()
             return False
@@ -170,6 +164,14 @@ class Lease:
             with contextlib.suppress(Exception):  # closing a broken connection
                 self._conn.close()
             self._conn = None
+
+
+def _pause(seconds: float, stop: threading.Event | None) -> None:
+    """Sleep, waking early when `stop` is set."""
+    if stop:
+        stop.wait(seconds)
+    else:
+        time.sleep(seconds)
 
 
 def holders(role: str, database_url: str, data_dir: str) -> int | None:
