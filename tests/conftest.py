@@ -46,6 +46,23 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("db_backend", backends, indirect=True)
 
 
+# Modules that start, kill or freeze real processes and wait on wall-clock timeouts. Under pytest-xdist
+# (`scripts/test` runs one worker per core) they all go to one worker, one after another, so two of them
+# never compete for the same cores; everything else is spread over the workers.
+SERIAL_MODULES = frozenset({
+    "test_archive_bombs", "test_celery_worker", "test_concurrent_events", "test_database_restart",
+    "test_deployment", "test_extract_pool", "test_first_run", "test_ingest_crash", "test_serve",
+    "test_singletons",
+})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put the process-killing modules in one xdist group (honoured by `--dist loadgroup`)."""
+    for item in items:
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in SERIAL_MODULES:
+            item.add_marker(pytest.mark.xdist_group("processes"))
+
+
 @pytest.fixture
 def db_backend(request) -> str:
     return request.param
