@@ -12,6 +12,7 @@ import threading
 import time
 
 import click
+from celery.utils.nodenames import host_format
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -71,6 +72,15 @@ def start_sweeper(app) -> threading.Thread:
     return thread
 
 
+def indexer_node_name() -> str:
+    """The index writer's Celery node name, with this host's name in it (`index@db2.example.org`).
+
+    A worker built in code gets no `%h` expansion (only the `celery worker --hostname` option expands it),
+    so two hosts' index writers would otherwise share the literal name `index@%h`.
+    """
+    return host_format("index@%h")
+
+
 @click.command("indexer")
 @with_appcontext
 def indexer_command() -> None:
@@ -79,7 +89,8 @@ def indexer_command() -> None:
     hold_lease("index-writer")
     celery = current_app.extensions["celery"]
     # The solo pool writes in this very process: no forked child can outlive it holding the lease's lock.
-    worker = celery.Worker(queues=["index"], concurrency=1, pool="solo", hostname="index@%h", loglevel="INFO")
+    worker = celery.Worker(queues=["index"], concurrency=1, pool="solo", hostname=indexer_node_name(),
+                           loglevel="INFO")
     worker.start()
     raise SystemExit(worker.exitcode or 0)
 
