@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 
 from tracker.extensions import db
 from tracker.leases import Lease, watch
+from tracker.tasks import stamp_with_epoch
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def scheduler_command() -> None:
     """The task scheduler (Celery beat) behind the `scheduler` lease: a second copy waits as a standby."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     hold_lease("scheduler")
+    stamp_with_epoch("scheduler")  # the tasks beat sends carry this holding's epoch
     start_sweeper(current_app._get_current_object())
     celery = current_app.extensions["celery"]
     celery.Beat(loglevel="INFO").run()
