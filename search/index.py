@@ -32,10 +32,11 @@ from .facets import FacetCache
 from .postings import PostingCache
 from .records import PageRecord
 from .scoring import PageWeighting
-from .writelock import acquire_writer
+from .writelock import acquire_writer, process_alive
 
 CURRENT = "current"
 VERSION_FILE = "FOILTRACK_SCHEMA"
+BUILDING = "BUILDING"  # in a generation a rebuild is still writing: the id of the rebuilding process
 
 
 class IndexUnavailable(Exception):
@@ -141,13 +142,38 @@ def _drop_half_open_files(error: BaseException) -> None:
         gc.collect()
 
 
-def _new_generation(path: Path) -> Path:
+def _new_generation(path: Path, building: bool = False) -> Path:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     gen_dir = path / f"gen-{time.time_ns()}"
     gen_dir.mkdir(mode=0o700)
+    if building:
+        # Removed when the build is swapped in: a generation that keeps it after its builder died was
+        # cut short (a killed rebuild), and is found and removed by `interrupted_generations`.
+        (gen_dir / BUILDING).write_text(str(os.getpid()))
     whoosh_index.create_in(str(gen_dir), build_schema())
     (gen_dir / VERSION_FILE).write_text(str(SCHEMA_VERSION))
     return gen_dir
+
+
+def interrupted_generations(path: str | os.PathLike) -> list[Path]:
+    """Generations a rebuild started and never finished, its process being gone (a killed rebuild)."""
+    found = []
+    for gen_dir in sorted(Path(path).glob("gen-*")):
+        try:
+            builder = int((gen_dir / BUILDING).read_text().strip() or 0)
+        except (OSError, ValueError):
+            continue
+        if builder <= 0 or not process_alive(builder):
+            found.append(gen_dir)
+    return found
+
+
+def remove_interrupted_generations(path: str | os.PathLike) -> int:
+    """Delete what killed rebuilds left in the index folder; return how many generations went."""
+    gone = interrupted_generations(path)
+    for gen_dir in gone:
+        shutil.rmtree(gen_dir, ignore_errors=True)
+    return len(gone)
 
 
 def _point_current(path: Path, gen_dir: Path) -> None:
@@ -368,7 +394,8 @@ def rebuild(path: str | os.PathLike, records: Iterable[PageRecord], *, total: in
     procs = default_procs() if procs is None else max(1, procs)
     if multiprocessing.current_process().daemon:
         procs = 1  # a daemonic process (a Celery prefork child) may not start processes of its own
-    gen_dir = _new_generation(path)
+    remove_interrupted_generations(path)
+    gen_dir = _new_generation(path, building=True)
     try:
         ix = whoosh_index.open_dir(str(gen_dir))
         kwargs = {"limitmb": limitmb, "compound": False, "codec": _codec()}
@@ -384,6 +411,7 @@ def rebuild(path: str | os.PathLike, records: Iterable[PageRecord], *, total: in
         shutil.rmtree(gen_dir, ignore_errors=True)
         raise
     previous = (path / CURRENT).resolve() if (path / CURRENT).exists() else None
+    (gen_dir / BUILDING).unlink()
     _point_current(path, gen_dir)
     for old in path.glob("gen-*"):
         if old not in (gen_dir, previous):

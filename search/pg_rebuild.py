@@ -47,6 +47,19 @@ def take_write_lock(conn) -> None:
         raise
 
 
+def interrupted_build(conn) -> bool:
+    """Whether a rebuild's table is left with no rebuild running (its process was killed mid-way).
+
+    A running rebuild holds the write lock as a session lock from before it creates the table to the swap;
+    a killed one's session ended with it, and so did the lock. The next rebuild drops the table first.
+    """
+    if conn.scalar(text("SELECT to_regclass(:t)"), {"t": BUILD}) is None:
+        return False
+    held = conn.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 "
+                            "AND objid::bigint = :key AND objsubid = 1 AND granted"), {"key": WRITE_LOCK})
+    return not held
+
+
 def rebuild_table(engine: Engine, records: Iterable[PageRecord], write_batch, *, total: int | None = None,
                   progress: Callable[[int, int | None], None] | None = None) -> int:
     """Load records into a fresh table, index it like the live one, swap it in; return the count.

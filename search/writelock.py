@@ -33,7 +33,8 @@ def note_holder(gen_dir: str | os.PathLike) -> None:
     os.replace(tmp, path)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether the process pid is running (a zombie counts as dead: it holds no files)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -70,7 +71,7 @@ def break_if_abandoned(gen_dir: str | os.PathLike) -> bool:
         pid, pgid = int(holder["pid"]), int(holder["pgid"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    if pid == os.getpid() or _alive(pid):
+    if pid == os.getpid() or process_alive(pid):
         return False
     if pgid == pid:  # it led its own process group (a rebuild does): the group is its orphans
         with contextlib.suppress(ProcessLookupError, PermissionError):

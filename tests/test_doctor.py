@@ -113,18 +113,3 @@ def test_a_database_behind_the_migrations_says_to_upgrade(app):
 
 def test_nobody_holding_the_scheduler_lease_is_reported(app):
     assert _levels(_diagnose(app))["scheduler"] == "warn"
-
-
-def test_a_postgres_search_table_without_phrase_bigrams_asks_for_a_reindex(app, db_backend):
-    if db_backend != "postgres-search":
-        pytest.skip("the search table is PostgreSQL's")
-    from sqlalchemy import text
-
-    from tracker.extensions import db
-
-    assert _levels(_diagnose(app))["search"] == "ok"
-    db.session.execute(text("COMMENT ON TABLE search_pages IS NULL"))
-    db.session.commit()
-    findings = [f for f in _diagnose(app) if f.check == "search"]
-    assert findings[0].level == "warn"
-    assert "foiltrack reindex" in findings[0].message

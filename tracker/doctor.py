@@ -10,16 +10,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tracker.extensions import db
 from tracker.leases import holders
+from tracker.models.base import utcnow
 
 SECRET_FINGERPRINT_KEY = "secret_key_fingerprint"
 
@@ -110,12 +113,29 @@ def check_blob_folder(app: Flask) -> Iterator[Finding]:
     except OSError as exc:
         yield _fail("blobs", f"{folder} is not readable and writable by this user ({exc})")
         return
+    yield from _space(folder)
     missing, sampled = _missing_blobs(folder)
     if missing:
         yield _fail("blobs", f"{missing} of {sampled} stored files the database refers to are not in {folder}: "
                              "every host must use the same shared folder (FOILTRACK_BLOB_DIR)")
     else:
         yield _ok("blobs", f"{folder} readable and writable; {sampled} sampled stored files present")
+
+
+# Below these, a blob folder is full (an upload or a delivered attachment will fail) or nearly full.
+FULL_BYTES = 64 * 2**20
+NEARLY_FULL_SHARE = 0.05
+
+
+def _space(folder: Path) -> Iterator[Finding]:
+    usage = shutil.disk_usage(folder)
+    free = f"{usage.free / 2**20:,.0f} MB free of {usage.total / 2**20:,.0f} MB"
+    if usage.free < FULL_BYTES:
+        yield _fail("blob space", f"the disk holding {folder} is full ({free}): uploads and delivered attachments "
+                                  "fail until space is freed or the folder moves to a larger disk")
+    elif usage.free < NEARLY_FULL_SHARE * usage.total:
+        yield _warn("blob space", f"the disk holding {folder} is nearly full ({free}): free space or move the "
+                                  "folder to a larger disk before uploads start failing")
 
 
 def _missing_blobs(folder: Path, sample: int = 20) -> tuple[int, int]:
@@ -134,7 +154,7 @@ def check_search(app: Flask) -> Iterator[Finding]:
     if engine == "postgres":
         if not _production(app):
             yield _fail("search", "FOILTRACK_SEARCH_ENGINE=postgres needs a PostgreSQL database")
-        elif not _search_table_has_bigrams():
+        elif not _search_table_has_bigrams() and _search_table_has_rows():
             yield _warn("search", "the PostgreSQL search table was written before phrase bigrams: phrases are "
                                   "searched the slow way until `foiltrack reindex` rebuilds it")
         else:
@@ -157,6 +177,57 @@ def _search_table_has_bigrams() -> bool:
     from search.pg_engine import table_has_bigrams
 
     return table_has_bigrams(db.session.connection())
+
+
+def _search_table_has_rows() -> bool:
+    from search.pg_rebuild import TABLE
+
+    return db.session.execute(text(f"SELECT EXISTS (SELECT 1 FROM {TABLE})")).scalar()
+
+
+def check_rebuild_leftovers(app: Flask) -> Iterator[Finding]:
+    """Nothing is left of a rebuild that was killed mid-way (the next rebuild also removes it)."""
+    if app.config.get("SEARCH_ENGINE", "whoosh") == "postgres":
+        if not _production(app):
+            return
+        from search.pg_rebuild import BUILD, interrupted_build
+
+        if interrupted_build(db.session.connection()):
+            yield _fail("rebuild", f"the table {BUILD} is left from a rebuild that was stopped mid-way (no "
+                                   "rebuild holds it): run `foiltrack reindex` to rebuild and remove it")
+        return
+    from search.index import interrupted_generations
+
+    left = interrupted_generations(app.config["INDEX_DIR"])
+    if left:
+        names = ", ".join(gen.name for gen in left)
+        yield _fail("rebuild", f"{len(left)} unfinished index generation(s) left by a rebuild that was stopped "
+                               f"mid-way ({names}): the next rebuild removes them, or run `foiltrack reindex`")
+
+
+def check_pending_work(app: Flask) -> Iterator[Finding]:
+    """No follow-up work has waited much longer than the sweeper takes to hand it to the broker again."""
+    from tracker.models.work import PendingWork
+    from tracker.pending_work import SWEEP_SECONDS
+
+    limit = timedelta(seconds=2 * app.config["BROKER_VISIBILITY_SECONDS"] + 4 * SWEEP_SECONDS)
+    open_work = select(PendingWork).where(PendingWork.done_at.is_(None),
+                                          PendingWork.created_at < utcnow() - limit)
+    stuck = db.session.scalars(open_work.order_by(PendingWork.created_at).limit(50)).all()
+    if not stuck:
+        yield _ok("pending work", f"nothing has waited longer than {_minutes(limit)}")
+        return
+    oldest = stuck[0]
+    tasks = ", ".join(sorted({work.task for work in stuck}))
+    cause = f"; last error: {oldest.last_error}" if oldest.last_error else ""
+    yield _fail("pending work", f"{len(stuck)}{'+' if len(stuck) == 50 else ''} job(s) not done after "
+                                f"{_minutes(limit)} (oldest since {oldest.created_at:%Y-%m-%d %H:%M} UTC, "
+                                f"{oldest.attempts} attempt(s); {tasks}{cause}): check that the workers and the "
+                                "scheduler run and reach the broker")
+
+
+def _minutes(span: timedelta) -> str:
+    return f"{span.total_seconds() / 60:.0f} minutes"
 
 
 def check_secret_key(app: Flask) -> Iterator[Finding]:
@@ -217,8 +288,8 @@ def check_mail(app: Flask) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Callable[[Flask], Iterator[Finding]], ...] = (
-    check_database, check_broker, check_blob_folder, check_search, check_secret_key, check_singletons,
-    check_mail,
+    check_database, check_broker, check_blob_folder, check_search, check_rebuild_leftovers, check_secret_key,
+    check_singletons, check_pending_work, check_mail,
 )
 
 
@@ -227,7 +298,8 @@ def diagnose(app: Flask) -> list[Finding]:
     findings: list[Finding] = []
     database_ok = True
     for check in CHECKS:
-        if not database_ok and check in (check_blob_folder, check_secret_key):
+        if not database_ok and check in (check_blob_folder, check_rebuild_leftovers, check_secret_key,
+                                         check_pending_work):
             continue
         found = list(check(app))
         if check is check_database and any(f.level == "fail" for f in found):

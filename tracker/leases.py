@@ -9,7 +9,9 @@ in that folder (the kernel releases it when the process dies).
 The holder checks its lease every CHECK_SECONDS (``still_held``): a database restart ends the advisory lock's
 connection, and a process that lost its lease must stop working as the singleton before another takes over.
 So a standby that wins the advisory lock waits TAKEOVER_SECONDS before it works: longer than the old holder
-needs to notice (one check, which a dead network fails within TCP_USER_TIMEOUT_MS) and stop.
+needs to notice (one check, which a dead network fails within TCP_USER_TIMEOUT_MS) and stop. A holder that
+cannot notice in time (frozen while it lost its session) is fenced off: each holding takes a new epoch
+(tracker.fencing) that the singleton's work carries, and the database refuses work from an older one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from tracker import fencing
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ class Lease:
         self._path = Path(data_dir) / "leases" / f"{role}.lock"
         self._conn = None
         self._fd: int | None = None
+        self.epoch: int | None = None  # the fencing token of this holding (PostgreSQL only)
 
     # -- taking and giving back -------------------------------------------------------------------
     def try_acquire(self) -> bool:
@@ -74,7 +79,11 @@ class Lease:
         while not (stop and stop.is_set()):
             try:
                 if self.try_acquire() and self._settled(stop):
-                    log.info("lease %s: held by this process (pid %s)", self.role, os.getpid())
+                    if self._postgres:
+                        # A fencing token for this holding: work it does is refused once another takes over.
+                        self.epoch = fencing.take(self._conn, self.role)
+                    log.info("lease %s: held by this process (pid %s, epoch %s)", self.role, os.getpid(),
+                             self.epoch)
                     return True
             except Exception as exc:  # noqa: BLE001 - the database may be restarting: wait and try again
                 log.warning("lease %s: cannot ask for it now (%s); trying again", self.role, exc)
@@ -102,6 +111,8 @@ class Lease:
 
     def release(self) -> None:
         """Give the lease back (also done by the operating system or the server when the process dies)."""
+        fencing.forget(self.role)
+        self.epoch = None
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None

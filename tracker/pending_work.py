@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
+from tracker import fencing
 from tracker.extensions import db
 from tracker.models.base import utcnow
 from tracker.models.work import PendingWork
@@ -87,6 +88,7 @@ class Sweep:
 def sweep(now: datetime | None = None) -> Sweep:
     """Relay every job not done that was never relayed, or relayed longer ago than the broker keeps tasks."""
     now = now or utcnow()
+    fencing.check("scheduler")  # a sweeper whose lease was taken over relays nothing
     redeliver = timedelta(seconds=current_app.config["BROKER_VISIBILITY_SECONDS"] + 60)
     due = db.session.execute(
         select(PendingWork.id, PendingWork.task, PendingWork.args, PendingWork.attempts)

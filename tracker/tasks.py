@@ -7,11 +7,16 @@ and `celery` (everything else: reminders, alerts, outgoing mail).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
+
+from tracker import fencing
+
+log = logging.getLogger(__name__)
 
 QUEUES = ("celery", "ingest", "extract", "index")
 
@@ -40,6 +45,11 @@ def celery_init_app(app: Flask) -> Celery:
             from tracker.pending_work import mark_done
 
             with app.app_context(), unit_of_work():
+                try:
+                    _check_fences(self.request)
+                except fencing.StaleEpoch as exc:
+                    log.warning("task %s refused: %s", self.name, exc)
+                    return None
                 result = self.run(*args, **kwargs)
                 # A job relayed from the pending-work table is done with the unit that did its work.
                 mark_done(self.request.id)
@@ -82,6 +92,28 @@ def celery_init_app(app: Flask) -> Celery:
     app.extensions["celery"] = celery
     _register_tasks(celery)
     return celery
+
+
+def _check_fences(request) -> None:
+    """Refuse a task from a singleton whose lease was taken over (its epoch rides in a header), and any
+    task run by a singleton (the index writer) that has itself been taken over since."""
+    fence = request.get(fencing.HEADER) if request is not None else None
+    if isinstance(fence, dict) and "role" in fence and "epoch" in fence:
+        fencing.check(str(fence["role"]), int(fence["epoch"]))
+    for role in fencing.roles():
+        fencing.check(role)
+
+
+def stamp_with_epoch(role: str) -> None:
+    """Make every task this process publishes carry role's epoch (the scheduler's beat, once it holds it)."""
+    from celery.signals import before_task_publish
+
+    def stamp(headers=None, **_):
+        epoch = fencing.held(role)
+        if headers is not None and epoch is not None:
+            headers[fencing.HEADER] = {"role": role, "epoch": epoch}
+
+    before_task_publish.connect(stamp, weak=False)
 
 
 TASK_MODULES = (

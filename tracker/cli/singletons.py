@@ -12,11 +12,13 @@ import threading
 import time
 
 import click
+from celery.utils.nodenames import host_format
 from flask import current_app
 from flask.cli import with_appcontext
 
 from tracker.extensions import db
 from tracker.leases import Lease, watch
+from tracker.tasks import stamp_with_epoch
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ def scheduler_command() -> None:
     """The task scheduler (Celery beat) behind the `scheduler` lease: a second copy waits as a standby."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     hold_lease("scheduler")
+    stamp_with_epoch("scheduler")  # the tasks beat sends carry this holding's epoch
     start_sweeper(current_app._get_current_object())
     celery = current_app.extensions["celery"]
     celery.Beat(loglevel="INFO").run()
@@ -71,6 +74,15 @@ def start_sweeper(app) -> threading.Thread:
     return thread
 
 
+def indexer_node_name() -> str:
+    """The index writer's Celery node name, with this host's name in it (`index@db2.example.org`).
+
+    A worker built in code gets no `%h` expansion (only the `celery worker --hostname` option expands it),
+    so two hosts' index writers would otherwise share the literal name `index@%h`.
+    """
+    return host_format("index@%h")
+
+
 @click.command("indexer")
 @with_appcontext
 def indexer_command() -> None:
@@ -79,7 +91,8 @@ def indexer_command() -> None:
     hold_lease("index-writer")
     celery = current_app.extensions["celery"]
     # The solo pool writes in this very process: no forked child can outlive it holding the lease's lock.
-    worker = celery.Worker(queues=["index"], concurrency=1, pool="solo", hostname="index@%h", loglevel="INFO")
+    worker = celery.Worker(queues=["index"], concurrency=1, pool="solo", hostname=indexer_node_name(),
+                           loglevel="INFO")
     worker.start()
     raise SystemExit(worker.exitcode or 0)
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ingest.imap import TRANSIENT_ERRORS, ImapSettings, Mailbox, MailboxError
+from tracker import fencing
 from tracker.dispatch import rollback, unit_of_work
 from tracker.extensions import db
 from tracker.models import Document, MailboxCursor
@@ -90,6 +91,7 @@ def deliver_one(
     try:
         sha = docs.blob_store().put(raw)  # first: whatever happens next, the original is kept
         with unit_of_work(write=True):
+            fencing.check("mail")  # a mail worker whose lease was taken over moves no cursor
             message, created = deliver_raw(raw, sha, mailbox=label, uid=uid, queue_work=not inline)
             outcome = message.status if created else "duplicates"
             message_id = message.id if created and message.status != "rejected" else None
@@ -100,8 +102,8 @@ def deliver_one(
         outcome, message_id, document_ids = "duplicates", None, []
         with unit_of_work(write=True):
             _advance(cursor_id, uid)
-    except OperationalError:
-        raise  # the database is unreachable: retry later, nothing was flagged
+    except (OperationalError, fencing.StaleEpoch):
+        raise  # the database is unreachable, or this worker's lease was taken over: nothing was flagged
     except OSError as exc:
         # The blob store (or another file) refused a write: a condition that passes, not a bad email.
         log.warning("UID %s of %s not stored (%s); left on the server to try again", uid, label, exc)

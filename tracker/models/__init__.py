@@ -8,7 +8,7 @@ from tracker.models.notify import Reminder, SavedSearch
 from tracker.models.public import Resident, ResidentEmail
 from tracker.models.requests import Appeal, Event, Litigation, Request, TrackingNumber
 from tracker.models.users import ROLES, ApiToken, User
-from tracker.models.work import DeploymentFact, PendingWork
+from tracker.models.work import DeploymentFact, LeaseEpoch, PendingWork
 
 __all__ = [
     "ROLES",
@@ -18,6 +18,7 @@ __all__ = [
     "AuditEntry",
     "Campaign",
     "DeploymentFact",
+    "LeaseEpoch",
     "Document",
     "Event",
     "Litigation",

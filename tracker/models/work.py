@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.extensions import db
@@ -38,3 +38,14 @@ class DeploymentFact(db.Model):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class LeaseEpoch(db.Model):
+    """A singleton role's fencing token: the number of times its lease has been taken (tracker.fencing)."""
+
+    __tablename__ = "lease_epochs"
+
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+    epoch: Mapped[int] = mapped_column(BigInteger, default=0)
+    holder: Mapped[str] = mapped_column(String(200), default="")
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
