@@ -1,0 +1,274 @@
+"""The Article 78 petition draft: read back from the .docx (python-docx) and the .pdf (pypdfium2), by role,
+with the 409s for a request that cannot be taken to court, and the dashboard's advice after four months."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+
+from tracker.clock import legal_today
+
+pytestmark = pytest.mark.filterwarnings("ignore:Task name 'foiltrack.deadlines.recompute_all'")
+
+
+def docx_text(data: bytes) -> str:
+    """Every paragraph and table cell of a .docx, one per line."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    lines = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        lines += [cell.text for row in table.rows for cell in row.cells]
+    return "\n".join(lines)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of every page of a PDF, joined, with line wrapping undone."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        pages = [pdf[n].get_textpage().get_text_range() for n in range(len(pdf))]
+    finally:
+        pdf.close()
+    return " ".join(" ".join(pages).split())
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def long(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+@pytest.fixture
+def nypd(app, make_agency):
+    return make_agency(name="New York City Police Department", short_name="NYPD",
+                       appeals_officer="Jordan Appeals", appeals_email="appeals@nypd.example.org",
+                       appeals_address="One Police Plaza, New York, NY 10038")
+
+
+@pytest.fixture
+def days():
+    """The history of a request denied and appealed in the last few months (its four months still run)."""
+    today = legal_today()
+    return {"received": today - timedelta(days=70), "acknowledged": today - timedelta(days=66),
+            "certain": today - timedelta(days=52), "denied": today - timedelta(days=50),
+            "appeal": today - timedelta(days=40), "appeal_denied": today - timedelta(days=30)}
+
+
+@pytest.fixture
+def appealed(app, nypd, make_request, days):
+    """A request denied on (e)(iv) and (f), appealed, and the appeal denied, with the letters on file."""
+    from tracker.dispatch import commit
+    from tracker.extensions import db
+    from tracker.models import Document
+    from tracker.operations import record_event
+
+    request = make_request(nypd, title="Facial recognition contracts", received_on=days["received"],
+                           tracking_numbers=["FOIL-2026-056-00042"])
+    record_event(request, "acknowledged", days["acknowledged"], None, {"date_certain": days["certain"].isoformat()})
+    denial = record_event(request, "denied", days["denied"], None, {"exemptions": ["87(2)(e)(iv)", "87(2)(f)"]})
+    record_event(request, "appeal_filed", days["appeal"], None, {"filed_by": "post"})
+    record_event(request, "appeal_denied", days["appeal_denied"], None)
+    db.session.add(Document(request_id=request.id, event_id=denial.id, filename="NYPD denial letter.pdf",
+                            media_type="application/pdf", sha256="2" * 64, visibility="internal"))
+    commit()
+    return request
+
+
+def test_request_petition_docx_and_pdf_hold_parties_venue_dates_grounds_relief_exhibits(
+        appealed, api_as, days):
+    from tracker import deadlines
+    from tracker.letters import argument
+
+    lawyer = api_as("lawyer", "counsel@example.org")
+    docx = lawyer.get(f"/api/v1/requests/{appealed.id}/article78-petition.docx")
+    assert docx.status_code == 200, docx.get_data(as_text=True)
+    assert docx.mimetype.endswith("wordprocessingml.document")
+    assert f'filename="{appealed.reference}-article78-petition.docx"' in docx.headers["Content-Disposition"]
+    pdf = lawyer.get(f"/api/v1/requests/{appealed.id}/article78-petition.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    due = deadlines.article78_due(days["appeal_denied"])
+    for text in (flat(docx_text(docx.data)), pdf_text(pdf.data)):
+        # The parties: the campaign's request has no resident, so no name is made up for the petitioner.
+        assert "[Petitioner]" in text
+        assert "New York City Police Department and Jordan Appeals, in their official capacity as Records " \
+               "Access Appeals Officer of New York City Police Department" in text
+        # Venue: One Police Plaza's ZIP code is in Manhattan, New York County (CPLR 506(b)).
+        assert "COUNTY OF NEW YORK" in text and "Venue lies in New York County" in text
+        assert "CPLR 506(b)" in text and "CPLR 7804(b)" in text
+        # Every date of the history, and the four months of CPLR 217(1).
+        for key in ("received", "acknowledged", "certain", "denied", "appeal", "appeal_denied"):
+            assert long(days[key]) in text, key
+        assert f"the four months end on {long(due)}" in text
+        assert "FOIL-2026-056-00042" in text
+        # Each ground and the appeal letter's own argument against it.
+        for ground, citation in (("87(2)(e)(iv)", "POL §87(2)(e)(iv)"), ("87(2)(f)", "POL §87(2)(f)")):
+            assert citation in text
+            assert flat(argument(ground)) in text
+        assert "the agency involved has the burden of proving" in text
+        # The relief, with the 2017 fee language: shall under (c)(ii), may under (c)(i).
+        assert "produce the records requested" in text and "in camera review" in text
+        assert "the Court shall assess them against respondents where petitioner has substantially prevailed " \
+               "and the Court finds that respondents had no reasonable basis for denying access " \
+               "(POL §89(4)(c)(ii)), and may assess them where petitioner has substantially prevailed and " \
+               "respondents failed to respond to the request or the appeal within the statutory time " \
+               "(POL §89(4)(c)(i))" in text
+        # The papers: notice of petition (CPLR 7804(c)), verified petition, verification, exhibits.
+        assert "NOTICE OF PETITION" in text and "VERIFIED PETITION" in text and "VERIFICATION" in text
+        assert "CPLR 7804(c)" in text
+        assert "Exhibit A: The request" in text or "Exhibit A The request" in text
+        assert "document " in text and "NYPD denial letter.pdf" in text
+        assert "The appeal determination" in text and "The administrative appeal" in text
+        assert "no copy is on file in FOIL Tracker; attach it" in text
+        assert "never files it" in text
+
+
+def test_exhibits_are_lettered_in_history_order_and_cited_in_the_facts(appealed, api_as, days):
+    lawyer = api_as("lawyer")
+    text = flat(docx_text(lawyer.get(f"/api/v1/requests/{appealed.id}/article78-petition.docx").data))
+    titles = ["The request", "The agency's acknowledgment", "The agency's denial", "The administrative appeal",
+              "The appeal determination"]
+    for n, title in enumerate(titles):
+        label = "ABCDE"[n]
+        assert f"Exhibit {label} {title}" in text, title
+        assert f"A copy is annexed as Exhibit {label}." in text
+
+
+@pytest.mark.parametrize("role", ["volunteer", "researcher"])
+def test_only_lawyers_and_admins_get_the_petition(appealed, api_as, role):
+    caller = api_as(role)
+    for url in (f"/api/v1/requests/{appealed.id}/article78-petition.docx",
+                f"/api/v1/requests/{appealed.id}/article78-petition.pdf"):
+        response = caller.get(url)
+        assert response.status_code == 403, url
+        assert response.json["error"]["code"] == "forbidden"
+
+
+def test_admin_gets_it_and_unknown_ids_are_404(appealed, api_as):
+    admin = api_as("admin")
+    assert admin.get(f"/api/v1/requests/{appealed.id}/article78-petition.pdf").status_code == 200
+    assert admin.get("/api/v1/requests/999999/article78-petition.docx").status_code == 404
+    assert admin.get("/api/v1/litigation/999999/petition.pdf").json["error"]["code"] == "not_found"
+
+
+def test_a_request_without_a_final_denial_gets_409(app, nypd, make_request, api_as, days):
+    from tracker.dispatch import commit
+    from tracker.operations import record_event
+
+    lawyer = api_as("lawyer")
+    request = make_request(nypd, title="Drone policy", received_on=days["received"])
+    record_event(request, "denied", days["denied"], None, {"exemptions": ["87(2)(g)"]})
+    commit()
+    response = lawyer.get(f"/api/v1/requests/{request.id}/article78-petition.docx")
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "no_final_denial"
+    assert "it is denied" in response.json["error"]["message"] and "POL §89(4)" in response.json["error"]["message"]
+
+
+def _old_appeal_denied(request):
+    from tracker.dispatch import commit
+    from tracker.operations import record_event
+
+    record_event(request, "denied", date(2023, 2, 10), None, {"exemptions": ["87(2)(e)"]})
+    record_event(request, "appeal_filed", date(2023, 3, 1), None, {"filed_by": "portal"})
+    record_event(request, "appeal_denied", date(2023, 3, 14), None)
+    commit()
+
+
+def test_past_four_months_409_says_a_new_request_is_the_way(app, nypd, make_request, api_as):
+    lawyer = api_as("lawyer")
+    request = make_request(nypd, title="Old contracts", received_on=date(2023, 1, 6))
+    _old_appeal_denied(request)
+    for fmt in ("docx", "pdf"):
+        response = lawyer.get(f"/api/v1/requests/{request.id}/article78-petition.{fmt}")
+        assert response.status_code == 409
+        error = response.json["error"]
+        # Four months after Tue 2023-03-14 is Fri 2023-07-14 (CPLR 217(1), GCL §30).
+        assert error["code"] == "article78_time_passed"
+        assert "ended on 2023-07-14" in error["message"] and "file a new request" in error["message"]
+
+
+def test_constructive_denials_are_stated_with_their_dates(app, nypd, make_request, api_as):
+    from tracker import deadlines
+    from tracker.dispatch import commit
+    from tracker.operations import record_event
+
+    today = legal_today()
+    received = today - timedelta(days=100)
+    acknowledged = today - timedelta(days=99)
+    request = make_request(nypd, title="Camera locations", received_on=received)
+    record_event(request, "acknowledged", acknowledged, None)
+    appeal = today - timedelta(days=55)
+    record_event(request, "appeal_filed", appeal, None, {"filed_by": "portal"})
+    commit()
+    missed = deadlines.determination_due(acknowledged)
+    appeal_due = deadlines.appeal_determination_due(appeal)
+    text = pdf_text(api_as("lawyer").get(f"/api/v1/requests/{request.id}/article78-petition.pdf").data)
+    assert f"let its determination deadline pass on {long(missed)}" in text
+    assert f"that time ran out on {long(appeal_due)}" in text and "(POL §89(4)(b))" in text
+    assert f"the four months end on {long(deadlines.article78_due(appeal_due))}" in text
+    assert "Respondents gave no ground at all" in text
+    assert "POL §89(4)(c)(i)" in text
+
+
+def test_a_residents_request_names_the_resident_as_petitioner(app, nypd, make_request, api_as, days):
+    from tracker.dispatch import commit
+    from tracker.extensions import db
+    from tracker.models import Resident
+    from tracker.operations import record_event
+
+    request = make_request(nypd, title="Cameras in my neighborhood", received_on=days["received"],
+                           campaign="Ban the Scan")
+    resident = Resident(campaign_id=request.campaign_id, nta_code="BK0101", name="Ana Rivera",
+                        email="ana@example.org", postal_address="12 Bedford Ave\nBrooklyn, NY 11211",
+                        pseudonym="resident-petition-1", state="confirmed")
+    db.session.add(resident)
+    db.session.flush()
+    request.resident_id = resident.id
+    request.nta_code = "BK0101"
+    record_event(request, "denied", days["denied"], None, {"exemptions": ["87(2)(i)"]})
+    record_event(request, "appeal_filed", days["appeal"], None, {"filed_by": "post"})
+    record_event(request, "appeal_denied", days["appeal_denied"], None)
+    commit()
+    text = flat(docx_text(api_as("lawyer").get(f"/api/v1/requests/{request.id}/article78-petition.docx").data))
+    assert "In the Matter of the Application of Ana Rivera, Petitioner," in text
+    assert "Petitioner Ana Rivera is a resident of Greenpoint, Brooklyn, residing at 12 Bedford Ave, Brooklyn, " \
+           "NY 11211" in text
+    assert "Ana Rivera, being duly sworn" in text
+    assert "Ban the Scan" not in text.split("Respondents.")[0]
+
+
+def test_litigation_petition_uses_its_court_caption_and_index_number(appealed, api_as, make_request, nypd, days):
+    lawyer = api_as("lawyer")
+    suit = lawyer.post("/api/v1/litigation", json={
+        "caption": "Surveillance Accountability Project v. NYPD", "index_number": "156672/2026",
+        "court": "Supreme Court of the State of New York, County of Kings", "request_ids": [appealed.id]}).json
+    docx = lawyer.get(f"/api/v1/litigation/{suit['id']}/petition.docx")
+    assert docx.status_code == 200
+    text = flat(docx_text(docx.data))
+    assert "Surveillance Accountability Project" in text and "Index No. 156672/2026" in text
+    assert "COUNTY OF KINGS" in text and "Venue lies in Kings County" in text
+    assert "confirm that CPLR 506(b) allows it" in text
+    # The request's own download uses the lawsuit that covers it.
+    via_request = flat(docx_text(lawyer.get(f"/api/v1/requests/{appealed.id}/article78-petition.docx").data))
+    assert "Index No. 156672/2026" in via_request
+    pdf = lawyer.get(f"/api/v1/litigation/{suit['id']}/petition.pdf")
+    assert pdf.status_code == 200 and "Index No. 156672/2026" in pdf_text(pdf.data)
+    assert api_as("volunteer").get(f"/api/v1/litigation/{suit['id']}/petition.docx").status_code == 403
+
+
+def test_a_lawsuit_covering_a_request_past_its_four_months_gets_409(app, nypd, make_request, api_as):
+    lawyer = api_as("lawyer")
+    request = make_request(nypd, title="Old contracts", received_on=date(2023, 1, 6))
+    _old_appeal_denied(request)
+    suit = lawyer.post("/api/v1/litigation", json={"caption": "Doe v. NYPD", "request_ids": [request.id]}).json
+    response = lawyer.get(f"/api/v1/litigation/{suit['id']}/petition.pdf")
+    assert response.status_code == 409 and response.json["error"]["code"] == "article78_time_passed"
+    # Filed in time, the same lawsuit's petition is judged on its filing day and can be drafted again.
+    lawyer.patch(f"/api/v1/litigation/{suit['id']}", json={"filed_on": "2023-07-14"})
+    assert lawyer.get(f"/api/v1/litigation/{suit['id']}/petition.pdf").status_code == 200
