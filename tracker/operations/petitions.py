@@ -18,6 +18,7 @@ from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.models import Appeal, Document, Litigation, Message, Request, User
 from tracker.operations.errors import Conflict
+from tracker.petition_draft import draft_petition
 
 FINAL = ("appeal_denied", "appeal_constructively_denied")
 AGENCY_CLOCKS = ("acknowledgment", "determination", "date_certain")
@@ -250,7 +251,7 @@ def petition_for_litigation(litigation: Litigation, actor: User, today: date | N
         raise Conflict("the lawsuit covers no request, so there is nothing to petition about", code="no_requests")
     facts = _facts(list(litigation.requests), actor, court=litigation.court, caption=litigation.caption,
                    index_number=litigation.index_number, filed_on=litigation.filed_on, today=today)
-    return petition.draft_petition(facts)
+    return draft_petition(facts)
 
 
 def covering_litigation(request: Request) -> Litigation | None:
@@ -268,4 +269,4 @@ def petition_for_request(request: Request, actor: User, today: date | None = Non
     if litigation is not None:
         return petition_for_litigation(litigation, actor, today)
     facts = _facts([request], actor, court=DEFAULT_COURT, caption="", index_number="", filed_on=None, today=today)
-    return petition.draft_petition(facts)
+    return draft_petition(facts)
