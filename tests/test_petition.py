@@ -272,3 +272,55 @@ def test_a_lawsuit_covering_a_request_past_its_four_months_gets_409(app, nypd, m
     # Filed in time, the same lawsuit's petition is judged on its filing day and can be drafted again.
     lawyer.patch(f"/api/v1/litigation/{suit['id']}", json={"filed_on": "2023-07-14"})
     assert lawyer.get(f"/api/v1/litigation/{suit['id']}/petition.pdf").status_code == 200
+
+
+def test_litigation_page_and_request_page_offer_both_downloads(appealed, client, login):
+    from tracker.dispatch import commit
+    from tracker.operations.litigation import create_litigation
+
+    lawyer = login("lawyer")
+    suit = create_litigation(lawyer, "Doe v. NYPD", request_ids=[appealed.id])
+    commit()
+    page = client.get(f"/litigation/{suit.id}").get_data(as_text=True)
+    for fmt in ("docx", "pdf"):
+        assert f'href="/litigation/{suit.id}/petition.{fmt}"' in page
+        assert f'href="/requests/{appealed.id}/article78-petition.{fmt}"' in \
+            client.get(f"/requests/{appealed.id}").get_data(as_text=True)
+    docx = client.get(f"/litigation/{suit.id}/petition.docx")
+    assert docx.status_code == 200 and "Doe" in docx_text(docx.data)
+    pdf = client.get(f"/requests/{appealed.id}/article78-petition.pdf")
+    assert pdf.status_code == 200 and "VERIFIED PETITION" in pdf_text(pdf.data)
+
+
+def test_volunteers_see_no_petition_button_and_are_refused(appealed, client, login):
+    login("volunteer")
+    assert "article78-petition" not in client.get(f"/requests/{appealed.id}").get_data(as_text=True)
+    assert client.get(f"/requests/{appealed.id}/article78-petition.docx").status_code == 403
+
+
+def test_after_four_months_pages_and_dashboard_point_to_a_new_request(app, nypd, make_request, client, login):
+    from tracker.dispatch import commit
+    from tracker.operations.litigation import create_litigation
+
+    lawyer = login("lawyer")
+    request = make_request(nypd, title="Old contracts", received_on=date(2023, 1, 6), assignees=[lawyer.email])
+    _old_appeal_denied(request)
+    suit = create_litigation(lawyer, "Doe v. NYPD", request_ids=[request.id])
+    commit()
+    view = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "article78-petition." not in view
+    assert "ended on 2023-07-14" in view and "file a new request" in view
+    suit_page = client.get(f"/litigation/{suit.id}").get_data(as_text=True)
+    assert f"/litigation/{suit.id}/petition.docx" not in suit_page and "ended on 2023-07-14" in suit_page
+    assert client.get(f"/requests/{request.id}/article78-petition.docx").status_code == 409
+    dashboard = client.get("/?scope=all").get_data(as_text=True)
+    row = dashboard.split(request.reference, 1)[1].split("</tr>", 1)[0]
+    assert "Four months passed: file a new request" in row and 'href="/requests/new"' in row
+    assert "Consider an Article 78 petition" not in row
+
+
+def test_within_four_months_the_dashboard_still_suggests_the_petition(appealed, client, login):
+    login("lawyer")
+    dashboard = client.get("/?scope=all").get_data(as_text=True)
+    row = dashboard.split(appealed.reference, 1)[1].split("</tr>", 1)[0]
+    assert "Consider an Article 78 petition" in row and "file a new request" not in row
