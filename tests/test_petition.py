@@ -324,3 +324,109 @@ def test_within_four_months_the_dashboard_still_suggests_the_petition(appealed, 
     dashboard = client.get("/?scope=all").get_data(as_text=True)
     row = dashboard.split(appealed.reference, 1)[1].split("</tr>", 1)[0]
     assert "Consider an Article 78 petition" in row and "file a new request" not in row
+
+
+@pytest.mark.parametrize(("n", "label"), [(0, "A"), (1, "B"), (25, "Z"), (26, "AA"), (27, "AB"), (51, "AZ"),
+                                          (52, "BA"), (701, "ZZ"), (702, "AAA")])
+def test_exhibit_letters(n, label):
+    from tracker.petition import exhibit_label
+
+    assert exhibit_label(n) == label
+
+
+@pytest.mark.parametrize(("caption", "party"), [
+    ("Doe v. NYPD", "Doe"),
+    ("Surveillance Accountability Project v NYPD", "Surveillance Accountability Project"),
+    ("In the Matter of the Application of Jane Roe v. New York City Police Department", "Jane Roe"),
+    ("Matter of Amnesty International USA against NYPD", "Amnesty International USA"),
+    ("Facial recognition suit", ""),
+    ("", ""),
+])
+def test_petitioner_named_by_the_caption(caption, party):
+    from tracker.operations.petitions import _caption_party
+
+    assert _caption_party(caption) == party
+
+
+@pytest.mark.parametrize(("court", "county"), [
+    ("Supreme Court of the State of New York, County of New York", "New York"),
+    ("Supreme Court of the State of New York, County of Kings", "Kings"),
+    ("Supreme Court, Albany County", "Albany"),
+    ("Supreme Court, St. Lawrence County", "St. Lawrence"),
+])
+def test_the_county_the_court_names_is_the_venue(court, county):
+    from tracker.operations.petitions import venue
+
+    warnings: list[str] = []
+    assert venue(court, [], warnings)[0] == county
+    assert "CPLR 506(b)" in warnings[0]
+
+
+def _pure_facts(**changes):
+    from tracker.petition import Exhibit, HistoryFact, Party, PetitionFacts, RequestHistory
+
+    def history(reference, start):
+        facts = [HistoryFact("received", start), HistoryFact("denied", start + timedelta(days=20), ("87(2)(g)",)),
+                 HistoryFact("appeal_filed", start + timedelta(days=30)),
+                 HistoryFact("appeal_denied", start + timedelta(days=40))]
+        exhibits = [(f.kind, Exhibit(f"paper {f.kind}", f.on, (f"document for {f.kind}",))) for f in facts]
+        return RequestHistory(reference, f"Title {reference}", "", facts, ("87(2)(g)",), "appeal_denied",
+                              start + timedelta(days=40), start + timedelta(days=160), exhibits=exhibits)
+
+    values = dict(court="Supreme Court of the State of New York", county="Bronx", venue_reason="because.",
+                  index_number="", petitioners=[Party("Ana Rivera"), Party("Bo Chen")], agency="DOT",
+                  appeals_officer="", today=date(2026, 1, 1),
+                  requests=[history("R-1", date(2025, 6, 2)), history("R-2", date(2025, 7, 1))])
+    values.update(changes)
+    return PetitionFacts(**values)
+
+
+def test_two_requests_two_petitioners_number_allegations_and_letter_exhibits_in_order():
+    from tracker.petition import as_text
+    from tracker.petition_draft import draft_petition
+
+    document = draft_petition(_pure_facts())
+    assert [b.number for b in document.allegations] == list(range(1, len(document.allegations) + 1))
+    assert [b.label for b in document.exhibits] == list("ABCDEFGH")
+    text = flat(as_text(document))
+    assert "Ana Rivera and Bo Chen, Petitioners," in text and "Petitioners Ana Rivera and Bo Chen" in text
+    assert "allege:" in text and "the Records Access Appeals Officer of DOT" in text
+    assert "Request R-1: Title R-1" in text and "Request R-2: Title R-2" in text
+    # R-2's denial is its second paper: exhibit F, after R-1's four.
+    assert "citing POL §87(2)(g). A copy is annexed as Exhibit F." in text
+    assert "Exhibit F: paper denied, dated July 21, 2025 (R-2); on file: document for denied." in text
+    assert text.count("POL §87(2)(g) (inter-agency or intra-agency materials).") == 1  # each ground argued once
+    assert "COUNTY OF BRONX" in document.court_lines and "Venue lies in Bronx County: because." in text
+
+
+def test_without_a_county_the_draft_leaves_a_blank_to_fill():
+    from tracker.petition import as_text
+    from tracker.petition_draft import draft_petition
+
+    document = draft_petition(_pure_facts(county="", venue_reason="", warnings=["Venue: name the county"]))
+    text = flat(as_text(document))
+    assert "COUNTY OF ____________" in document.court_lines
+    assert "Venue lies in ____________ County: [state where respondents made the determination" in text
+    assert document.notes[0] == "Venue: name the county"
+
+
+def test_a_lawsuit_over_two_agencies_requests_names_both_and_warns(app, nypd, make_agency, make_request, api_as,
+                                                                   days):
+    from tracker.dispatch import commit
+    from tracker.operations import record_event
+
+    lawyer = api_as("lawyer")
+    dot = make_agency(name="Department of Transportation", short_name="DOT")
+    ids = []
+    for agency in (nypd, dot):
+        request = make_request(agency, title=f"Cameras {agency.short_name}", received_on=days["received"])
+        record_event(request, "denied", days["denied"], None, {"exemptions": ["87(2)(b)"]})
+        record_event(request, "appeal_filed", days["appeal"], None, {"filed_by": "hand"})
+        record_event(request, "appeal_denied", days["appeal_denied"], None)
+        ids.append(request.id)
+    commit()
+    suit = lawyer.post("/api/v1/litigation", json={"caption": "Roe v. City", "request_ids": ids}).json
+    text = flat(docx_text(lawyer.get(f"/api/v1/litigation/{suit['id']}/petition.docx").data))
+    assert "New York City Police Department and Department of Transportation" in text
+    assert "name each agency's records access appeals officer" in text
+    assert "Petitioner Roe made the requests" in text
