@@ -201,7 +201,11 @@ def petitioners(requests: list[Request], caption: str, warnings: list[str]) -> l
 
 
 def venue(court: str, requests: list[Request], warnings: list[str]) -> tuple[str, str]:
-    """(county, why) under CPLR 506(b): the county the court names, else the appeals officer's office."""
+    """(county, why) under CPLR 506(b): the county the court names, else the appeals officer's office.
+
+    Courts read CPLR 506(b) as allowing the county where the challenged determination was made, where the
+    material events took place, or where the respondent's principal office is; the appeals officer's office
+    is the first of these as far as the record shows, so the draft asks counsel to confirm it."""
     named = re.search(r"county of ([a-z .'-]+)|([a-z.'-]+(?: [a-z.'-]+)?) county", court, flags=re.I)
     if named:
         county = (named.group(1) or named.group(2)).strip().title()
@@ -221,9 +225,11 @@ def venue(court: str, requests: list[Request], warnings: list[str]) -> tuple[str
             places = []
         if places and places[0].borough in BOROUGH_COUNTIES:
             county = BOROUGH_COUNTIES[places[0].borough]
+            warnings.append(f"Venue: {county} County comes from the appeals officer's address on record "
+                            f"({address}); confirm that the determination was made there, or that the material "
+                            "events took place or respondents' principal office is there (CPLR 506(b)).")
             return county, (f"the appeal was made to respondents' records access appeals officer at {address}, "
-                            f"in {county} County, which is where respondents made the determination complained "
-                            "of or refused to perform the duty the law enjoins upon them.")
+                            f"in {county} County, where the determination complained of was made.")
     warnings.append(f"Venue: no county could be found for {agency.name} (its appeals address has no New York City "
                     "ZIP code); name the county under CPLR 506(b) before filing.")
     return "", ""
