@@ -430,3 +430,36 @@ def test_a_lawsuit_over_two_agencies_requests_names_both_and_warns(app, nypd, ma
     assert "New York City Police Department and Department of Transportation" in text
     assert "name each agency's records access appeals officer" in text
     assert "Petitioner Roe made the requests" in text
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_buttons_in_chromium_download_the_petition(appealed, app, live_server, make_user, browser_page,
+                                                       tmp_path, width):
+    from tracker.dispatch import commit
+    from tracker.operations.litigation import create_litigation
+
+    lawyer = make_user("lawyer", "ana@example.org")
+    suit = create_litigation(lawyer, "Doe v. NYPD", request_ids=[appealed.id])
+    commit()
+    base = live_server(app)
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill("ana@example.org")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+    for path, name in ((f"/requests/{appealed.id}", "Article 78 petition draft (.docx)"),
+                       (f"/litigation/{suit.id}", "Download the petition (.docx)")):
+        page.goto(base + path)
+        link = page.get_by_role("link", name=name)
+        assert link.is_visible()
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width  # on the page, not off its edge
+        page.screenshot(path=str(tmp_path / f"{path.strip('/').replace('/', '-')}-{width}.png"), full_page=True)
+        with page.expect_download() as download:
+            link.click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert saved.suffix == ".docx" and "VERIFIED PETITION" in docx_text(saved.read_bytes())
