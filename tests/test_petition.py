@@ -463,3 +463,38 @@ def test_the_buttons_in_chromium_download_the_petition(appealed, app, live_serve
         saved = tmp_path / download.value.suggested_filename
         download.value.save_as(saved)
         assert saved.suffix == ".docx" and "VERIFIED PETITION" in docx_text(saved.read_bytes())
+
+
+def test_exhibits_name_the_emails_on_file_for_the_request_and_the_appeal(app, nypd, make_request, api_as, days):
+    from datetime import datetime
+
+    from tracker.dispatch import commit
+    from tracker.extensions import db
+    from tracker.models import Document, Message
+    from tracker.operations import record_event
+
+    def sent(subject, day, sha):
+        message = Message(direction="out", status="sent", subject=subject, raw_sha256=sha * 64,
+                          sent_at=datetime(day.year, day.month, day.day, 17, 0), to_addrs=["foil@nypd.example.org"])
+        db.session.add(message)
+        db.session.flush()
+        return message
+
+    request = make_request(nypd, title="Body camera footage policy")
+    ask = sent("FOIL request: body camera footage policy", days["received"], "3")
+    ask.request_id = request.id
+    record_event(request, "submitted", days["received"], None, {"via": "email"}, message=ask)
+    record_event(request, "denied", days["denied"], None, {"exemptions": ["87(2)(g)(iii)"]})
+    appeal = sent("FOIL appeal: body camera footage policy", days["appeal"], "4")
+    appeal.request_id = request.id
+    record_event(request, "appeal_filed", days["appeal"], None, {}, message=appeal)
+    db.session.add(Document(request_id=request.id, message_id=appeal.id, filename="appeal-exhibits.pdf",
+                            media_type="application/pdf", sha256="5" * 64, visibility="privileged"))
+    record_event(request, "appeal_denied", days["appeal_denied"], None)
+    commit()
+    text = flat(docx_text(api_as("lawyer").get(f"/api/v1/requests/{request.id}/article78-petition.docx").data))
+    assert f"Exhibit A The request, dated {long(days['received'])} ({request.reference}); on file: email " \
+           f"“FOIL request: body camera footage policy” of {days['received'].isoformat()}." in text
+    assert f"on file: email “FOIL appeal: body camera footage policy” of {days['appeal'].isoformat()}; " \
+           "document " in text and "appeal-exhibits.pdf" in text
+    assert "POL §87(2)(g)(iii)" in text and "final agency policy or determinations" in text

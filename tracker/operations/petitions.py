@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from tracker import lifecycle, permissions, petition
-from tracker.clock import legal_today
+from tracker.clock import legal_today, local
 from tracker.extensions import db
 from tracker.models import Appeal, Document, Litigation, Message, Request, User
 from tracker.operations.errors import Conflict
@@ -115,11 +115,12 @@ def _grounds(history: list[petition.HistoryFact]) -> list[str]:
 
 
 def _sources(request: Request, event, actor) -> list[str]:
+    """What is on file for the paper that shows `event`: its email, its documents, the sent request or appeal."""
     found = []
     message = db.session.get(Message, event.message_id) if event.message_id else None
     if message is not None:
-        m = message
-        found.append(f"email “{m.subject or '(no subject)'}” of {(m.sent_at or m.received_at):%Y-%m-%d}")
+        day = local(message.sent_at or message.received_at).date()
+        found.append(f"email “{message.subject or '(no subject)'}” of {day.isoformat()}")
     documents = db.session.scalars(select(Document).where(or_(
         Document.event_id == event.id,
         Document.message_id == (event.message_id or 0))).order_by(Document.id)).all()
@@ -128,7 +129,7 @@ def _sources(request: Request, event, actor) -> list[str]:
         sent = db.session.scalars(select(Message).where(
             Message.request_id == request.id, Message.direction == "out", Message.match_method == "sent:request",
             Message.status == "sent").order_by(Message.id)).all()
-        found += [f"email “{m.subject}” sent {m.sent_at:%Y-%m-%d}" for m in sent if m.sent_at]
+        found += [f"email “{m.subject}” sent {local(m.sent_at).date().isoformat()}" for m in sent if m.sent_at]
     if event.type == "appeal_filed":
         appeal = db.session.scalar(select(Appeal).where(Appeal.filed_event_id == event.id))
         if appeal is not None and appeal.letter.strip() and message is None:
