@@ -76,6 +76,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("litigation.new", "POST"): LEGAL,
     ("litigation.view", "GET"): LEGAL,
     ("litigation.view", "POST"): LEGAL,
+    ("litigation.petition_docx", "GET"): LEGAL,  # the Article 78 petition draft (409 when none can be brought)
+    ("litigation.petition_pdf", "GET"): LEGAL,
+    ("litigation.request_petition_docx", "GET"): LEGAL,
+    ("litigation.request_petition_pdf", "GET"): LEGAL,
     ("calendar.index", "GET"): SIGNED_IN,
     ("calendar.renew", "POST"): SIGNED_IN,
     ("calendar.feed", "GET"): EVERYONE,           # the secret in the URL is the credential

@@ -200,6 +200,7 @@ def init_app(app: Flask) -> None:
         me,
         messages,
         openapi,
+        petition,
         requests,
         search,
         users,

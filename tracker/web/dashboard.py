@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import permissions
@@ -60,3 +60,16 @@ def mail_waiting() -> dict:
 def in_neighborhood(rows, nta: str):
     """The requests about one 2020 neighborhood (all of them when `nta` is empty)."""
     return [r for r in rows if r.nta_code == nta] if nta else rows
+
+
+@bp.app_template_global("article78_passed_step")
+def article78_passed_step(row):
+    """(words, link) for a request whose four months to petition (CPLR 217(1)) have run out: a new request is
+    the way to the records now, not a petition. None otherwise."""
+    if row.state.status not in ("appeal_denied", "appeal_constructively_denied"):
+        return None
+    if not any(d.kind == "article78" and d.missed for d in row.state.deadlines):
+        return None
+    if not permissions.can(current_user, "request.create"):
+        return None
+    return "Four months passed: file a new request", url_for("filing.new")
