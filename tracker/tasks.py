@@ -8,6 +8,7 @@ and `celery` (everything else: reminders, alerts, outgoing mail).
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from celery import Celery, Task
@@ -42,18 +43,38 @@ def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         # Each task is one unit of work: committed when it returns, rolled back when it raises.
         def __call__(self, *args, **kwargs):
-            from tracker.pending_work import mark_done
+            from tracker import pending_work
 
-            with app.app_context(), unit_of_work():
-                try:
-                    _check_fences(self.request)
-                except fencing.StaleEpoch as exc:
-                    log.warning("task %s refused: %s", self.name, exc)
+            work_id = pending_work.work_id(self.request.id)
+            worker = f"{self.request.hostname or 'eager'} pid {os.getpid()}"
+            with app.app_context():
+                # A job from the pending-work table runs under a claim: a second copy does nothing.
+                if work_id is not None and not pending_work.claim(work_id, worker):
+                    log.info("job #%s (%s): done already or running elsewhere; this copy does nothing",
+                             work_id, self.name)
                     return None
-                result = self.run(*args, **kwargs)
-                # A job relayed from the pending-work table is done with the unit that did its work.
-                mark_done(self.request.id)
-                return result
+                claimed = None
+                if work_id is not None:
+                    log.info("job #%s (%s): claimed by %s", work_id, self.name, worker)
+                    claimed = pending_work.keep_claim(work_id, worker)
+                try:
+                    with unit_of_work():
+                        try:
+                            _check_fences(self.request)
+                        except fencing.StaleEpoch as exc:
+                            log.warning("task %s refused: %s", self.name, exc)
+                            return None
+                        result = self.run(*args, **kwargs)
+                        # The job is done with the unit that did its work.
+                        pending_work.mark_done(self.request.id)
+                        return result
+                except Exception as exc:
+                    if work_id is not None:
+                        pending_work.give_up_for_now(work_id, f"{type(exc).__name__}: {exc}")
+                    raise
+                finally:
+                    if claimed is not None:
+                        claimed.set()
 
     celery = Celery(app.name, task_cls=FlaskTask)
     config = app.config

@@ -29,6 +29,9 @@ class PendingWork(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     done_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # A worker running the job holds a claim it renews while it works; one that lapsed means it died.
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_by: Mapped[str] = mapped_column(String(200), default="")
 
 
 class DeploymentFact(db.Model):
