@@ -114,7 +114,7 @@ def test_file_to_three_agencies_seeing_each_letter_then_the_mail_arrives(site, b
     for name in ("New York State Police", "Metropolitan Transportation Authority",
                  "New York City Department of Investigation"):
         page.get_by_label(name).check()
-    page.get_by_label("Title (required)").fill("Face recognition at {agency}")
+    page.get_by_label("Title (required)").fill("Face recognition at {{ agency }}")
     page.get_by_label("Text of the request").fill("All contracts and policies on face recognition.")
     page.get_by_role("button", name="File the request").click()
     page.wait_for_url(re.compile(r"/requests/file\?ids="))

@@ -73,7 +73,12 @@ def index():
             return csv_response(chosen, "foil-selection")
         elif action == "followup" and form.get("confirmed") != "1":
             # Every letter is shown, filled in for its request, before any is sent.
-            previews = [(r, fill(form.get("subject"), r), fill(request.form.get("body", ""), r)) for r in chosen]
+            try:
+                previews = [(r, fill(form.get("subject"), r, "subject"), fill(request.form.get("body", ""), r))
+                            for r in chosen]
+            except OperationError as exc:  # a template the letter language refuses: shown on its field
+                form.error(exc.field or "_form", exc.message)
+                status = exc.status
         else:
             try:
                 result = _run(action, chosen, form)
