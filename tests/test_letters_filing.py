@@ -51,11 +51,44 @@ def test_the_default_request_letter():
               "requester": "Ana Lawyer", "requester_email": "foil+abc@foil.example.org",
               "campaign": "Ban the Scan", "agency_deadline": ""}
     body = letter_language.fill("request", request_letter.DEFAULT_REQUEST_TEMPLATE, values)
-    for words in ("Public Officers Law §89(3)(a)", "in electronic form", "fees be waived", "Ana Lawyer",
+    for words in ("Public Officers Law §89(3)(a)", "in electronic form", "Ana Lawyer",
                   "All contracts for facial recognition software.", "Monday, March 2, 2026", "FT-2026-00001",
-                  "within five business days"):
+                  "within five business days", "estimated amount of any fee",
+                  "§87(1)(b)(iii) and §87(1)(c)", "25 cents a page for pages up to 9 by 14 inches",
+                  "at least two hours of employee time", "lowest-paid employee",
+                  "please contact me and I will clarify it"):
         assert words in body, words
     assert "{" not in body
+    assert "waive" not in body  # a federal FOIA idea, not a FOIL one
+
+
+@pytest.mark.parametrize(("include", "given", "precincts", "has_address", "precinct_words"), [
+    (None, "1 Main St\nBrooklyn, NY 11222", (), True, ""),
+    (False, "1 Main St\nBrooklyn, NY 11222", (), False, ""),
+    (True, "1 Main St\nBrooklyn, NY 11222", ("94",), True, ", police precinct 94;"),
+    (None, "", ("90", "94"), False, ", police precincts 90 and 94;"),
+    (True, "", ("90", "94", "104"), False, ", police precincts 90, 94 and 104;"),
+])
+def test_the_neighborhood_letter(app, include, given, precincts, has_address, precinct_words):
+    from tracker.geo import find_neighborhood
+    from tracker.models import Agency, Campaign, Resident
+    from tracker.operations.residents import letter_for
+
+    place = find_neighborhood("BK0101")
+    campaign = Campaign(name="Ban the Scan", letter_template="", agency=Agency(name="NYPD"))
+    resident = Resident(name="Rosa Parks", postal_address=given)
+    letter = letter_for(campaign, place, resident, include_postal_address=include, precincts=precincts)
+    # Records, not answers to questions; a date range; electronic copies by email; the fee rule; clarification.
+    for words in ("I request copies of the following records", "from January 1, 2016 through the date of this",
+                  f"neighborhood of {place.name}, {place.borough} ({place.community_district}",
+                  "2020 Neighborhood Tabulation Area BK0101", "by email in reply to this message",
+                  "estimated amount of any fee", "25 cents a page", "I will clarify it", "Rosa Parks"):
+        assert words in letter, words
+    assert ("1 Main St" in letter) == has_address
+    assert ("police precinct" in letter) == bool(precinct_words)
+    if precinct_words:
+        assert precinct_words in letter
+    assert "?" not in letter and "{" not in letter
 
 
 @pytest.fixture
@@ -94,7 +127,7 @@ def test_file_to_three_agencies_by_email_after_seeing_each_letter(lawyer_client,
     assert sent.status_code == 302
     mails = smtp_sink.wait_for(3)
     assert sorted(m.message["To"] for m in mails) == sorted(a.foil_email for a in agencies)
-    assert all("fees be waived" in m.message.get_content() for m in mails)
+    assert all("estimated amount of any fee" in m.message.get_content() for m in mails)
     from tracker.extensions import db
 
     db.session.expire_all()

@@ -17,6 +17,16 @@ from tracker import letter_language
 
 VARIABLES: dict[str, str] = letter_language.placeholders("request")
 
+# The fee rule of POL §87(1)(b)(iii) and §87(1)(c), as letters ask for an estimate in advance.
+FEE_ESTIMATE_REQUEST = (
+    "Please tell me in advance the estimated amount of any fee. Under Public Officers Law §87(1)(b)(iii) and "
+    "§87(1)(c), paper copies cost no more than 25 cents a page for pages up to 9 by 14 inches. An electronic "
+    "copy may cost only the actual cost of reproducing it: the storage media provided and, only where at "
+    "least two hours of employee time are needed to prepare it, the hourly salary of the lowest-paid "
+    "employee with the skill to do so (or an outside service, where the agency's own equipment cannot "
+    "prepare it). Search time may not be charged."
+)
+
 DEFAULT_REQUEST_TEMPLATE = """{{ date }}
 
 Records Access Officer
@@ -33,13 +43,13 @@ following records:
 {{ description }}
 
 Please provide the records in electronic form, by email to {{ requester_email }}, where the agency keeps them \
-electronically or can produce them that way with reasonable effort (Public Officers Law §89(3)(a)). If \
+electronically or can transfer them to that medium (Public Officers Law §89(3)(a)). If \
 any record is withheld in whole or in part, please cite the specific exemption under Public Officers Law \
 §87(2) for each withholding, and release every reasonably segregable part.
 
-I ask that any fees be waived: the records are sought for a non-commercial purpose, in the public \
-interest, and will be shared with the public. If a fee cannot be waived, please tell me the amount \
-before incurring it.
+{fees}
+
+If any part of this request is unclear, please contact me and I will clarify it.
 
 Public Officers Law §89(3)(a) requires the agency, within five business days of receiving this request, \
 to make the records available, to deny the request in writing, or to acknowledge its receipt in writing \
@@ -50,7 +60,7 @@ Sincerely,
 {{ requester }}
 {{ campaign }}
 {{ requester_email }}
-"""
+""".replace("{fees}", FEE_ESTIMATE_REQUEST)
 
 
 def long_date(day: date) -> str:
