@@ -141,7 +141,7 @@ def _set_outcome(appeal: Appeal, actor: User, outcome, decided_on) -> None:
     if outcome == appeal.outcome:
         return
     if outcome in ("granted", "denied"):
-        # A decision is an event of the request: it closes the appeal clock and (denied) opens CPLR 217's.
+        # A decision is an event of the request: it closes the appeal clock and (denied) opens CPLR 217(1)'s.
         day = parse_date(decided_on, "decided_on") if decided_on else legal_today()
         record_event(appeal.request, f"appeal_{outcome}", day, actor)
         appeal.outcome, appeal.decided_on = outcome, day
