@@ -111,11 +111,13 @@ def test_filled_values_are_text_and_not_templates():
 
 
 def test_the_default_letters_pass_their_checker():
+    from tracker.operations.bulk import FOLLOW_UP_BODY, FOLLOW_UP_SUBJECT
     from tracker.operations.campaigns import DEFAULT_LETTER
     from tracker.request_letter import DEFAULT_REQUEST_TEMPLATE
 
     assert letter_language.check("request", DEFAULT_REQUEST_TEMPLATE)
     assert letter_language.check("neighborhood", DEFAULT_LETTER)
+    assert letter_language.check("bulk", FOLLOW_UP_SUBJECT) and letter_language.check("bulk", FOLLOW_UP_BODY)
 
 
 # -- refused at save time -----------------------------------------------------------------------------
@@ -204,3 +206,13 @@ def test_the_request_letter_converts_from_its_brace_dialect(old, new):
     assert MIGRATION.request_template_up(old) == new
     if "{{" not in old:
         assert MIGRATION.request_template_down(new) == old
+
+
+def test_the_offered_follow_up_fills_in_for_a_request(app, make_request):
+    from tracker.operations.bulk import FOLLOW_UP_BODY, FOLLOW_UP_SUBJECT, fill
+
+    request = make_request(title="Drone footage", received_on="2026-11-02", tracking_numbers=["FOIL-2026-056-00042"])
+    assert fill(FOLLOW_UP_SUBJECT, request, "subject") == "Follow-up: FOIL request FOIL-2026-056-00042 (Drone footage)"
+    body = fill(FOLLOW_UP_BODY, request)
+    assert "“Drone footage” (FOIL-2026-056-00042), received by" in body and "Monday, November 2, 2026" in body
+    assert "{" not in body

@@ -19,6 +19,11 @@ from tracker.operations.request_letters import template_invalid
 from tracker.operations.requests import _users_by_email, record_event, request_state, update_request
 
 PLACEHOLDERS = tuple(letter_language.placeholders("bulk"))
+# The follow-up offered on the campaign page, ready to edit (in the letter language).
+FOLLOW_UP_SUBJECT = "Follow-up: FOIL request {{ tracking_numbers }} ({{ title }})"
+FOLLOW_UP_BODY = ("Dear Records Access Officer,\n\nI write to follow up on my Freedom of Information Law "
+                  "request “{{ title }}” ({{ tracking_numbers }}), received by {{ agency }} on {{ received_on }}. "
+                  "{{ agency_deadline }} Please let me know when I can expect a response.\n\nThank you.")
 
 
 @dataclass
