@@ -216,3 +216,10 @@ def test_the_offered_follow_up_fills_in_for_a_request(app, make_request):
     body = fill(FOLLOW_UP_BODY, request)
     assert "“Drone footage” (FOIL-2026-056-00042), received by" in body and "Monday, November 2, 2026" in body
     assert "{" not in body
+
+
+def test_positions_count_windows_line_endings_as_one():
+    with pytest.raises(LetterTemplateError) as refused:
+        letter_language.check("neighborhood", "Dear Officer,\r\n\r\nIn {{ neighborhood.name }}\r\n")
+    assert (refused.value.line, refused.value.column) == (3, 19)
+    assert letter_language.fill("neighborhood", "A\r\n{{ borough }}\r\n", OFFERED) == "A\nBrooklyn\n"

@@ -140,53 +140,55 @@ def check(kind: str, source) -> str:
         raise LetterTemplateError("a letter template must be text", 1, 1)
     if len(source) > MAX_TEMPLATE:
         raise LetterTemplateError(f"the template is longer than {MAX_TEMPLATE:,} characters", 1, 1)
+    # Positions are counted in the text as the lexer reads it, with every line ending a plain newline.
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
     opened = 0  # where the placeholder being read began
     expect = "data"  # data, name, end
     try:
-        for offset, token, value in _tokens(source):
+        for offset, token, value in _tokens(text):
             if token == "whitespace":
                 continue
             if expect == "data":
                 if token == "data":
-                    _check_single_braces(kind, source, offset, value)
+                    _check_single_braces(kind, text, offset, value)
                 elif token == "variable_begin":
                     opened, expect = offset, "name"
                 elif token in ("block_begin", "raw_begin", "linestatement_begin"):
-                    raise _refuse(source, offset, "statements ({% … %}) are not allowed in a letter; "
+                    raise _refuse(text, offset, "statements ({% … %}) are not allowed in a letter; "
                                                   f"use only placeholders: {_offered(kind)}")
                 elif token == "comment_begin":
-                    raise _refuse(source, offset, "comments ({# … #}) are not allowed in a letter")
+                    raise _refuse(text, offset, "comments ({# … #}) are not allowed in a letter")
                 else:
-                    raise _refuse(source, offset, f"unexpected {value!r}")
+                    raise _refuse(text, offset, f"unexpected {value!r}")
             elif expect == "name":
                 if token == "name" and value in offered:
                     expect = "end"
                 elif token == "name":
-                    raise _refuse(source, offset, f"unknown placeholder {{{{ {value} }}}}; this letter offers "
+                    raise _refuse(text, offset, f"unknown placeholder {{{{ {value} }}}}; this letter offers "
                                                   f"{_offered(kind)}")
                 elif token == "variable_end":
-                    raise _refuse(source, opened, "an empty placeholder {{ }}: write a name inside, one of "
+                    raise _refuse(text, opened, "an empty placeholder {{ }}: write a name inside, one of "
                                                   f"{_offered(kind)}")
                 else:
-                    raise _refuse(source, offset, f"{value!r} is not a placeholder name; a placeholder is "
+                    raise _refuse(text, offset, f"{value!r} is not a placeholder name; a placeholder is "
                                                   "just a name, e.g. {{ " + next(iter(offered)) + " }}")
             elif token == "variable_end":
                 expect = "data"
             else:
                 what = _AFTER_NAME.get(value, f"{value!r}")
-                raise _refuse(source, offset, f"{what} is not allowed in a placeholder: write just "
+                raise _refuse(text, offset, f"{what} is not allowed in a placeholder: write just "
                                               "{{ name }}, with no format, filter or expression")
     except _Stopped as stopped:
         unexpected = _UNEXPECTED.fullmatch(stopped.message)
         if unexpected:  # the lexer says which character, and where
-            raise _refuse(source, int(unexpected.group(2)), f"{unexpected.group(1)} is not allowed in a "
+            raise _refuse(text, int(unexpected.group(2)), f"{unexpected.group(1)} is not allowed in a "
                                                             "placeholder: write just {{ name }}") from None
-        raise _refuse(source, opened if expect != "data" else stopped.offset,
+        raise _refuse(text, opened if expect != "data" else stopped.offset,
                       f"the template cannot be read: {stopped.message}") from None
     if expect != "data":
-        raise _refuse(source, opened, "a placeholder opened with {{ is never closed with }}")
+        raise _refuse(text, opened, "a placeholder opened with {{ is never closed with }}")
     try:
-        _ENVIRONMENT.from_string(source)
+        _ENVIRONMENT.from_string(text)
     except TemplateError as exc:  # the token check above should make this unreachable; never a 500 if not
         raise LetterTemplateError(f"the template cannot be read: {exc}", getattr(exc, "lineno", 1) or 1,
                                   1) from None
