@@ -10,14 +10,15 @@ def test_create_read_and_change_a_public_campaign(api_as, make_agency):
     nypd = make_agency(name="New York City Police Department", short_name="NYPD")
     created = lawyer.post("/api/v1/campaigns", json={
         "name": "Ban the Scan", "slug": "ban-the-scan", "agency_id": nypd.id, "public": True,
-        "letter_template": "Records about cameras in {neighborhood}, {borough} ({community_district}).\n"
-                           "{resident_name}"})
+        "letter_template": "Records about cameras in {{ neighborhood }}, {{ borough }} "
+                           "({{ community_district }}).\n{{ resident_name }}"})
     assert created.status_code == 201, created.json
     body = created.json
     assert (body["name"], body["slug"], body["agency_id"], body["public"]) == ("Ban the Scan", "ban-the-scan",
                                                                               nypd.id, True)
     assert body["public_url"] == "/public/ban-the-scan/" and body["requests"] == 0
-    assert "neighborhood" in body["letter_placeholders"]
+    assert "neighborhood" in body["letter_placeholders"]["letter_template"]
+    assert "requester" in body["letter_placeholders"]["request_template"]
 
     fetched = lawyer.get(f"/api/v1/campaigns/{body['id']}")
     assert fetched.status_code == 200 and fetched.json == body
@@ -32,8 +33,9 @@ def test_create_read_and_change_a_public_campaign(api_as, make_agency):
 
 @pytest.mark.parametrize("body,status,field", [
     ({"name": "X", "slug": "Not A Slug"}, 422, "slug"),
-    ({"name": "X", "slug": "x", "letter_template": "Hello {nobody}"}, 422, "letter_template"),
-    ({"name": "X", "slug": "x", "letter_template": "Hello {neighborhood"}, 422, "letter_template"),
+    ({"name": "X", "slug": "x", "letter_template": "Hello {{ nobody }}"}, 400, "letter_template"),
+    ({"name": "X", "slug": "x", "letter_template": "Hello {{ neighborhood"}, 400, "letter_template"),
+    ({"name": "X", "slug": "x", "letter_template": "Hello {neighborhood}"}, 400, "letter_template"),
     ({"name": "X", "public": True}, 422, "slug"),
     ({"name": "X", "slug": "x", "agency_id": 999999}, 422, "agency_id"),
     ({"name": "X", "slug": "x", "agency_id": "1"}, 422, "agency_id"),

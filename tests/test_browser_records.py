@@ -114,7 +114,7 @@ def test_file_to_three_agencies_seeing_each_letter_then_the_mail_arrives(site, b
     for name in ("New York State Police", "Metropolitan Transportation Authority",
                  "New York City Department of Investigation"):
         page.get_by_label(name).check()
-    page.get_by_label("Title (required)").fill("Face recognition at {agency}")
+    page.get_by_label("Title (required)").fill("Face recognition at {{ agency }}")
     page.get_by_label("Text of the request").fill("All contracts and policies on face recognition.")
     page.get_by_role("button", name="File the request").click()
     page.wait_for_url(re.compile(r"/requests/file\?ids="))
@@ -123,7 +123,8 @@ def test_file_to_three_agencies_seeing_each_letter_then_the_mail_arrives(site, b
     assert previews.count() == 3
     for n in range(3):
         text = previews.nth(n).inner_text()
-        assert "Public Officers Law §89(3)(a)" in text and "fees be waived" in text and "Test lawyer" in text
+        assert "Public Officers Law §89(3)(a)" in text and "estimated amount of any fee" in text
+        assert "Test lawyer" in text
     page.screenshot(path=str(tmp_path / f"file-three-{width}.png"), full_page=True)
     page.get_by_label("Email each letter above to its agency now").check()
     page.get_by_role("button", name="File the 3 requests").click()
@@ -167,7 +168,7 @@ def test_log_a_denial_with_its_letter_then_download_the_appeal(site, browser_pag
 
     page.get_by_role("link", name="appeal", exact=True).click()
     body = page.locator(".letter-text").inner_text()
-    assert "Fink v. Lefkowitz" in body and "POL §87(2)(g)(i)–(iv)" in body and "Gould" in body
+    assert "Fink v. Lefkowitz" in body and "statistical or factual tabulations or data" in body and "Gould" in body
     fits(page)
     page.screenshot(path=str(tmp_path / f"appeal-letter-{width}.png"), full_page=True)
     with page.expect_download() as download:
@@ -175,7 +176,13 @@ def test_log_a_denial_with_its_letter_then_download_the_appeal(site, browser_pag
     pdf = pypdfium2.PdfDocument(download.value.path())
     text = " ".join(" ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).split())
     assert "POL §87(2)(e)(iv)" in text and "Fink v. Lefkowitz, 47 N.Y.2d 567 (1979)" in text
-    assert "final agency policy or determinations" in text and "POL §89(4)(c)" in text
+    assert "final agency policy or determinations" in text and "POL §89(4)(c)(ii)" in text
+    # The editor: the letter as the lawyer edits it, sent by email or printed exactly as edited.
+    page.goto(f"{site}/requests/{target.id}/appeal-letter")
+    assert page.get_by_role("button", name="Download this text as PDF").is_visible()
+    assert page.get_by_role("button", name="Send the appeal").is_visible()
+    fits(page)
+    page.screenshot(path=str(tmp_path / f"appeal-editor-{width}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -77,7 +77,7 @@ def test_log_event_on_all_matching_with_one_failure(lawyer_client, campaign):
 def test_follow_ups_reach_the_agencies_that_have_an_address(lawyer_client, campaign, smtp_sink):
     page = lawyer_client.get(bulk_url(campaign))
     form = {"csrf_token": csrf(page), "ids": [str(campaign[0].id), str(campaign[1].id)], "action": "followup",
-            "subject": "Follow-up on {reference}", "body": "Where is {title}? {not a placeholder}"}
+            "subject": "Follow-up on {{ reference }}", "body": "Where is {{ title }}? {not a placeholder}"}
     preview = lawyer_client.post(bulk_url(campaign), data=form).get_data(as_text=True)
     # Every letter is shown, filled in, and nothing is sent before the person confirms.
     assert "Check the 2 follow-ups before sending" in preview

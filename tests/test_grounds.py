@@ -57,14 +57,15 @@ def test_each_ground_is_shown_with_its_text(key, words):
 
 
 @pytest.mark.parametrize(("cited", "answers"), [
-    ("87(2)(e)(iv)", ["Fink v. Lefkowitz, 47 N.Y.2d 567 (1979)", "not non-routine techniques",
+    ("87(2)(e)(iv)", ["Fink v. Lefkowitz, 47 N.Y.2d 567 (1979)", "are not such techniques",
                       "compiled for law enforcement purposes"]),
     ("87(2)(e)(i)", ["pending", "interfere"]),
     ("87(2)(g)(iii)", ["final agency policy or determinations (POL §87(2)(g)(iii))",
                        "statistical or factual tabulations"]),
-    ("87(2)(g)(i)", ["statistical or factual tabulations or data within"]),
-    ("89(2)(b)(iii)", ["Section 89(2)(b) lists particular kinds", "identifying details (POL §89(2)(a))"]),
-    ("87(2)(a): Civil Rights Law §50-a", ["repealed effective June 12, 2020 (L. 2020, ch. 96)"]),
+    ("87(2)(g)(i)", ["statistical or factual tabulations or data (POL §87(2)(g)(i))"]),
+    ("89(2)(b)(iii)", ["Section 89(2)(b) lists particular kinds",
+                       "Under POL §89(2) an agency may delete identifying details"]),
+    ("87(2)(a): Civil Rights Law §50-a", ["repealed (L. 2020, ch. 96), with effect from June 12, 2020"]),
     ("87(2)(a): Public Health Law §18", ["Public Health Law §18 reaches these very records"]),
 ])
 def test_the_appeal_answers_each_ground_on_its_own_terms(cited, answers):
@@ -79,7 +80,7 @@ def test_the_appeal_answers_each_ground_on_its_own_terms(cited, answers):
         assert text in letter.body, text
     # Every appeal states the agency's burden, the Gould standard and the fee-shifting rule.
     for text in ("POL §89(4)(b)", "Gould v. New York City Police Dept., 89 N.Y.2d 267 (1996)",
-                 "blanket claim", "POL §89(4)(c)"):
+                 "particularized and specific justification", "POL §89(4)(c)(ii)", "POL §89(4)(c)(i)"):
         assert text in letter.body, text
 
 

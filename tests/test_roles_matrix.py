@@ -114,6 +114,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("uploads.add", "POST"): TEAM,
     ("letters.view", "GET"): TEAM,
     ("letters.pdf", "GET"): TEAM,
+    ("letters.edited_appeal_pdf", "POST"): LEGAL,  # the appeal text as edited, printed
     ("letters.file", "GET"): TEAM,
     ("letters.file", "POST"): TEAM,               # emailing needs message.send, recording event.create
     ("portal.confirm", "POST"): TEAM,

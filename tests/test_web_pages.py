@@ -186,7 +186,7 @@ def test_admin_invites_with_a_temporary_password_and_sets_roles(web_app, make_us
 def test_file_one_request_per_agency(lawyer_client, make_agency):
     a, b = make_agency(name="Agency Alpha"), make_agency(name="Agency Beta")
     response = lawyer_client.post("/requests/new", data={
-        "agency": [str(a.id), str(b.id)], "title": "Contracts of {agency}", "description": "All contracts.",
+        "agency": [str(a.id), str(b.id)], "title": "Contracts of {{ agency }}", "description": "All contracts.",
         "received_on": "2024-03-01", "new_campaign": "Contracts"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "2 requests are filed" in page

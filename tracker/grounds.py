@@ -80,10 +80,11 @@ STATUTES: dict[str, str] = {
     "civil rights law §50-a": "police personnel records; repealed effective June 12, 2020 (L. 2020, ch. 96), "
                               "so it exempts nothing today",
     "civil rights law §50-b": "the identity of a victim of a sex offense",
-    "public health law §18": "a patient's own medical records",
+    "public health law §18": "patients' access to their own medical records, and limits on passing patient "
+                             "information on",
     "criminal procedure law §160.50": "records of a criminal action that ended in the accused's favor, "
                                       "which are sealed",
-    "family court act §166": "family court records",
+    "family court act §166": "family court records, which are not open to indiscriminate public inspection",
 }
 
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii")

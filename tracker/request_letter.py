@@ -1,54 +1,55 @@
 """The request letter and what letters to agencies say about the agency's own clock.
 
-Pure: no Flask, no database, no clock. A campaign may keep its own request letter, a template whose
-{variables} are filled in per request; the default cites POL §89(3)(a), asks for electronic copies and a
-fee waiver, and names the requester. Letters to an agency cite what the agency owes next (the
+Pure: no Flask, no database, no clock. A campaign may keep its own request letter, a template in the
+letter language (tracker.letter_language) whose {{ placeholders }} are filled in per request; the default
+cites POL §89(3)(a), asks for electronic copies and an estimate of any fee in advance, and names the
+requester. Letters to an agency cite what the agency owes next (the
 acknowledgment or determination, with its section, in long-form dates), never our own appeal deadline.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-VARIABLES: dict[str, str] = {
-    "date": "today's date, e.g. Monday, March 2, 2026",
-    "agency": "the agency's name",
-    "agency_email": "the agency's FOIL email address",
-    "title": "the request's title",
-    "description": "the text of the request (the records sought)",
-    "reference": "our reference, e.g. FT-2026-00012",
-    "requester": "the name of the person filing",
-    "requester_email": "the request's reply address",
-    "campaign": "the campaign's name",
-    "agency_deadline": "what the agency owes next and by when (follow-ups)",
-}
+from tracker import letter_language
 
-DEFAULT_REQUEST_TEMPLATE = """{date}
+VARIABLES: dict[str, str] = letter_language.placeholders("request")
+
+# The fee rule of POL §87(1)(b)(iii) and §87(1)(c), as letters ask for an estimate in advance.
+FEE_ESTIMATE_REQUEST = (
+    "Please tell me in advance the estimated amount of any fee. Under Public Officers Law §87(1)(b)(iii) and "
+    "§87(1)(c), paper copies cost no more than 25 cents a page for pages up to 9 by 14 inches. An electronic "
+    "copy may cost only the actual cost of reproducing it: the storage media provided and, only where at "
+    "least two hours of employee time are needed to prepare it, the hourly salary of the lowest-paid "
+    "employee with the skill to do so (or an outside service, where the agency's own equipment cannot "
+    "prepare it). Search time may not be charged."
+)
+
+DEFAULT_REQUEST_TEMPLATE = """{{ date }}
 
 Records Access Officer
-{agency}
-{agency_email}
+{{ agency }}
+{{ agency_email }}
 
-Re: Freedom of Information Law request: {title} (our reference {reference})
+Re: Freedom of Information Law request: {{ title }} (our reference {{ reference }})
 
 Dear Records Access Officer:
 
 Under the New York Freedom of Information Law (Public Officers Law §§84–90), I request copies of the \
 following records:
 
-{description}
+{{ description }}
 
-Please provide the records in electronic form, by email to {requester_email}, where the agency keeps them \
-electronically or can produce them that way with reasonable effort (Public Officers Law §89(3)(a)). If \
+Please provide the records in electronic form, by email to {{ requester_email }}, where the agency keeps them \
+electronically or can transfer them to that medium (Public Officers Law §89(3)(a)). If \
 any record is withheld in whole or in part, please cite the specific exemption under Public Officers Law \
 §87(2) for each withholding, and release every reasonably segregable part.
 
-I ask that any fees be waived: the records are sought for a non-commercial purpose, in the public \
-interest, and will be shared with the public. If a fee cannot be waived, please tell me the amount \
-before incurring it.
+{fees}
+
+If any part of this request is unclear, please contact me and I will clarify it.
 
 Public Officers Law §89(3)(a) requires the agency, within five business days of receiving this request, \
 to make the records available, to deny the request in writing, or to acknowledge its receipt in writing \
@@ -56,37 +57,15 @@ with an approximate date by which it will be granted or denied.
 
 Sincerely,
 
-{requester}
-{campaign}
-{requester_email}
-"""
-
-_VARIABLE = re.compile(r"\{([a-z_]+)\}")
-
-
-class UnknownVariable(ValueError):
-    """A template names a {variable} that is not one of VARIABLES."""
+{{ requester }}
+{{ campaign }}
+{{ requester_email }}
+""".replace("{fees}", FEE_ESTIMATE_REQUEST)
 
 
 def long_date(day: date) -> str:
     """'Monday, March 2, 2026': a date as letters write it."""
     return f"{day:%A}, {day:%B} {day.day}, {day.year}"
-
-
-def check_template(template: str) -> str:
-    """The template, if every {variable} in it is known; UnknownVariable naming the ones that are not."""
-    unknown = sorted({name for name in _VARIABLE.findall(template or "") if name not in VARIABLES})
-    if unknown:
-        raise UnknownVariable(
-            f"unknown variable{'s' if len(unknown) > 1 else ''} {', '.join('{' + u + '}' for u in unknown)}; "
-            f"the letter may use {', '.join('{' + v + '}' for v in VARIABLES)}")
-    return template
-
-
-def fill(template: str, values: Mapping[str, str]) -> str:
-    """The template with its {variables} filled in; braces around anything else stay as typed."""
-    check_template(template)
-    return _VARIABLE.sub(lambda m: str(values.get(m.group(1), "")), template)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def get_appeal_letter_pdf(request_id: int):
     from tracker.web.letters import pdf_response
 
     found = load_request(request_id)
-    letter = appeal_letter(found, g.api_user)
+    letter = appeal_letter(found, g.api_user, by_post=True)  # printed: its ten days run from its arrival
     return pdf_response(found, letter.body, letter.subject, f"{found.reference}-appeal.pdf")
 
 

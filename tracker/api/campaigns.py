@@ -2,7 +2,8 @@
 
 A campaign carries its public side: `slug` (the address of /public/<slug>/), `agency_id` (the agency the
 residents' request generator files with), `letter_template` (the letter residents send, with
-placeholders such as {neighborhood}) and `public` (whether its public pages are open).
+placeholders such as {{ neighborhood }}; `letter_placeholders` lists each letter's) and `public` (whether
+its public pages are open).
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from sqlalchemy import func, select
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api.schemas import CampaignCreate, CampaignFields, Paged, described
 from tracker.extensions import db
+from tracker.letter_language import placeholders
 from tracker.models import Campaign, Request
-from tracker.operations.campaigns import PLACEHOLDERS, create_public_campaign, update_campaign
+from tracker.operations.campaigns import create_public_campaign, update_campaign
+
+# The campaign's letter fields and the kind of letter each holds.
+LETTER_KINDS = {"letter_template": "neighborhood", "request_template": "request"}
 
 
 def campaign_json(campaign: Campaign) -> dict:
@@ -28,7 +33,8 @@ def campaign_json(campaign: Campaign) -> dict:
         "slug": campaign.slug,
         "agency_id": campaign.agency_id,
         "letter_template": campaign.letter_template,
-        "letter_placeholders": list(PLACEHOLDERS),
+        # Each editable letter of the campaign and the placeholders it offers, written {{ name }} in it.
+        "letter_placeholders": {field: list(placeholders(kind)) for field, kind in LETTER_KINDS.items()},
         "public": campaign.public,
         "public_url": f"/public/{campaign.slug}/" if campaign.slug and campaign.public else None,
         "requests": requests,

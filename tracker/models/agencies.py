@@ -49,7 +49,7 @@ class Campaign(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # Lines printed at the top of the campaign's letters (name, address, email), one per line.
     letterhead: Mapped[str] = mapped_column(Text, default="")
-    # The campaign's request letter with {variables} (see tracker.letters.request_letter); empty: the default.
+    # The campaign's request letter with {{ placeholders }} (tracker.letter_language); empty: the default.
     request_template: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The public side (issue 12): the address of its pages, the agency residents' requests go to, the

@@ -37,10 +37,14 @@ def denial_facts(request: Request, state: lifecycle.RequestState) -> letters.Den
         )
     answer = [e for e in request.events if e.type == state.status]
     event = answer[-1] if answer else None
+    data = (event.data or {}) if event else {}
+    named = data.get("appeals_officer_named")
     return letters.DenialFacts(
         kind=state.status, on=event.occurred_on if event else legal_today(),
-        exemptions=list((event.data or {}).get("exemptions", [])) if event else [],
+        exemptions=list(data.get("exemptions", [])),
         appeal_due_on=appeal.due_on if appeal else None,
+        # The appeals officer the denial names (recorded from the agency's notice), when it names one.
+        appeals_officer_named=named.strip() if isinstance(named, str) else "",
     )
 
 
@@ -61,8 +65,13 @@ def agency_facts(request: Request) -> letters.AgencyFacts:
                                foil_email=a.foil_email, closures=a.closures)
 
 
-def appeal_letter(request: Request, actor: User | None, today: date | None = None) -> letters.Letter:
-    """A draft appeal of the request's denial, or Conflict when nothing can be appealed."""
+def appeal_letter(request: Request, actor: User | None, today: date | None = None, *,
+                  by_post: bool = False) -> letters.Letter:
+    """A draft appeal of the request's denial, dated `today`, or Conflict when nothing can be appealed.
+
+    `by_post`: the letter will go by post (the PDF), so it says the agency's ten business days run from
+    the day it arrives rather than giving a date.
+    """
     from tracker.api.serialize import reply_address
 
     today = today or legal_today()
@@ -70,7 +79,7 @@ def appeal_letter(request: Request, actor: User | None, today: date | None = Non
     signature = actor.display_name if actor is not None else ""
     return letters.draft_appeal(request_facts(request, state), agency_facts(request),
                                 denial_facts(request, state), today, signature=signature,
-                                reply_to=reply_address(request))
+                                reply_to=reply_address(request), by_post=by_post)
 
 
 def file_appeal(request: Request, actor: User, to: str, subject: str, body: str, *,
@@ -132,7 +141,7 @@ def _set_outcome(appeal: Appeal, actor: User, outcome, decided_on) -> None:
     if outcome == appeal.outcome:
         return
     if outcome in ("granted", "denied"):
-        # A decision is an event of the request: it closes the appeal clock and (denied) opens CPLR 217's.
+        # A decision is an event of the request: it closes the appeal clock and (denied) opens CPLR 217(1)'s.
         day = parse_date(decided_on, "decided_on") if decided_on else legal_today()
         record_event(appeal.request, f"appeal_{outcome}", day, actor)
         appeal.outcome, appeal.decided_on = outcome, day

@@ -10,13 +10,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from tracker import letter_language
 from tracker.dispatch import savepoint
 from tracker.extensions import db
 from tracker.models import Request, User
 from tracker.operations.errors import Invalid, OperationError
+from tracker.operations.request_letters import template_invalid
 from tracker.operations.requests import _users_by_email, record_event, request_state, update_request
 
-PLACEHOLDERS = ("reference", "title", "agency", "tracking_numbers", "received_on", "agency_deadline")
+PLACEHOLDERS = tuple(letter_language.placeholders("bulk"))
+# The follow-up offered on the campaign page, ready to edit (in the letter language).
+FOLLOW_UP_SUBJECT = "Follow-up: FOIL request {{ tracking_numbers }} ({{ title }})"
+FOLLOW_UP_BODY = ("Dear Records Access Officer,\n\nI write to follow up on my Freedom of Information Law "
+                  "request “{{ title }}” ({{ tracking_numbers }}), received by {{ agency }} on {{ received_on }}. "
+                  "{{ agency_deadline }} Please let me know when I can expect a response.\n\nThank you.")
 
 
 @dataclass
@@ -48,10 +55,17 @@ def log_event_each(requests: Iterable[Request], actor: User, event_type: str, oc
     return each(requests, lambda r: record_event(r, event_type, occurred_on, actor, data, note))
 
 
-def fill(template: str, request: Request) -> str:
-    """The text with the PLACEHOLDERS ({reference}, {title}, {agency}...) filled in for `request`."""
+def fill(template: str, request: Request, field: str = "body") -> str:
+    """The text with the PLACEHOLDERS ({{ reference }}, {{ title }}...) filled in for `request`.
+
+    A template the letter language refuses raises TemplateInvalid naming `field`, the line and the column.
+    """
     from tracker.request_letter import agency_clock, long_date
 
+    try:
+        letter_language.check("bulk", template)
+    except letter_language.LetterTemplateError as exc:
+        raise template_invalid(exc, field) from None
     state = request_state(request)
     # Letters go to the agency: they cite the agency's own clock, in long-form dates, never our deadlines.
     clock = agency_clock(state.deadlines)
@@ -60,12 +74,8 @@ def fill(template: str, request: Request) -> str:
         "tracking_numbers": ", ".join(t.number for t in request.tracking_numbers) or request.reference,
         "received_on": long_date(state.received_on) if state.received_on else "(not yet received)",
         "agency_deadline": clock.sentence() if clock else "",
-        "next_deadline": clock.sentence() if clock else "",
     }
-    # Plain replacement, not str.format: braces people type in a letter must stay as typed.
-    for key, value in values.items():
-        template = template.replace("{" + key + "}", value)
-    return template
+    return letter_language.fill("bulk", template, values)
 
 
 def follow_up_each(requests: Iterable[Request], actor: User, subject: str, body: str) -> BulkResult:
@@ -74,12 +84,17 @@ def follow_up_each(requests: Iterable[Request], actor: User, subject: str, body:
 
     if not (subject or "").strip() or not (body or "").strip():
         raise Invalid("a follow-up needs a subject and a text")
+    for text, field_name in ((subject, "subject"), (body, "body")):  # refused before anything is sent
+        try:
+            letter_language.check("bulk", text)
+        except letter_language.LetterTemplateError as exc:
+            raise template_invalid(exc, field_name) from None
 
     def send(request: Request) -> None:
         if not request.agency.foil_email:
             raise Invalid(f"{request.agency.name} has no FOIL email address on record")
-        send_email(request, actor, request.agency.foil_email, fill(subject, request), fill(body, request),
-                   kind="followup")
+        send_email(request, actor, request.agency.foil_email, fill(subject, request, "subject"),
+                   fill(body, request), kind="followup")
 
     return each(requests, send)
 

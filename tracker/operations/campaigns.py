@@ -3,51 +3,40 @@
 from __future__ import annotations
 
 import re
-import string
 
 from sqlalchemy import select
 
-from tracker import audit
+from tracker import audit, letter_language
 from tracker.extensions import db
 from tracker.models import Agency, Campaign
 from tracker.operations.directory import create_campaign, same_name
 from tracker.operations.errors import Conflict, Invalid
+from tracker.operations.request_letters import check_template_field
+from tracker.request_letter import FEE_ESTIMATE_REQUEST
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_SLUG = 100
-MAX_TEMPLATE = 20_000
-# What a letter template may say in braces; each is filled from the neighborhood and the resident.
-PLACEHOLDERS = ("neighborhood", "nta_code", "borough", "community_district", "resident_name",
-                "postal_address", "agency")
+# What the residents' letter may say as {{ placeholders }}; each is filled from the neighborhood and the resident.
+PLACEHOLDERS = tuple(letter_language.placeholders("neighborhood"))
+# The residents' letter: records (not answers to questions) for a date range, by email, with the fee rule,
+# an offer to clarify, and the resident's postal address only when they chose to include it.
 DEFAULT_LETTER = (
-    "Under the New York Freedom of Information Law (Public Officers Law §§84-90), I request copies of "
-    "records sufficient to show every facial-recognition system, and every camera whose images are "
-    "used with one, operated or accessed by your agency in the neighborhood of {neighborhood} "
-    "({borough}, {community_district}; 2020 Neighborhood Tabulation Area {nta_code}): where each is "
-    "placed, since when, and the contracts and policies that govern it.\n\n"
-    "If any record is withheld in whole or in part, please cite the exemption under Public Officers "
-    "Law §87(2) for each withholding and release every reasonably segregable part.\n\n"
-    "Sincerely,\n{resident_name}\n{postal_address}"
+    "Under the New York Freedom of Information Law (Public Officers Law §§84-90), I request copies of the "
+    "following records of your agency, created or in effect from January 1, 2016 through the date of this "
+    "request, about the neighborhood of {{ neighborhood }}, {{ borough }} ({{ community_district }}"
+    "{{ precincts }}; 2020 Neighborhood Tabulation Area {{ nta_code }}):\n\n"
+    "1. records sufficient to show where each facial-recognition system, and each camera whose images are "
+    "used with one, that your agency operates or has access to in that neighborhood is placed, and since "
+    "when;\n"
+    "2. the contracts, purchase orders and written policies that govern those systems and cameras.\n\n"
+    "Please provide the records in electronic form, by email in reply to this message. "
+    + FEE_ESTIMATE_REQUEST + "\n\n"
+    "If any record is withheld in whole or in part, please cite the exemption under Public Officers Law "
+    "§87(2) for each withholding and release every reasonably segregable part. If any part of this request "
+    "is unclear, please contact me and I will clarify it.\n\n"
+    "Sincerely,\n{{ resident_name }}\n{{ postal_address }}"
 )
 FIELDS = ("name", "description", "slug", "agency_id", "letter_template", "public")
-
-
-def check_template(text) -> str:
-    """The letter template, or Invalid naming a placeholder it cannot fill."""
-    if not isinstance(text, str):
-        raise Invalid("letter_template must be text", field="letter_template")
-    if len(text) > MAX_TEMPLATE:
-        raise Invalid(f"letter_template is longer than {MAX_TEMPLATE:,} characters", field="letter_template")
-    try:
-        names = [name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None]
-    except ValueError as exc:
-        raise Invalid(f"letter_template has unbalanced braces ({exc}); write {{{{ for a literal brace",
-                      field="letter_template") from None
-    unknown = sorted({n for n in names if n not in PLACEHOLDERS})
-    if unknown:
-        raise Invalid(f"letter_template uses unknown placeholders {', '.join(unknown)}; known: "
-                      f"{', '.join(PLACEHOLDERS)}", field="letter_template")
-    return text
 
 
 def _check_slug(value, campaign: Campaign | None) -> str | None:
@@ -92,7 +81,8 @@ def update_campaign(campaign: Campaign, actor=None, **changes) -> Campaign:
                 raise Invalid(f"there is no agency {value!r}", code="unknown_agency", field="agency_id")
             campaign.agency = agency
     if "letter_template" in changes:
-        campaign.letter_template = check_template(changes["letter_template"])
+        campaign.letter_template = check_template_field("neighborhood", changes["letter_template"],
+                                                       "letter_template")
     if "public" in changes:
         if not isinstance(changes["public"], bool):
             raise Invalid("public must be true or false", field="public")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tracker import audit, request_letter
+from tracker import audit, letter_language, request_letter
 from tracker.clock import legal_today
 from tracker.models import Request, User
 from tracker.operations.errors import Conflict, Invalid
@@ -52,9 +52,9 @@ def request_letter_for(request: Request, actor: User | None, today: date | None 
     if request.campaign is not None and (request.campaign.request_template or "").strip():
         template = request.campaign.request_template
     try:
-        body = request_letter.fill(template, letter_values(request, actor, today))
-    except request_letter.UnknownVariable as exc:
-        raise Invalid(f"the campaign's request letter cannot be filled in: {exc}", field="request_template") from None
+        body = letter_language.fill("request", template, letter_values(request, actor, today))
+    except letter_language.LetterTemplateError as exc:
+        raise template_invalid(exc, "request_template", "the campaign's request letter cannot be filled in") from None
     subject = f"Freedom of Information Law request: {request.title} ({request.reference})"
     return {"to": request.agency.foil_email or "", "subject": subject[:300], "body": body}
 
@@ -62,15 +62,33 @@ def request_letter_for(request: Request, actor: User | None, today: date | None 
 DEFAULT_TEMPLATE = request_letter.DEFAULT_REQUEST_TEMPLATE
 
 
+class TemplateInvalid(Invalid):
+    """A letter template the letter language refuses: a malformed field of the request (400)."""
+
+    status = 400
+    code = "invalid_template"
+
+
+def template_invalid(exc: letter_language.LetterTemplateError, field: str, what: str = "") -> TemplateInvalid:
+    """The error an edge shows for a refused template: the field, the line and column, and the problem."""
+    return TemplateInvalid(f"{what or field}: {exc}", field=field)
+
+
+def check_template_field(kind: str, template, field: str) -> str:
+    """The template a person typed into `field`, if the letter language accepts it as a `kind` letter."""
+    try:
+        return letter_language.check(kind, template)
+    except letter_language.LetterTemplateError as exc:
+        raise template_invalid(exc, field) from None
+
+
 def set_campaign_letter(campaign, actor: User | None, *, template: str | None = None,
                         letterhead: str | None = None):
-    """Change a campaign's request letter template and letterhead (an unknown {variable} is refused)."""
+    """Change a campaign's request letter template and letterhead (a template the letter language refuses
+    is refused with the line and column of the problem)."""
     before = audit.snapshot(campaign, ("request_template", "letterhead"))
     if template is not None:
-        try:
-            request_letter.check_template(template)
-        except request_letter.UnknownVariable as exc:
-            raise Invalid(str(exc), field="request_template") from None
+        check_template_field("request", template, "request_template")
         campaign.request_template = template.replace("\r\n", "\n").strip() + ("\n" if template.strip() else "")
     if letterhead is not None:
         campaign.letterhead = letterhead.replace("\r\n", "\n").strip()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -19,11 +20,13 @@ from sqlalchemy import delete, func, select, update
 from tracker import audit
 from tracker.clock import legal_today
 from tracker.extensions import db
+from tracker.letter_language import LetterTemplateError, fill
 from tracker.lifecycle import ENDED
 from tracker.models import AuditEntry, Campaign, Message, Request, Resident
 from tracker.models.base import utcnow
 from tracker.operations.campaigns import DEFAULT_LETTER
 from tracker.operations.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.operations.request_letters import template_invalid
 from tracker.operations.requests import file_request, record_event
 
 EMAIL = re.compile(r"[^@\s<>\"',;()]+@[^@\s<>\"',;()]+\.[^@\s<>\"',;()]+")
@@ -121,13 +124,30 @@ def submit(campaign: Campaign, neighborhood, name: str, email: str, postal_addre
     return resident, secret
 
 
-def letter_for(campaign: Campaign, neighborhood, resident: Resident) -> str:
-    """The campaign's letter with the neighborhood and the resident filled in (letters stay in English)."""
+def letter_for(campaign: Campaign, neighborhood, resident: Resident, *, include_postal_address: bool | None = None,
+               precincts: Sequence[str] = ()) -> str:
+    """The campaign's letter with the neighborhood and the resident filled in (letters stay in English).
+
+    The resident's postal address is in the letter only when they chose to include it
+    (`include_postal_address`; when not given, giving an address is the choice). The police precincts
+    are named when the campaign supplies them for the neighborhood.
+    """
+    if include_postal_address is None:
+        include_postal_address = bool((resident.postal_address or "").strip())
+    precinct_words = ""
+    if precincts:
+        numbers = [str(p) for p in precincts]
+        listed = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
+        precinct_words = f", police precinct{'s' if len(numbers) > 1 else ''} {listed}"
     values = {"neighborhood": neighborhood.name, "nta_code": neighborhood.code, "borough": neighborhood.borough,
               "community_district": neighborhood.community_district or neighborhood.borough,
-              "resident_name": resident.name, "postal_address": resident.postal_address,
+              "precincts": precinct_words, "resident_name": resident.name,
+              "postal_address": resident.postal_address if include_postal_address else "",
               "agency": campaign.agency.name if campaign.agency else ""}
-    return (campaign.letter_template or DEFAULT_LETTER).format_map(values).strip()
+    try:
+        return fill("neighborhood", campaign.letter_template or DEFAULT_LETTER, values).strip()
+    except LetterTemplateError as exc:  # stored before the letter language existed and never converted
+        raise template_invalid(exc, "letter_template", "the campaign's letter cannot be filled in") from None
 
 
 def _scrubbed(resident: Resident, text: str) -> str:

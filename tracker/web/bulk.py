@@ -11,7 +11,15 @@ from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.models import Request, User
 from tracker.operations import OperationError
-from tracker.operations.bulk import PLACEHOLDERS, fill, follow_up_each, log_event_each, reassign_each
+from tracker.operations.bulk import (
+    FOLLOW_UP_BODY,
+    FOLLOW_UP_SUBJECT,
+    PLACEHOLDERS,
+    fill,
+    follow_up_each,
+    log_event_each,
+    reassign_each,
+)
 from tracker.web.access import require
 from tracker.web.exports import csv_response
 from tracker.web.forms import Form
@@ -21,12 +29,6 @@ bp = Blueprint("bulk", __name__)
 
 # Which permission each action needs (the page itself needs request.view).
 ACTIONS = {"log": "event.create", "followup": "request.edit", "reassign": "request.edit", "export": "export"}
-FOLLOW_UP_SUBJECT = "Follow-up: FOIL request {tracking_numbers} ({title})"
-FOLLOW_UP_BODY = ("Dear Records Access Officer,\n\nI write to follow up on my Freedom of Information Law "
-                  "request “{title}” ({tracking_numbers}), received by {agency} on {received_on}. "
-                  "{agency_deadline} Please let me know when I can expect a response.\n\nThank you.")
-
-
 def _selection(matching: list[Request], form: Form) -> list[Request]:
     if form.get("all") == "1":
         return matching
@@ -73,7 +75,12 @@ def index():
             return csv_response(chosen, "foil-selection")
         elif action == "followup" and form.get("confirmed") != "1":
             # Every letter is shown, filled in for its request, before any is sent.
-            previews = [(r, fill(form.get("subject"), r), fill(request.form.get("body", ""), r)) for r in chosen]
+            try:
+                previews = [(r, fill(form.get("subject"), r, "subject"), fill(request.form.get("body", ""), r))
+                            for r in chosen]
+            except OperationError as exc:  # a template the letter language refuses: shown on its field
+                form.error(exc.field or "_form", exc.message)
+                status = exc.status
         else:
             try:
                 result = _run(action, chosen, form)

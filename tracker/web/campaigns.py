@@ -85,7 +85,7 @@ def view(campaign_id: int, form: Form | None = None, status: int = 200):
 @bp.post("/<int:campaign_id>/letter")
 @require("campaign.edit")
 def letter(campaign_id: int):
-    """Change the campaign's request letter (a template with {variables}) and its letterhead."""
+    """Change the campaign's request letter (a template with {{ placeholders }}) and its letterhead."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         abort(404, description=f"There is no campaign {campaign_id}.")

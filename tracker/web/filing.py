@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker import letter_language
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.grounds import GROUNDS, STATUTE_PREFIX, SUBPARAGRAPHS
@@ -69,14 +70,21 @@ def new():
     if tracking and len(agencies) > 1:
         form.error("tracking_number",
                    "A tracking number belongs to one agency: file with one agency to give one.")
+    for name, text in (("title", title), ("description", description)):
+        try:  # the same letter language as every letter: {{ agency }} is each agency's name
+            letter_language.check("new_request", text or "")
+        except letter_language.LetterTemplateError as exc:
+            form.error(name, str(exc))
     if not form:
         return _new_form(form, 422)
     created = []
     try:
         for agency in agencies:
+            named = {"agency": agency.name}
             created.append(file_request(
-                current_user, agency, title.replace("{agency}", agency.name),
-                description.replace("{agency}", agency.name), received_on=received_on, campaign=campaign,
+                current_user, agency, letter_language.fill("new_request", title, named),
+                letter_language.fill("new_request", description or "", named), received_on=received_on,
+                campaign=campaign,
                 tracking_numbers=[tracking] if tracking else [], assignees=form.getlist("assignee"),
                 visibility=form.get("visibility") or "internal",
             ))

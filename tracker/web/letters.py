@@ -36,8 +36,8 @@ def pdf_response(found, body: str, title: str, filename: str) -> Response:
                              "Cache-Control": "private, no-store"})
 
 
-def letter_of(found, kind: str) -> dict:
-    """{to, subject, body} of one of the request's letters, as it would be sent today."""
+def letter_of(found, kind: str, *, by_post: bool = False) -> dict:
+    """{to, subject, body} of one of the request's letters, as it would be sent today (`by_post`: printed)."""
     if kind == "request":
         return request_letter_for(found, current_user)
     if kind == "appeal":
@@ -46,7 +46,7 @@ def letter_of(found, kind: str) -> dict:
         from tracker.operations.appeals import appeal_letter
 
         try:
-            letter = appeal_letter(found, current_user)
+            letter = appeal_letter(found, current_user, by_post=by_post)
         except OperationError as exc:
             abort(409, description=exc.message)
         return {"to": letter.to, "subject": letter.subject, "body": letter.body}
@@ -73,8 +73,20 @@ def pdf(request_id: int, kind: str):
     if kind not in KINDS:
         abort(404)
     found = visible_request(request_id)
-    letter = letter_of(found, kind)
+    letter = letter_of(found, kind, by_post=True)
     return pdf_response(found, letter["body"], letter["subject"], f"{found.reference}-{kind}.pdf")
+
+
+@bp.post("/requests/<int:request_id>/appeal-letter/pdf")
+@require("appeal.manage")
+def edited_appeal_pdf(request_id: int):
+    """The appeal letter exactly as edited on the appeal page, as a PDF: what is printed is what was edited."""
+    found = visible_request(request_id)
+    body = request.form.get("body", "").replace("\r\n", "\n")
+    if not body.strip():
+        abort(400, description="The appeal letter is empty: there is nothing to print.")
+    subject = request.form.get("subject", "").strip() or f"Appeal, {found.reference}"
+    return pdf_response(found, body, subject, f"{found.reference}-appeal.pdf")
 
 
 def _chosen() -> list:
