@@ -81,7 +81,7 @@ class Deployment:
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.start(name, [gunicorn, "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
                           "--timeout", "30", "--control-socket", str(self.root / f"{name}.ctl"),
-                          "tracker.wsgi:app"])
+                          "--preload", "tracker.wsgi:app"])
         wait_for_port(port, process=self.processes[name].popen, log=self.processes[name].log, timeout=60)
         return f"http://127.0.0.1:{port}"
 

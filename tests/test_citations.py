@@ -13,7 +13,8 @@ DOC = ROOT / "docs" / "citations.md"
 # The modules whose text cites the law: letters and their arguments, grounds, and the clocks' bases.
 SOURCES = ("tracker/letters.py", "tracker/appeal_arguments.py", "tracker/request_letter.py", "tracker/grounds.py",
            "tracker/operations/campaigns.py", "tracker/operations/appeals.py", "tracker/deadlines.py",
-           "tracker/lifecycle.py", "tracker/timeline.py")
+           "tracker/lifecycle.py", "tracker/timeline.py", "tracker/petition.py", "tracker/petition_draft.py",
+           "tracker/operations/petitions.py")
 
 LAWS = {"GCL": "GCL", "General Construction Law": "GCL", "Civil Rights Law": "Civil Rights Law",
         "Public Health Law": "Public Health Law", "Criminal Procedure Law": "Criminal Procedure Law",

@@ -2,7 +2,7 @@
 (CPLR 7804(c)-(d)), verification and exhibit list.
 
 Pure: no Flask, no database, no clock. The grounds are answered with the appeal letter's own per-ground
-arguments (tracker.letters), reached through `_ground_arguments` alone, so both papers argue alike.
+arguments (tracker.appeal_arguments), reached through `_ground_arguments` alone, so both papers argue alike.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 
-from tracker import letters
+from tracker.appeal_arguments import argument, arguments_for
 from tracker.grounds import describe
 from tracker.petition import (
     BLANK,
@@ -34,12 +34,9 @@ from tracker.petition import (
 def _ground_arguments(grounds: Iterable[str]) -> list[tuple[str, str, str]]:
     """(citation, plain words, argument) for each ground: the appeal letter's own per-ground arguments."""
     out = []
-    for ground in grounds:
-        described = describe(ground)
-        if described is None:
-            continue
-        citation, words = described
-        out.append((citation, words, letters.argument(ground)))
+    for ground, _paragraph in arguments_for(grounds):
+        citation, words = describe(ground)
+        out.append((citation, words, argument(ground)))
     return out
 
 

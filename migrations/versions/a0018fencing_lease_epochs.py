@@ -5,13 +5,13 @@ epoch; the singleton's work checks its epoch in the transaction that does it, so
 lease while frozen cannot act after another has taken over (tracker.fencing).
 
 Revision ID: a0018fencing
-Revises: a0011bigrams
+Revises: a0012letters
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'a0018fencing'
-down_revision = 'a0011bigrams'
+down_revision = 'a0012letters'
 branch_labels = None
 depends_on = None
 

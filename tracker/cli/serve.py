@@ -23,7 +23,9 @@ def _processes(config) -> dict[str, list[str]]:
         # gunicorn's control socket defaults to one path per user: each instance keeps its own, in its data
         # folder, so two `serve` on one machine never answer each other's control commands.
         "web": [gunicorn, "--bind", bind, "--workers", "2", "--threads", "4", "--access-logfile", "-",
-                "--control-socket", os.path.join(config["DATA_DIR"], "gunicorn.ctl"), "tracker.wsgi:app"],
+                "--control-socket", os.path.join(config["DATA_DIR"], "gunicorn.ctl"),
+                # Built and warmed once before the fork (tracker.wsgi): a fresh worker's first page is fast.
+                "--preload", "tracker.wsgi:app"],
         "worker": [*celery, "worker", "--queues", "celery,ingest,extract", "--concurrency",
                    str(config["WORKER_CONCURRENCY"]), "--hostname", "main@%h", "--loglevel", "INFO"],
         # Whoosh allows one writer at a time (DESIGN §6): the indexer holds the index-writer lease.
