@@ -19,7 +19,6 @@ from tracker import agency_dates, deadlines
 from tracker.lifecycle import (
     ALWAYS_ALLOWED,
     APPEALABLE,
-    ENDED,
     EVENT_TYPES,
     Deadline,
     EventFact,
@@ -245,10 +244,10 @@ class Walk:
         previous = self.agency.get("date_certain")
         if previous is not None and previous.due_on != day and self.last_date_given is not None:
             # The agency's own earlier date stays in view, and shows as missed when it passes.
-            self.promises.append((Deadline("date_certain", previous.due_on, None,
-                                           f"{previous.basis}; replaced by {day.isoformat()} on "
-                                           f"{event.occurred_on.isoformat()}", previous.event_id, calendar=self.calendar),
-                                  self.last_date_given[1], day))
+            kept = Deadline("date_certain", previous.due_on, None, f"{previous.basis}; replaced by "
+                            f"{day.isoformat()} on {event.occurred_on.isoformat()}", previous.event_id,
+                            calendar=self.calendar)
+            self.promises.append((kept, self.last_date_given[1], day))
         if self.last_date_given is not None and event.type == "extended":
             self.state.warnings.append(agency_dates.further_extension(
                 self.extensions, event.occurred_on, self.last_date_given[0], day, self.state.received_on,
