@@ -169,7 +169,8 @@ def test_a_further_extension_says_how_long_and_what_the_committee_holds():
     # Jan 6 to Apr 14 is 98 days; Jan 12 to Apr 14, 63 business days (12 in January after MLK Day, 18 in
     # February after the observed Lincoln's and Washington's Birthdays, 23 in March, 10 in April).
     assert "moved its own date of 2023-02-24 to 2023-04-14" in warning.message
-    assert "98 days after the agency received the request (63 business days after its acknowledgment)" in warning.message
+    assert "98 days after the agency received the request (63 business days after its acknowledgment)" in \
+        warning.message
     assert "21 NYCRR 1401.5(e)(7)" in warning.citation and "FOIL-AO-17821" in warning.citation
 
 
