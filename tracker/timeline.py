@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from tracker import agency_dates, deadlines
 from tracker.lifecycle import (
@@ -25,19 +24,10 @@ from tracker.lifecycle import (
     IllegalTransition,
     RequestState,
 )
+from tracker.timeline_agency import AgencyDates, missed, parse_date
 
 AGENCY_CLOCKS = ("acknowledgment", "determination", "date_certain")
 NOT_REASONABLY_DESCRIBED = "not_reasonably_described"
-
-
-def parse_date(value: Any, what: str) -> date:
-    """A date from an ISO string (or a date), or IllegalTransition naming `what`."""
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise IllegalTransition(f"{what} must be a date written YYYY-MM-DD, not {value!r}") from None
 
 
 @dataclass
@@ -60,7 +50,7 @@ class Appeal:
     outcome: str = ""
 
 
-class Walk:
+class Walk(AgencyDates):
     """Walks a request's events in legal-date order and keeps the clocks that are running."""
 
     def __init__(self, today: date, closures: Iterable[date], calendar: str = "statute",
@@ -79,7 +69,8 @@ class Walk:
         self.open: dict[tuple[str, int], Deadline] = {}  # ("appeal", determination) / ("decision", appeal) ...
         self.missed: dict[tuple[str, int], Deadline] = {}
         self.acknowledged_on: date | None = None
-        self.last_date_given: tuple[date, date] | None = None  # (the date, the day it was given)
+        self.last_date_given: Deadline | None = None  # the agency's latest own date, governing or not
+        self.last_given_on: date | None = None  # ... and the day it gave it
         self.extensions = 0
         self.numbers = 0  # keys for missed clocks that have no key of their own
         self.overruled = False  # the latest clarification request was overruled by a lawyer
@@ -191,92 +182,6 @@ class Walk:
         self.state.status = "submitted"
         self.agency["acknowledgment"] = self.clock("acknowledgment", received, event.id)
 
-    def _answered(self) -> Determination | None:
-        return next((d for d in reversed(self.determinations) if not d.constructive), None)
-
-    def _late(self, event: EventFact) -> None:
-        """An acknowledgment or extension after a constructive denial: it stands, its appeal stays open."""
-        for index, d in reversed(list(enumerate(self.determinations))):
-            if d.constructive and ("appeal", index) in self.open:
-                due = self.open[("appeal", index)].due_on
-                self.state.warnings.append(agency_dates.late_answer(event.type, event.occurred_on, d.on, due,
-                                                                    event.id))
-                return
-
-    def on_acknowledged(self, event: EventFact) -> None:
-        answered = self._answered()
-        if answered is not None:
-            raise IllegalTransition(
-                f"the agency already answered ({answered.status.replace('_', ' ')} on {answered.on.isoformat()}); "
-                "log an extension for a new date it gave for the rest")
-        if not self.awaiting:
-            self._late(event)
-        self.awaiting = True
-        self.acknowledged_on = event.occurred_on
-        self.state.status = "acknowledged"
-        self.state.clarification_pending = False
-        self.agency.pop("acknowledgment", None)
-        self.agency["determination"] = self.clock("determination", event.occurred_on, event.id)
-        if event.data.get("date_certain") is None:
-            self.state.warnings.append(agency_dates.acknowledgment_without_date(event.occurred_on, event.id))
-        self._date_certain(event, required=False)
-
-    def on_extended(self, event: EventFact) -> None:
-        if not self.awaiting and any(d.constructive for d in self.determinations) and self._answered() is None:
-            self._late(event)
-        self.awaiting = True
-        self.state.status = "extended"
-        self.extensions += 1
-        self.agency.pop("acknowledgment", None)
-        if "determination" not in self.agency:
-            self.agency["determination"] = self.clock("determination", event.occurred_on, event.id)
-        self._date_certain(event, required=True)
-
-    def _date_certain(self, event: EventFact, required: bool) -> None:
-        value = event.data.get("date_certain")
-        if value is None:
-            if required:
-                raise IllegalTransition("an extension needs the agency's date certain (data.date_certain)")
-            return
-        day = parse_date(value, "date_certain")
-        if day < event.occurred_on:
-            raise IllegalTransition("the date certain cannot be before the day the agency gave it")
-        previous = self.agency.get("date_certain")
-        if previous is not None and previous.due_on != day and self.last_date_given is not None:
-            # The agency's own earlier date stays in view, and shows as missed when it passes.
-            kept = Deadline("date_certain", previous.due_on, None, f"{previous.basis}; replaced by "
-                            f"{day.isoformat()} on {event.occurred_on.isoformat()}", previous.event_id,
-                            calendar=self.calendar)
-            self.promises.append((kept, self.last_date_given[1], day))
-        if self.last_date_given is not None and event.type == "extended":
-            self.state.warnings.append(agency_dates.further_extension(
-                self.extensions, event.occurred_on, self.last_date_given[0], day, self.state.received_on,
-                self._business_days(self.acknowledged_on, day), event.id))
-        self.last_date_given = (day, event.occurred_on)
-        acknowledged = self.acknowledged_on or event.occurred_on
-        limit = deadlines.determination_due(acknowledged, self.closures)
-        if day > limit and not str(event.data.get("reason") or "").strip():
-            self.state.warnings.append(agency_dates.date_certain_without_reason(
-                event.type, event.occurred_on, day, limit, acknowledged, event.id))
-        self.agency["date_certain"] = Deadline(
-            "date_certain", day, None,
-            f"POL §89(3)(a): the date the agency itself gave for granting or denying the request, given on "
-            f"{event.occurred_on.isoformat()}", event.id, calendar=self.calendar)
-        # Of the 20-business-day limit and the agency's own date, only the later one governs.
-        governing = self.governing_agency_clock()
-        for kind in ("determination", "date_certain"):
-            if kind in self.agency and self.agency[kind] is not governing:
-                del self.agency[kind]
-
-    def _business_days(self, start: date | None, end: date) -> int | None:
-        if start is None or end <= start:
-            return None
-        count, day = 0, start
-        while day < end:
-            day = deadlines.next_business_day(day, self.closures)
-            count += 1
-        return count
-
     def on_granted(self, event: EventFact) -> None:
         self._determine(event, "granted")
 
@@ -294,7 +199,9 @@ class Walk:
         self.awaiting = False
         self.agency.clear()
         self.promises.clear()
+        self.last_date_given = None  # a later extension (the rest of a production) starts the dates over
         self.state.status = status
+        self._count_pages(event)  # a grant that releases records says how many pages
         # The agency's own answer, late as it is, replaces a constructive denial not yet appealed: what can be
         # appealed now is the answer (with its own, later clock), not the silence before it.
         for index, d in enumerate(self.determinations):
@@ -372,6 +279,9 @@ class Walk:
         self.end("closed")
 
     def on_records_released(self, event: EventFact) -> None:
+        self._count_pages(event)
+
+    def _count_pages(self, event: EventFact) -> None:
         pages = event.data.get("pages", 0)
         if not isinstance(pages, int) or isinstance(pages, bool) or pages < 0:
             raise IllegalTransition("pages released must be a whole number of pages, 0 or more")
@@ -393,6 +303,7 @@ class Walk:
             self.awaiting = False
             self.agency.clear()
             self.promises.clear()
+            self.last_date_given = None
 
     def on_clarification_answered(self, event: EventFact) -> None:
         if not self.state.clarification_pending and not self.overruled:
@@ -427,12 +338,6 @@ class Walk:
         self.state.constructive_denial = self.state.status in ("constructively_denied",
                                                                "appeal_constructively_denied") or constructive_open
         return self.state
-
-
-def missed(clock: Deadline) -> Deadline:
-    """The same clock, marked as run out."""
-    return Deadline(clock.kind, clock.due_on, clock.raw_due_on, clock.basis, clock.event_id, missed=True,
-                    calendar=clock.calendar)
 
 
 def ordered(events: Iterable[EventFact]) -> list[EventFact]:
