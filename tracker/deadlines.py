@@ -409,7 +409,7 @@ def _compute(kind: str, start: date, closures: Iterable[date]) -> Due:
         basis = f"POL §89(3)(a): {DETERMINATION_BUSINESS_DAYS} business days after the acknowledgment on {on}"
         return Due(kind, determination_due(start, closed), None, basis)
     if kind == "appeal":
-        basis = f"POL §89(4)(a): {APPEAL_CALENDAR_DAYS} calendar days after the denial on {on}"
+        basis = f"POL §89(4)(a): {APPEAL_CALENDAR_DAYS} calendar days after the denial (in whole or in part) on {on}"
         return _rolled(kind, appeal_due_raw(start), closed, basis)
     if kind == "appeal_determination":
         basis = (
