@@ -198,3 +198,26 @@ def test_a_clarification_restart_says_it_is_the_products_reading():
     assert "new receipt" in ack.basis and "no tolling clause" in ack.basis
     assert not state.clarification_pending
     assert fold(steps[:2], D("2023-02-02")).clarification_pending
+
+
+def test_each_lapsed_appeal_is_named_and_an_answer_unlapses_it():
+    steps = history(("submitted", "2023-01-06"), ("denied", "2023-02-10"),
+                    ("appeal_filed", "2023-02-15", {"filed_by": "post"}), ("partially_granted", "2023-03-01"),
+                    ("appeal_filed", "2023-03-06", {"filed_by": "post"}))
+    assert fold(steps, D("2023-03-07")).lapsed_appeals == [3]
+    late = [*steps, EventFact("appeal_denied", D("2023-03-08"), {"appeal_event_id": 3}, 6)]
+    state = fold(late, D("2023-03-09"))
+    assert state.lapsed_appeals == [] and state.status == "appeal_denied"
+
+
+@pytest.mark.parametrize(("steps", "today", "appealable"), [
+    ((("submitted", "2023-01-06"), ("acknowledged", "2023-01-20", {"date_certain": "2023-02-17"})), "2023-01-25",
+     True),  # the constructive denial of Jan 14, until Feb 14
+    ((("submitted", "2023-01-06"), ("acknowledged", "2023-01-20", {"date_certain": "2023-02-17"})), "2023-02-15",
+     False),
+    ((("submitted", "2023-01-06"), ("acknowledged", "2023-01-12")), "2023-01-13", False),
+    ((("submitted", "2023-01-06"), ("granted", "2023-01-12")), "2023-01-13", False),
+    ((("submitted", "2023-01-06"), ("denied", "2023-01-12")), "2023-06-13", True),  # late, as the agency may allow
+])
+def test_when_an_appeal_is_offered(steps, today, appealable):
+    assert fold(history(*steps), D(today)).appealable is appealable

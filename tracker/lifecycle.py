@@ -157,9 +157,17 @@ class RequestState:
     clarification_pending: bool = False
     pages_released: int = 0
     warnings: list[RequestWarning] = field(default_factory=list)
+    # The appeals (their appeal_filed event ids) that no decision answered in time (POL §89(4)(b)).
+    lapsed_appeals: list[int] = field(default_factory=list)
     received_on: date | None = None
     # Set when the stored history cannot be folded (a restored backup, an old bug): where and why.
     inconsistency: str = ""
+
+    @property
+    def appealable(self) -> bool:
+        """Whether an appeal can be filed now: an appealable answer, or an appeal clock still open (a
+        constructive denial stays appealable after a late acknowledgment, until its clock runs out)."""
+        return self.status in APPEALABLE or any(d.kind == "appeal" and not d.missed for d in self.deadlines)
 
     @property
     def open_deadlines(self) -> list[Deadline]:

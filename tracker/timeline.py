@@ -137,6 +137,8 @@ class Walk(AgencyDates):
             # POL §89(4)(b): no decision in time is a denial of the appeal, a final determination.
             appeal = self.appeals[key[1]]
             appeal.outcome = "constructively_denied"
+            if appeal.event_id is not None:
+                self.state.lapsed_appeals.append(appeal.event_id)
             self.state.status = "appeal_constructively_denied"
             note = (f"Constructive denial of the appeal: no decision by {clock.due_on.isoformat()} "
                     "(POL §89(4)(b))")
@@ -250,6 +252,8 @@ class Walk(AgencyDates):
             raise IllegalTransition(f"{kind} needs an appeal filed and not yet decided; the request is "
                                     f"{self.state.status.replace('_', ' ')}")
         index = candidates[-1]
+        if self.appeals[index].event_id in self.state.lapsed_appeals:  # answered late: no longer lapsed
+            self.state.lapsed_appeals.remove(self.appeals[index].event_id)
         for group in ("decision", "article78"):
             self.open.pop((group, index), None)
         self.missed.pop(("decision", index), None)

@@ -182,11 +182,12 @@ def recompute(request: Request, today: date | None = None) -> lifecycle.RequestS
     request.next_deadline_kind = upcoming.kind if upcoming else None
     coming = [d.due_on for d in state.open_deadlines if d.due_on >= today]
     request.stale_on = min(coming) + timedelta(days=1) if coming else None
-    if state.status == "appeal_constructively_denied":
-        # POL §89(4)(b): no decision in time is a denial of the appeal; its record says so.
-        for appeal in request.appeals:
-            if appeal.outcome == "pending":
-                appeal.outcome = "constructively_denied"
+    # POL §89(4)(b): no decision in time is a denial of the appeal; its record says so.
+    for appeal in request.appeals:
+        lapsed = appeal.filed_event_id in state.lapsed_appeals or (
+            appeal.filed_event_id is None and state.status == "appeal_constructively_denied")
+        if appeal.outcome == "pending" and lapsed:
+            appeal.outcome = "constructively_denied"
     db.session.flush()
     return state
 
