@@ -20,10 +20,10 @@ Readings chosen where the law leaves room (DESIGN §4, "ambiguities to represent
   agency's own clocks only (acknowledgment, determination, appeal determination) and none to the
   requester's (appeal, Article 78): a requester who counts on the statute's days alone never files late
   because an agency happened to be closed.
-- New York City closes on the Friday before a city holiday that falls on a Saturday (DCAS Personnel
-  Services Bulletin 440-2R: "When a holiday falls on a Saturday, it shall be observed on the preceding
-  Friday"). GCL §24 has no such shift, so those Fridays are business days on the statute's calendar and
-  closures only on an agency's "nyc" calendar.
+- New York City closes on the Friday before a city holiday that falls on a Saturday (the city's Personnel
+  Services Bulletin 440-2R on the observance of public holidays: a holiday on a Saturday is observed on the
+  preceding Friday, one on a Sunday on the following Monday). GCL §24 has no such shift, so those Fridays
+  are business days on the statute's calendar and closures only on an agency's "nyc" calendar.
 
 Public holidays follow GCL §24 as amended through chapter 249 of the laws of 2020 (Juneteenth). The
 table covers FIRST_YEAR to LAST_YEAR; other years raise ValueError rather than guess at rules that
