@@ -20,10 +20,8 @@ Readings chosen where the law leaves room (DESIGN §4, "ambiguities to represent
   agency's own clocks only (acknowledgment, determination, appeal determination) and none to the
   requester's (appeal, Article 78): a requester who counts on the statute's days alone never files late
   because an agency happened to be closed.
-- New York City closes on the Friday before a city holiday that falls on a Saturday (the city's Personnel
-  Services Bulletin 440-2R on the observance of public holidays: a holiday on a Saturday is observed on the
-  preceding Friday, one on a Sunday on the following Monday). GCL §24 has no such shift, so those Fridays
-  are business days on the statute's calendar and closures only on an agency's "nyc" calendar.
+- New York City closes on the Friday before a city holiday falling on a Saturday (tracker.city_calendar);
+  GCL §24 does not, so those Fridays are closures only on an agency's "nyc" calendar.
 
 Public holidays follow GCL §24 as amended through chapter 249 of the laws of 2020 (Juneteenth). The
 table covers FIRST_YEAR to LAST_YEAR; other years raise ValueError rather than guess at rules that
@@ -38,6 +36,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from tracker.city_calendar import observed_fridays
+
 FIRST_YEAR = 2000
 LAST_YEAR = 2200
 JUNETEENTH_FIRST_YEAR = 2021  # GCL §24 as amended by L.2020 ch. 249, effective for 2021 onward
@@ -50,20 +50,13 @@ APPEAL_CALENDAR_DAYS = 30  # POL §89(4)(a)
 APPEAL_DETERMINATION_BUSINESS_DAYS = 10  # POL §89(4)(a)
 ARTICLE78_MONTHS = 4  # CPLR 217(1)
 
-_MON, _THU, _FRI, _SAT, _SUN = 0, 3, 4, 5, 6
+_MON, _THU, _SAT, _SUN = 0, 3, 5, 6
 
 # The calendars an agency's own clocks can be counted on: the statute's days (GCL §24) alone, or those and
 # New York City's observed closures.
 CLOSURE_CALENDARS = ("statute", "nyc")
 # The clocks the agency must meet, counted on its calendar; the others are the requester's (statute only).
 AGENCY_KINDS = ("acknowledgment", "determination", "appeal_determination")
-# The city's paid holidays on a fixed date, the only ones that can fall on a Saturday (the others are
-# Mondays and a Tuesday and a Thursday). Lincoln's Birthday is a floating holiday for city employees, not a
-# closure; Juneteenth became a city holiday in 2022 (a personnel order of the Department of Citywide
-# Administrative Services).
-CITY_FIXED_HOLIDAYS = ((1, 1, "New Year's Day"), (6, 19, "Juneteenth"), (7, 4, "Independence Day"),
-                       (11, 11, "Veterans Day"), (12, 25, "Christmas Day"))
-CITY_JUNETEENTH_FIRST_YEAR = 2022
 
 
 @dataclass(frozen=True)
@@ -171,24 +164,10 @@ def holiday_name(d: date) -> str | None:
 # New York City's observed closures
 
 
-def _city_saturday_holidays(year: int) -> list[tuple[date, str]]:
-    days = []
-    for month, day, name in CITY_FIXED_HOLIDAYS:
-        if name == "Juneteenth" and year < CITY_JUNETEENTH_FIRST_YEAR:
-            continue
-        holiday = date(year, month, day)
-        if holiday.weekday() == _SAT:
-            days.append((holiday, name))
-    return days
-
-
 @lru_cache(maxsize=256)
 def _city_table(year: int) -> tuple[tuple[date, str], ...]:
     _check_year(year)
-    # The Friday before a Saturday holiday; New Year's Day on a Saturday closes the city on December 31.
-    pairs = [(d - timedelta(days=1), f"{name} falls on Saturday {d.isoformat()}")
-             for y in (year, year + 1) for d, name in _city_saturday_holidays(y)]
-    return tuple(sorted((d, why) for d, why in pairs if d.year == year))
+    return observed_fridays(year)
 
 
 def city_closures(year: int) -> dict[date, str]:
