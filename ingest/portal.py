@@ -40,8 +40,24 @@ _STATUTE_AFTER_A = re.compile(r"(civil\s+rights\s+law\s*(?:§|section)?\s*50-[ab
                               r"\s*18|criminal\s+procedure\s+law\s*(?:§|section)?\s*160\.50)", re.IGNORECASE)
 _PAGES = re.compile(r"\b(\d{1,3}(?:,\d{3})*|\d+)\s+pages?\b", re.IGNORECASE)
 
+# Why the agency needs more time, as a notice words it ("because of the volume of records to review").
+_REASONS = (
+    re.compile(r"\breason\s+for\s+(?:the|this)\s+(?:extension|delay)\s*(?:is|was|:)\s*:?\s*(?P<r>[^.\n]{3,300})", re.I),
+    re.compile(r"\b(?:extended|extension|more\s+time|additional\s+time)\b[^.\n]*?\b(?:because(?:\s+of)?|due\s+to)\s+"
+               r"(?P<r>[^.\n]{3,300})", re.I),
+)
+# The appeals officer a determination names: "Appeals Officer: Jane Roe" or "to Jane Roe, Records Access Appeals
+# Officer" (a title alone, "the Records Access Appeals Officer", names nobody).
+_OFFICER_WORDS = r"(?:(?:records\s+access|foil|records)\s+)?appeals?\s+officer"
+_OFFICERS = (
+    re.compile(rf"\b(?i:{_OFFICER_WORDS})\s*[:,]\s*(?P<o>[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){{0,5}})"),
+    re.compile(rf"\bto\s+(?P<o>[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){{1,5}}),\s+(?:the\s+)?(?i:{_OFFICER_WORDS})"),
+)
+
 # Status words, most specific first: a closing notice that denies is a denial; one that releases, a release.
 _STATUSES: tuple[tuple[str, re.Pattern], ...] = (
+    ("partially_granted", re.compile(r"\b(?:partially\s+granted|granted\s+in\s+part|partial\s+(?:grant|release))\b",
+                                     re.I)),
     ("denied", re.compile(r"\b(?:denied|denial|withheld\s+in\s+(?:its\s+)?(?:entirety|full)|is\s+exempt)\b", re.I)),
     ("records_released", re.compile(
         r"\b(?:records?\s+(?:have|has|were|was)\s+been\s+released|released\s+(?:the\s+)?(?:records|files|documents)"
@@ -64,6 +80,8 @@ class PortalNotice:
     pages: int | None = None
     evidence: str = ""  # the words that said so, to show the person confirming
     notes: list[str] = field(default_factory=list)
+    reason: str | None = None  # why an extension needs more time, as the notice says
+    appeals_officer: str | None = None  # the officer a determination names for an appeal
 
 
 def parse_date_words(text: str) -> date | None:
@@ -142,14 +160,25 @@ def parse_portal_notice(subject: str, text: str, patterns: Iterable[str] = ()) -
             if m and (day := parse_date_words(m["d"])):
                 due = day
                 break
-    grounds = tuple(cited_grounds(whole)) if event_type in ("denied", "records_released", "closed") else ()
+    answers = ("denied", "partially_granted", "records_released", "closed")
+    grounds = tuple(cited_grounds(whole)) if event_type in answers else ()
     if event_type == "records_released" and grounds:
         event_type = "partially_granted"  # released with parts withheld on stated grounds
     pages = None
     if event_type in ("records_released", "partially_granted") and (m := _PAGES.search(whole)):
         pages = int(m[1].replace(",", ""))
     notes = [f"also mentions {', '.join(numbers[1:])}"] if len(numbers) > 1 else []
-    return PortalNotice(numbers[0], event_type, due, grounds, pages, evidence, notes)
+    reason = _first(_REASONS, whole, "r") if event_type in ("acknowledged", "extended") else None
+    officer = _first(_OFFICERS, whole, "o") if event_type in ("denied", "partially_granted") else None
+    return PortalNotice(numbers[0], event_type, due, grounds, pages, evidence, notes, reason, officer)
+
+
+def _first(patterns: Iterable[re.Pattern], text: str, group: str) -> str | None:
+    """The first of the patterns' captures in `text`, its spaces tidied; None when none matches."""
+    for pattern in patterns:
+        if m := pattern.search(text):
+            return " ".join(m[group].split()).strip(" ,;:") or None
+    return None
 
 
 def _status(text: str, sentences: list[str]) -> tuple[str | None, str]:

@@ -148,7 +148,7 @@ def test_an_unmatched_portal_denial_finds_its_request_by_number(app, portal_agen
 
     add_tracking_number(req, req_numbers[0])
     commit()
-    message = deliver(build_email(sender="noreply@nyc.example.gov", to="campaign@foil.example.org",
+    message = deliver(build_email(sender="noreply@a860-openrecords.nyc.example.gov", to="campaign@foil.example.org",
                                   subject=CASES[2][0], body=CASES[2][1], date=datetime(2023, 3, 20, tzinfo=UTC)))
     # Whether or not the matcher placed it (a portal's mail has no reply token), the number finds the request;
     # here it is left in triage, as when the number's pattern is not on the agency yet.

@@ -15,9 +15,13 @@ Readings chosen where the law leaves room (DESIGN §4, "ambiguities to represent
   an appeal or petition, before the agency's time has run out.
 - Appeals received on a non-business day are treated like requests (counted from the next business
   day), for the same reason.
-- Closure days extend business-day counts and also stop a §25-a period from ending on them, since the
-  agency cannot receive an appeal on a day it is closed. For Article 78 petitions pass the court's
-  closures, if any, not the agency's.
+- Closure days extend business-day counts. Here every function takes the closures it is given; the
+  request's timeline (tracker.timeline) gives the agency's calendar (see `calendar_closures`) to the
+  agency's own clocks only (acknowledgment, determination, appeal determination) and none to the
+  requester's (appeal, Article 78): a requester who counts on the statute's days alone never files late
+  because an agency happened to be closed.
+- New York City closes on the Friday before a city holiday falling on a Saturday (tracker.city_calendar);
+  GCL §24 does not, so those Fridays are closures only on an agency's "nyc" calendar.
 
 Public holidays follow GCL §24 as amended through chapter 249 of the laws of 2020 (Juneteenth). The
 table covers FIRST_YEAR to LAST_YEAR; other years raise ValueError rather than guess at rules that
@@ -32,6 +36,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from tracker.city_calendar import observed_fridays
+
 FIRST_YEAR = 2000
 LAST_YEAR = 2200
 JUNETEENTH_FIRST_YEAR = 2021  # GCL §24 as amended by L.2020 ch. 249, effective for 2021 onward
@@ -45,6 +51,12 @@ APPEAL_DETERMINATION_BUSINESS_DAYS = 10  # POL §89(4)(a)
 ARTICLE78_MONTHS = 4  # CPLR 217(1)
 
 _MON, _THU, _SAT, _SUN = 0, 3, 5, 6
+
+# The calendars an agency's own clocks can be counted on: the statute's days (GCL §24) alone, or those and
+# New York City's observed closures.
+CLOSURE_CALENDARS = ("statute", "nyc")
+# The clocks the agency must meet, counted on its calendar; the others are the requester's (statute only).
+AGENCY_KINDS = ("acknowledgment", "determination", "appeal_determination")
 
 
 @dataclass(frozen=True)
@@ -146,6 +158,47 @@ def holiday_name(d: date) -> str | None:
     """Return the GCL §24 holiday name of `d`, or None when it is not a public holiday."""
     d = _as_date(d, "d")
     return dict(_holiday_table(d.year)).get(d)
+
+
+# ---------------------------------------------------------------------------------------------------
+# New York City's observed closures
+
+
+@lru_cache(maxsize=256)
+def _city_table(year: int) -> tuple[tuple[date, str], ...]:
+    _check_year(year)
+    return observed_fridays(year)
+
+
+def city_closures(year: int) -> dict[date, str]:
+    """Return the Fridays of `year` on which New York City is closed for a holiday falling on a Saturday."""
+    return dict(_city_table(year))
+
+
+@lru_cache(maxsize=1)
+def _all_city_closures() -> dict[date, str]:
+    return {d: why for year in range(FIRST_YEAR, LAST_YEAR + 1) for d, why in _city_table(year)}
+
+
+def calendar_closures(calendar: str, closure_days: Iterable[date] = ()) -> frozenset[date]:
+    """Return an agency's non-business days beyond GCL §24: its own closure days, and on the "nyc" calendar
+    every Friday the city closes for a Saturday holiday (the whole table's years)."""
+    if calendar not in CLOSURE_CALENDARS:
+        raise ValueError(f"unknown closure calendar {calendar!r}; expected one of: {', '.join(CLOSURE_CALENDARS)}")
+    days = _closed_set(closure_days)
+    return days | frozenset(_all_city_closures()) if calendar == "nyc" else days
+
+
+def calendar_note(kind: str, calendar: str = "statute", closures: Iterable[date] = ()) -> str:
+    """Which days a clock of `kind` is counted on, in words, for its basis."""
+    if kind not in AGENCY_KINDS:
+        return ("counted on the statute's calendar (GCL §24 holidays only): the requester's own deadline does "
+                "not move for the agency's closures")
+    own = " and the agency's closure days" if set(closures) - set(_all_city_closures()) else ""
+    if calendar == "nyc":
+        return ("counted on the agency's calendar: GCL §24 holidays, New York City's observed closures (the "
+                f"Friday before a holiday falling on a Saturday){own}")
+    return f"counted on the agency's calendar: GCL §24 holidays{own}"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -281,6 +334,8 @@ def _why_not_business(d: date, closed: frozenset[date]) -> str:
         return name
     if d.weekday() >= _SAT:
         return f"a {d:%A}"
+    if d in closed and d in _all_city_closures():
+        return f"a New York City closure ({_all_city_closures()[d]})"
     if d in closed:
         return "an agency closure day"
     return "a business day"
@@ -305,8 +360,18 @@ def _rolled(kind: str, raw: date, closed: frozenset[date], basis: str) -> Due:
     return Due(kind, legal, raw, f"{basis}; {moved}")
 
 
-def compute(kind: str, start: date, closures: Iterable[date] = ()) -> Due:
-    """Compute one deadline of `kind` (see KINDS) from its starting date, with raw date and basis."""
+def compute(kind: str, start: date, closures: Iterable[date] = (), calendar: str | None = None) -> Due:
+    """Compute one deadline of `kind` (see KINDS) from its starting date, with raw date and basis.
+
+    With `calendar` ("statute" or "nyc") the basis also says which days were counted (calendar_note).
+    """
+    due = _compute(kind, start, closures)
+    if calendar is None:
+        return due
+    return Due(due.kind, due.due_on, due.raw_due_on, f"{due.basis}; {calendar_note(kind, calendar, closures)}")
+
+
+def _compute(kind: str, start: date, closures: Iterable[date]) -> Due:
     # `date_certain` is not computed: it is the agency's own date (POL §89(3)(a)), taken as given.
     if kind not in KINDS:
         raise ValueError(f"unknown deadline kind {kind!r}; expected one of: {', '.join(KINDS)}")
@@ -323,7 +388,7 @@ def compute(kind: str, start: date, closures: Iterable[date] = ()) -> Due:
         basis = f"POL §89(3)(a): {DETERMINATION_BUSINESS_DAYS} business days after the acknowledgment on {on}"
         return Due(kind, determination_due(start, closed), None, basis)
     if kind == "appeal":
-        basis = f"POL §89(4)(a): {APPEAL_CALENDAR_DAYS} calendar days after the denial on {on}"
+        basis = f"POL §89(4)(a): {APPEAL_CALENDAR_DAYS} calendar days after the denial (in whole or in part) on {on}"
         return _rolled(kind, appeal_due_raw(start), closed, basis)
     if kind == "appeal_determination":
         basis = (

@@ -6,6 +6,11 @@ deadlines. Nothing here touches Flask, the database or the clock.
 Statuses are derived, never stored as truth. A missed acknowledgment or determination deadline is a
 constructive denial (POL §89(3)(a), §89(4)(a)); an unanswered appeal is a constructive denial of the
 appeal (POL §89(4)(b)). Both are flagged and open the next clock, rather than silently assumed away.
+
+A request can have several determinations (a denial, then partial grants as records roll out, a final
+one): each appealable one opens its own appeal clock, each appeal its own decision clock, and the status
+is the latest. The agency's dates are checked, never refused: what looks wrong is a warning
+(`request_warnings`), shown beside the request and available to its letters.
 """
 
 from __future__ import annotations
@@ -26,8 +31,12 @@ EVENT_TYPES = (
     "submitted", "acknowledged", "extended", "records_released",
     "granted", "partially_granted", "denied", "no_records",
     "appeal_filed", "appeal_granted", "appeal_denied", "article78_filed",
-    "fee_requested", "fee_paid", "clarification_requested", "closed", "withdrawn", "note",
+    "fee_requested", "fee_paid", "clarification_requested", "clarification_answered", "reasonably_described",
+    "closed", "withdrawn", "note",
 )
+# Determinations: the agency's answers to the request. Any number may follow one another (rolling
+# productions); each appealable one opens its own appeal clock.
+DETERMINATIONS = ("granted", "partially_granted", "denied", "no_records")
 
 DEADLINE_KINDS = ("acknowledgment", "determination", "date_certain", "appeal", "appeal_determination", "article78")
 
@@ -86,7 +95,11 @@ class EventFact:
 
 @dataclass(frozen=True)
 class Deadline:
-    """An open statutory clock: its kind, legal last day, raw day where GCL §25-a moved it, and why."""
+    """An open statutory clock: its kind, legal last day, raw day where GCL §25-a moved it, and why.
+
+    `event_id` is the event that opened it (for an appeal clock, the determination appealable by it);
+    `calendar` the days it was counted on ("statute", or the agency's "nyc" calendar).
+    """
 
     kind: str
     due_on: date
@@ -94,6 +107,7 @@ class Deadline:
     basis: str
     event_id: int | None = None
     missed: bool = False
+    calendar: str = "statute"
 
     @property
     def label(self) -> str:
@@ -114,7 +128,22 @@ class Deadline:
             "statute": self.statute,
             "event_id": self.event_id,
             "missed": self.missed,
+            "calendar": self.calendar,
         }
+
+
+@dataclass(frozen=True)
+class RequestWarning:
+    """Something the agency's dates or answers get wrong, for a person to weigh: it never blocks logging."""
+
+    code: str
+    message: str
+    citation: str
+    event_id: int | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        """The warning as the API and the letters take it: {code, message, citation}."""
+        return {"code": self.code, "message": self.message, "citation": self.citation}
 
 
 @dataclass
@@ -127,9 +156,18 @@ class RequestState:
     fee_pending: bool = False
     clarification_pending: bool = False
     pages_released: int = 0
+    warnings: list[RequestWarning] = field(default_factory=list)
+    # The appeals (their appeal_filed event ids) that no decision answered in time (POL §89(4)(b)).
+    lapsed_appeals: list[int] = field(default_factory=list)
     received_on: date | None = None
     # Set when the stored history cannot be folded (a restored backup, an old bug): where and why.
     inconsistency: str = ""
+
+    @property
+    def appealable(self) -> bool:
+        """Whether an appeal can be filed now: an appealable answer, or an appeal clock still open (a
+        constructive denial stays appealable after a late acknowledgment, until its clock runs out)."""
+        return self.status in APPEALABLE or any(d.kind == "appeal" and not d.missed for d in self.deadlines)
 
     @property
     def open_deadlines(self) -> list[Deadline]:
@@ -146,16 +184,18 @@ class RequestState:
 
 
 def fold(events: Iterable[EventFact], today: date, closures: Iterable[date] = (), *,
-         strict: bool = False) -> RequestState:
+         strict: bool = False, calendar: str = "statute") -> RequestState:
     """Fold a request's events (in any order) and today's date into its status and deadlines.
 
+    `closures` and `calendar` are the agency's: they count its own clocks only (tracker.deadlines).
     A history that is not a possible one raises IllegalTransition when `strict` (checking a new event);
     otherwise (reading) the state is folded as far as it goes and `inconsistency` says where it stopped.
     """
     from tracker.timeline import Walk, ordered  # the walker uses this module's vocabulary
 
-    walker = Walk(today, closures)
-    for event in ordered(events):
+    events = ordered(events)
+    walker = Walk(today, closures, calendar, events)
+    for event in events:
         try:
             walker.apply(event)
         except IllegalTransition as exc:
@@ -172,8 +212,16 @@ def describe(event: EventFact) -> str:
     return f"{event.type.replace('_', ' ')} on {event.occurred_on.isoformat()}{number}"
 
 
+def request_warnings(events: Iterable[EventFact], today: date, closures: Iterable[date] = (), *,
+                     calendar: str = "statute") -> list[RequestWarning]:
+    """What the agency's dates and answers get wrong, as of `today`: dates certain without a reason, further
+    extensions and their total length, promised dates missed, late acknowledgments (POL §89(3)(a))."""
+    return fold(events, today, closures, calendar=calendar).warnings
+
+
 def check_new_event(
-    events: Sequence[EventFact], new: EventFact, today: date, closures: Iterable[date] = ()
+    events: Sequence[EventFact], new: EventFact, today: date, closures: Iterable[date] = (), *,
+    calendar: str = "statute",
 ) -> RequestState:
     """The request's state with `new` added, or IllegalTransition saying why it cannot be."""
     if new.type not in EVENT_TYPES:
@@ -182,11 +230,11 @@ def check_new_event(
         raise IllegalTransition(
             f"{new.type} is dated {new.occurred_on.isoformat()}, which is in the future; log it on the day it happens"
         )
-    before = fold(events, today, closures)
+    before = fold(events, today, closures, calendar=calendar)
     if before.inconsistency:
         # A broken history takes notes (what was found, what was done) but nothing that builds on it.
         if new.type in ALWAYS_ALLOWED:
             return before
         raise IllegalTransition(f"{before.inconsistency}; the timeline must be corrected before {new.type} "
                                 "can be logged")
-    return fold([*events, new], today, closures, strict=True)
+    return fold([*events, new], today, closures, strict=True, calendar=calendar)

@@ -1,99 +1,153 @@
 """Walking a request's events in legal-date order: the clocks that run, stop and run out (tracker.lifecycle).
 
 Pure rules, like tracker.lifecycle whose vocabulary they use: no Flask, no database, no clock.
+
+The agency's clocks (acknowledgment, determination, its own date certain, and each appeal's decision) are
+counted on the agency's calendar; the requester's (each appeal, each Article 78 petition) on the statute's
+days alone. Every appealable determination opens its own appeal clock; every appeal its own decision
+clock; a clock that ran out stays in the list, marked missed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from tracker import deadlines
+from tracker import agency_dates, deadlines
 from tracker.lifecycle import (
     ALWAYS_ALLOWED,
     APPEALABLE,
-    ENDED,
     EVENT_TYPES,
     Deadline,
     EventFact,
     IllegalTransition,
     RequestState,
 )
+from tracker.timeline_agency import AgencyDates, missed, parse_date
+
+AGENCY_CLOCKS = ("acknowledgment", "determination", "date_certain")
+NOT_REASONABLY_DESCRIBED = "not_reasonably_described"
 
 
-def parse_date(value: Any, what: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise IllegalTransition(f"{what} must be a date written YYYY-MM-DD, not {value!r}") from None
+@dataclass
+class Determination:
+    """An appealable answer: a denial, partial grant, no-records answer, or a constructive denial."""
+
+    event_id: int | None
+    on: date
+    status: str
+    constructive: bool = False
+    appealed: bool = False
+    superseded: bool = False  # a constructive denial the agency's own later answer replaced
 
 
-class Walk:
+@dataclass
+class Appeal:
+    """An appeal filed and what became of it ("", granted, denied, constructively_denied)."""
+
+    event_id: int | None
+    outcome: str = ""
+
+
+class Walk(AgencyDates):
     """Walks a request's events in legal-date order and keeps the clocks that are running."""
 
-    def __init__(self, today: date, closures: Iterable[date]):
+    def __init__(self, today: date, closures: Iterable[date], calendar: str = "statute",
+                 events: Sequence[EventFact] = ()):
         self.today = today
-        self.closures = frozenset(closures)
+        self.calendar = calendar
+        self.closures = deadlines.calendar_closures(calendar, closures)
         self.state = RequestState()
-        self.phase = "draft"  # draft, agency, determined, appeal, appeal_decided, litigation, ended
-        self.clocks: dict[str, Deadline] = {}
+        self.phase = "draft"  # draft, open, ended
+        self.awaiting = False  # the agency owes an answer and its clocks run
+        self.agency: dict[str, Deadline] = {}
+        # Dates the agency gave and later replaced: (the date, the day it was given, the date replacing it).
+        self.promises: list[tuple[Deadline, date, date]] = []
+        self.determinations: list[Determination] = []
+        self.appeals: list[Appeal] = []
+        self.open: dict[tuple[str, int], Deadline] = {}  # ("appeal", determination) / ("decision", appeal) ...
+        self.missed: dict[tuple[str, int], Deadline] = {}
+        self.acknowledged_on: date | None = None
+        self.last_date_given: Deadline | None = None  # the agency's latest own date, governing or not
+        self.last_given_on: date | None = None  # ... and the day it gave it
+        self.extensions = 0
+        self.numbers = 0  # keys for missed clocks that have no key of their own
+        self.overruled = False  # the latest clarification request was overruled by a lawyer
+        # A lawyer's mark that the request reasonably described the records reaches back: clarification
+        # requests up to that day paused nothing (the original clocks, and what they produced, stand).
+        marks = [e.occurred_on for e in events if e.type == "reasonably_described"]
+        self.marked_on = max(marks) if marks else None
 
     # -- clocks ---------------------------------------------------------------------------------
-    def start(self, kind: str, start: date, event: EventFact) -> None:
-        due = deadlines.compute(kind, start, self.closures)
-        self.clocks[kind] = Deadline(kind, due.due_on, due.raw_due_on, due.basis, event.id)
-
-    def stop(self, *kinds: str) -> None:
-        for kind in kinds:
-            self.clocks.pop(kind, None)
-
-    def expire_before(self, day: date) -> None:
-        """Apply every constructive denial whose deadline passed before `day`."""
-        agency_clock = self.governing_agency_clock()
-        if self.phase == "agency" and agency_clock and agency_clock.due_on < day:
-            self.phase = "constructively_denied"
-            self.state.status = "constructively_denied"
-            self.state.constructive_denial = True
-            self.stop("acknowledgment", "determination", "date_certain")
-            self.clocks["missed:" + agency_clock.kind] = missed(agency_clock)
-            due = deadlines.compute("appeal", agency_clock.due_on, self.closures)
-            self.clocks["appeal"] = Deadline(
-                "appeal",
-                due.due_on,
-                due.raw_due_on,
-                f"{due.basis}. Constructive denial: the agency missed its "
-                f"{agency_clock.kind.replace('_', ' ')} deadline of {agency_clock.due_on.isoformat()} "
-                f"({agency_clock.basis})",
-                agency_clock.event_id,
-            )
-        appeal_clock = self.clocks.get("appeal_determination")
-        if self.phase == "appeal" and appeal_clock and appeal_clock.due_on < day:
-            self.phase = "appeal_decided"
-            self.state.status = "appeal_constructively_denied"
-            self.state.constructive_denial = True
-            self.stop("appeal_determination")
-            self.clocks["missed:appeal_determination"] = missed(appeal_clock)
-            due = deadlines.compute("article78", appeal_clock.due_on, self.closures)
-            self.clocks["article78"] = Deadline(
-                "article78",
-                due.due_on,
-                due.raw_due_on,
-                f"{due.basis}. Constructive denial of the appeal: no decision by "
-                f"{appeal_clock.due_on.isoformat()} (POL §89(4)(a))",
-                appeal_clock.event_id,
-            )
-        for key, clock in list(self.clocks.items()):
-            if key in ("appeal", "article78") and clock.due_on < day:
-                self.clocks["missed:" + key] = missed(clock)
-                del self.clocks[key]
+    def clock(self, kind: str, start: date, event_id: int | None, note: str = "") -> Deadline:
+        agency = kind in deadlines.AGENCY_KINDS
+        due = deadlines.compute(kind, start, self.closures if agency else (), self.calendar if agency else "statute")
+        basis = f"{due.basis}. {note}" if note else due.basis
+        return Deadline(kind, due.due_on, due.raw_due_on, basis, event_id,
+                        calendar=self.calendar if agency else "statute")
 
     def governing_agency_clock(self) -> Deadline | None:
-        """The agency's controlling deadline; of two, the later (requester-safe) reading (DESIGN §4)."""
-        candidates = [self.clocks[k] for k in ("acknowledgment", "determination", "date_certain") if k in self.clocks]
+        """The agency's controlling deadline; of two, the later (requester-safe) reading."""
+        candidates = list(self.agency.values())
         return max(candidates, key=lambda d: d.due_on) if candidates else None
+
+    def expire_before(self, day: date) -> None:
+        """Apply, in date order, every clock that ran out before `day` (constructive denials included)."""
+        while True:
+            due = []
+            governing = self.governing_agency_clock()
+            if self.awaiting and governing and governing.due_on < day:
+                due.append((governing.due_on, 0, "agency", None))
+            due += [(p[0].due_on, 1, "promise", i) for i, p in enumerate(self.promises) if p[0].due_on < day]
+            due += [(d.due_on, 2, "clock", key) for key, d in self.open.items() if d.due_on < day]
+            if not due:
+                return
+            _, _, what, key = min(due, key=lambda t: (t[0], t[1]))
+            if what == "agency":
+                self.constructive_denial(governing)
+            elif what == "promise":
+                promise, given_on, replaced_by = self.promises.pop(key)
+                self.missed[("promise", self._number())] = missed(promise)
+                self.state.warnings.append(agency_dates.promised_date_missed(
+                    promise.due_on, given_on, replaced_by, promise.event_id))
+            else:
+                self.run_out(key)
+
+    def _number(self) -> int:
+        self.numbers += 1
+        return self.numbers
+
+    def constructive_denial(self, clock: Deadline) -> None:
+        # POL §89(3)(a), §89(4)(a): an agency that misses its deadline has denied the request.
+        self.awaiting = False
+        self.agency.clear()
+        self.promises.clear()
+        self.missed[("agency", self._number())] = missed(clock)
+        self.state.status = "constructively_denied"
+        note = (f"Constructive denial: the agency missed its {clock.kind.replace('_', ' ')} deadline of "
+                f"{clock.due_on.isoformat()} ({clock.basis})")
+        self._determined(Determination(clock.event_id, clock.due_on, "constructively_denied", constructive=True),
+                         self.clock("appeal", clock.due_on, clock.event_id, note))
+
+    def run_out(self, key: tuple[str, int]) -> None:
+        clock = self.open.pop(key)
+        self.missed[key] = missed(clock)
+        if key[0] == "decision":
+            # POL §89(4)(b): no decision in time is a denial of the appeal, a final determination.
+            appeal = self.appeals[key[1]]
+            appeal.outcome = "constructively_denied"
+            if appeal.event_id is not None:
+                self.state.lapsed_appeals.append(appeal.event_id)
+            self.state.status = "appeal_constructively_denied"
+            note = (f"Constructive denial of the appeal: no decision by {clock.due_on.isoformat()} "
+                    "(POL §89(4)(b))")
+            self.open[("article78", key[1])] = self.clock("article78", clock.due_on, clock.event_id, note)
+
+    def _determined(self, determination: Determination, appeal_clock: Deadline | None) -> None:
+        self.determinations.append(determination)
+        if appeal_clock is not None:
+            self.open[("appeal", len(self.determinations) - 1)] = appeal_clock
 
     # -- events ---------------------------------------------------------------------------------
     def apply(self, event: EventFact) -> None:
@@ -103,8 +157,8 @@ class Walk:
             raise IllegalTransition(f"unknown event type {kind!r}; known types: {', '.join(EVENT_TYPES)}")
         if kind in ALWAYS_ALLOWED:
             return
-        if self.phase in ENDED:
-            raise IllegalTransition(f"the request is {self.phase}; only notes can be added now")
+        if self.phase == "ended":
+            raise IllegalTransition(f"the request is {self.state.status}; only notes can be added now")
         if kind == "withdrawn":
             self.end("withdrawn")
             return
@@ -113,62 +167,22 @@ class Walk:
         getattr(self, "on_" + kind)(event)
 
     def end(self, status: str) -> None:
-        self.phase = status
+        self.phase = "ended"
         self.state.status = status
-        self.clocks.clear()
+        self.awaiting = False
+        self.agency.clear()
+        self.promises.clear()
+        self.open.clear()
 
     def on_submitted(self, event: EventFact) -> None:
         if self.phase != "draft":
             raise IllegalTransition("the request was already submitted")
         received = parse_date(event.data.get("received_on") or event.occurred_on, "received_on")
         self.state.received_on = received
-        self.phase = "agency"
+        self.phase = "open"
+        self.awaiting = True
         self.state.status = "submitted"
-        self.start("acknowledgment", received, event)
-
-    def on_acknowledged(self, event: EventFact) -> None:
-        if self.phase not in ("agency", "constructively_denied"):
-            raise IllegalTransition(f"an acknowledgment cannot follow a request that is {self.state.status}")
-        self.phase = "agency"
-        self.state.status = "acknowledged"
-        self.state.constructive_denial = False
-        self.stop("acknowledgment", "appeal", "missed:acknowledgment")
-        self.start("determination", event.occurred_on, event)
-        self._date_certain(event, required=False)
-
-    def on_extended(self, event: EventFact) -> None:
-        if self.phase not in ("agency", "constructively_denied"):
-            raise IllegalTransition(f"an extension cannot follow a request that is {self.state.status}")
-        self.phase = "agency"
-        self.state.status = "extended"
-        self.state.constructive_denial = False
-        self.stop("acknowledgment", "appeal", "missed:acknowledgment", "missed:determination",
-                  "missed:date_certain")
-        if "determination" not in self.clocks:
-            self.start("determination", event.occurred_on, event)
-        self._date_certain(event, required=True)
-
-    def _date_certain(self, event: EventFact, required: bool) -> None:
-        value = event.data.get("date_certain")
-        if value is None:
-            if required:
-                raise IllegalTransition("an extension needs the agency's date certain (data.date_certain)")
-            return
-        day = parse_date(value, "date_certain")
-        if day < event.occurred_on:
-            raise IllegalTransition("the date certain cannot be before the day the agency gave it")
-        self.clocks["date_certain"] = Deadline(
-            "date_certain",
-            day,
-            None,
-            "POL §89(3)(a): the date the agency itself gave for granting or denying the request",
-            event.id,
-        )
-        # Of the 20-business-day limit and the agency's own date, only the later one governs (DESIGN §4).
-        governing = self.governing_agency_clock()
-        for kind in ("determination", "date_certain"):
-            if kind in self.clocks and self.clocks[kind] is not governing:
-                del self.clocks[kind]
+        self.agency["acknowledgment"] = self.clock("acknowledgment", received, event.id)
 
     def on_granted(self, event: EventFact) -> None:
         self._determine(event, "granted")
@@ -183,64 +197,95 @@ class Walk:
         self._determine(event, "no_records")
 
     def _determine(self, event: EventFact, status: str) -> None:
-        if self.phase not in ("agency", "constructively_denied"):
-            raise IllegalTransition(f"{status.replace('_', ' ')} cannot follow a request that is "
-                                    f"{self.state.status.replace('_', ' ')}")
-        self.phase = "determined"
+        # Any number of determinations may follow one another: a production rolls out in parts.
+        self.awaiting = False
+        self.agency.clear()
+        self.promises.clear()
+        self.last_date_given = None  # a later extension (the rest of a production) starts the dates over
         self.state.status = status
-        self.state.constructive_denial = False
-        self.clocks.clear()
+        self._count_pages(event)  # a grant that releases records says how many pages
+        # The agency's own answer, late as it is, replaces a constructive denial not yet appealed: what can be
+        # appealed now is the answer (with its own, later clock), not the silence before it.
+        for index, d in enumerate(self.determinations):
+            if d.constructive and not d.appealed:
+                d.appealed = d.superseded = True
+                self.open.pop(("appeal", index), None)
+                self.missed.pop(("appeal", index), None)
+        for key in [k for k in self.missed if k[0] == "agency"]:
+            del self.missed[key]
+        if NOT_REASONABLY_DESCRIBED in (event.data.get("exemptions") or ()):
+            self.overruled = self.marked_on is not None and event.occurred_on <= self.marked_on
+            self.state.clarification_pending = not self.overruled
         if status in APPEALABLE:
-            self.start("appeal", event.occurred_on, event)
+            self._determined(Determination(event.id, event.occurred_on, status),
+                             self.clock("appeal", event.occurred_on, event.id))
 
     def on_appeal_filed(self, event: EventFact) -> None:
-        if not (self.phase == "constructively_denied"
-                or (self.phase == "determined" and self.state.status in APPEALABLE)):
+        targets = [i for i, d in enumerate(self.determinations) if not d.appealed]
+        wanted = event.data.get("determination_event_id")
+        if wanted is not None:
+            targets = [i for i in targets if self.determinations[i].event_id == wanted]
+            if not targets:
+                raise IllegalTransition(f"event {wanted} is not an appealable determination of this request "
+                                        "that is still to be appealed")
+        if not targets:
             raise IllegalTransition(
                 f"there is nothing to appeal: the request is {self.state.status.replace('_', ' ')}; an appeal "
                 "follows a denial, a partial grant, a no-records answer or a constructive denial"
             )
+        for index in targets:
+            self.determinations[index].appealed = True
+            self.open.pop(("appeal", index), None)
+            self.missed.pop(("appeal", index), None)
         received = parse_date(event.data.get("received_on") or event.occurred_on, "received_on")
-        self.phase = "appeal"
         self.state.status = "appeal_filed"
-        self.clocks.clear()
-        self.start("appeal_determination", received, event)
+        self.appeals.append(Appeal(event.id))
+        self.open[("decision", len(self.appeals) - 1)] = self.clock("appeal_determination", received, event.id)
 
-    def _check_appeal_open(self, kind: str) -> None:
+    def _appeal_answered(self, event: EventFact, kind: str) -> int:
         # A late answer to an appeal the agency let lapse still counts: it replaces the constructive denial.
-        if not (self.phase == "appeal" or self.state.status == "appeal_constructively_denied"):
+        candidates = [i for i, a in enumerate(self.appeals) if a.outcome in ("", "constructively_denied")]
+        wanted = event.data.get("appeal_event_id")
+        if wanted is not None:
+            candidates = [i for i in candidates if self.appeals[i].event_id == wanted]
+        if not candidates:
             raise IllegalTransition(f"{kind} needs an appeal filed and not yet decided; the request is "
                                     f"{self.state.status.replace('_', ' ')}")
+        index = candidates[-1]
+        if self.appeals[index].event_id in self.state.lapsed_appeals:  # answered late: no longer lapsed
+            self.state.lapsed_appeals.remove(self.appeals[index].event_id)
+        for group in ("decision", "article78"):
+            self.open.pop((group, index), None)
+        self.missed.pop(("decision", index), None)
+        return index
 
     def on_appeal_granted(self, event: EventFact) -> None:
-        self._check_appeal_open("appeal_granted")
-        self.phase = "appeal_decided"
+        self.appeals[self._appeal_answered(event, "appeal_granted")].outcome = "granted"
         self.state.status = "appeal_granted"
-        self.state.constructive_denial = False
-        self.clocks.clear()
 
     def on_appeal_denied(self, event: EventFact) -> None:
-        self._check_appeal_open("appeal_denied")
-        self.phase = "appeal_decided"
+        index = self._appeal_answered(event, "appeal_denied")
+        self.appeals[index].outcome = "denied"
         self.state.status = "appeal_denied"
-        self.state.constructive_denial = False
-        self.clocks.clear()
-        self.start("article78", event.occurred_on, event)
+        self.open[("article78", index)] = self.clock("article78", event.occurred_on, event.id)
 
     def on_article78_filed(self, event: EventFact) -> None:
-        if self.state.status not in ("appeal_denied", "appeal_constructively_denied"):
+        if not any(a.outcome in ("denied", "constructively_denied") for a in self.appeals):
             raise IllegalTransition(
                 "an Article 78 petition follows a final determination: an appeal denied, or not answered "
                 "in time (CPLR 217(1), POL §89(4)(b))"
             )
-        self.phase = "litigation"
         self.state.status = "in_litigation"
-        self.clocks.clear()
+        for key in [k for k in self.open if k[0] == "article78"]:
+            del self.open[key]
 
     def on_closed(self, event: EventFact) -> None:
         self.end("closed")
 
     def on_records_released(self, event: EventFact) -> None:
+        self._count_pages(event)
+
+    def _count_pages(self, event: EventFact) -> None:
         pages = event.data.get("pages", 0)
         if not isinstance(pages, int) or isinstance(pages, bool) or pages < 0:
             raise IllegalTransition("pages released must be a whole number of pages, 0 or more")
@@ -253,21 +298,54 @@ class Walk:
         self.state.fee_pending = False
 
     def on_clarification_requested(self, event: EventFact) -> None:
-        self.state.clarification_pending = True
+        # POL §89(3)(a) runs the agency's time from the receipt of a request "for a record reasonably
+        # described": asking what is meant leaves the next step to the requester, unless a lawyer marks the
+        # request as reasonably described after all (then the original clocks keep running).
+        self.overruled = self.marked_on is not None and event.occurred_on <= self.marked_on
+        self.state.clarification_pending = not self.overruled
+        if not self.overruled and self.awaiting:
+            self.awaiting = False
+            self.agency.clear()
+            self.promises.clear()
+            self.last_date_given = None
+
+    def on_clarification_answered(self, event: EventFact) -> None:
+        if not self.state.clarification_pending and not self.overruled:
+            raise IllegalTransition("a clarification answered follows a clarification the agency asked for, or "
+                                    "its answer that the request does not reasonably describe the records")
+        self.state.clarification_pending = False
+        if self.overruled:
+            return  # the original request was reasonably described: its clocks never stopped
+        received = parse_date(event.data.get("received_on") or event.occurred_on, "received_on")
+        self.awaiting = True
+        self.agency.clear()
+        self.agency["acknowledgment"] = self.clock(
+            "acknowledgment", received, event.id,
+            f"Counted as from a new receipt: the requester's clarification reached the agency on "
+            f"{received.isoformat()}. This is the product's reading: POL §89(3)(a) runs the agency's time from "
+            "the receipt of a request that reasonably describes the records, and has no tolling clause")
+
+    def on_reasonably_described(self, event: EventFact) -> None:
+        if not self.overruled:
+            raise IllegalTransition("there is no clarification request to overrule: the request is marked "
+                                    "reasonably described after the agency asked for a clarification")
+        self.state.clarification_pending = False
 
     def finish(self) -> RequestState:
         # A deadline is missed when its whole last day has gone by.
         self.expire_before(self.today)
-        self.state.deadlines = sorted(self.clocks.values(), key=lambda d: (d.due_on, d.kind))
+        clocks = [*self.agency.values(), *(p[0] for p in self.promises), *self.open.values(),
+                  *self.missed.values()]
+        self.state.deadlines = sorted(clocks, key=lambda d: (d.due_on, d.kind, d.missed))
+        constructive_open = any(d.constructive and ("appeal", i) in self.open
+                                for i, d in enumerate(self.determinations))
+        self.state.constructive_denial = self.state.status in ("constructively_denied",
+                                                               "appeal_constructively_denied") or constructive_open
         return self.state
 
 
-def missed(clock: Deadline) -> Deadline:
-    return Deadline(clock.kind, clock.due_on, clock.raw_due_on, clock.basis, clock.event_id, missed=True)
-
-
 def ordered(events: Iterable[EventFact]) -> list[EventFact]:
-    # Legal date first; events of the same day keep the order they were recorded in.
+    """Events in legal-date order; events of the same day keep the order they were recorded in."""
     indexed = list(enumerate(events))
     indexed.sort(key=lambda pair: (pair[1].occurred_on, pair[0]))
     return [event for _, event in indexed]

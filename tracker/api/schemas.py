@@ -76,6 +76,8 @@ class AgencyFields(Body):
     tracking_patterns: Names | None = Field(None, description="regular expressions of its tracking numbers")
     closure_days: list[Date] | None = Field(None, description="days it was closed, YYYY-MM-DD")
     senders: Names | None = Field(None, description="further addresses and domains it writes from")
+    closure_calendar: Text | None = Field(None, description="the days its own clocks count: statute (GCL §24 "
+                                          "holidays, the default) or nyc (also the city's observed closures)")
 
 
 class AgencyCreate(AgencyFields):

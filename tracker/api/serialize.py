@@ -26,6 +26,7 @@ def agency(a: Agency) -> dict:
         "tracking_patterns": list(a.tracking_patterns or []),
         "closure_days": list(a.closure_days or []),
         "senders": list(a.senders or []),
+        "closure_calendar": a.calendar,
     }
 
 
@@ -94,6 +95,8 @@ def request_detail(r: Request, state, *, messages=(), with_notes: bool = True) -
         clarification_pending=state.clarification_pending,
         pages_released=state.pages_released,
         deadlines=[d.as_dict() for d in state.deadlines],
+        # What the agency's dates or answers get wrong (tracker.lifecycle.request_warnings): never blocking.
+        warnings=[w.as_dict() for w in state.warnings],
         # Empty, or where the stored history stops making sense and why (the rest is folded up to there).
         inconsistency=state.inconsistency,
         events=[event(e, with_note=with_notes) for e in r.events],

@@ -7,12 +7,14 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.deadlines import CLOSURE_CALENDARS, calendar_closures
 from tracker.extensions import db
-from tracker.models.base import utcnow
+from tracker.models.base import one_of, utcnow
 
 
 class Agency(db.Model):
     __tablename__ = "agencies"
+    __table_args__ = (one_of("closure_calendar", CLOSURE_CALENDARS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), unique=True)
@@ -30,12 +32,23 @@ class Agency(db.Model):
     senders: Mapped[list] = mapped_column(JSON, default=list)
     # ISO dates on which the agency was closed (a declared day of mourning, say): not business days for it.
     closure_days: Mapped[list] = mapped_column(JSON, default=list)
+    # The days its own clocks are counted on: "statute" (GCL §24 holidays) or "nyc" (those and the city's
+    # observed closures: the Friday before a holiday falling on a Saturday). The requester's clocks always
+    # count the statute's days.
+    closure_calendar: Mapped[str] = mapped_column(String(20), default="statute", server_default="statute")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def closures(self) -> frozenset[date]:
-        """The agency's closure days as dates, for the deadline engine."""
-        return frozenset(date.fromisoformat(d) for d in (self.closure_days or ()))
+        """Every day the agency is closed beyond GCL §24, for its own clocks: its closure days, and on the
+        "nyc" calendar the city's observed closures."""
+        days = (date.fromisoformat(d) for d in (self.closure_days or ()))
+        return calendar_closures(self.calendar, days)
+
+    @property
+    def calendar(self) -> str:
+        """The agency's closure calendar ("statute" when not set)."""
+        return self.closure_calendar or "statute"
 
     def __repr__(self) -> str:
         return f"<Agency {self.short_name}>"

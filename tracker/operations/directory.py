@@ -8,12 +8,13 @@ from datetime import date
 from sqlalchemy import func, or_, select
 
 from tracker import audit
+from tracker.deadlines import CLOSURE_CALENDARS
 from tracker.extensions import db
 from tracker.models import Agency, Campaign
 from tracker.operations.errors import Conflict, Invalid, NotFound
 
 AGENCY_FIELDS = ("name", "short_name", "jurisdiction", "foil_email", "appeals_email", "appeals_officer",
-                 "appeals_address", "portal_url", "tracking_patterns", "closure_days", "senders")
+                 "appeals_address", "portal_url", "tracking_patterns", "closure_days", "senders", "closure_calendar")
 
 
 def _clean_agency_fields(fields: dict) -> dict:
@@ -38,6 +39,10 @@ def _clean_agency_fields(fields: dict) -> dict:
                           field="tracking_patterns") from None
     if "senders" in clean:
         clean["senders"] = _clean_senders(clean["senders"])
+    if "closure_calendar" in clean and clean["closure_calendar"] not in CLOSURE_CALENDARS:
+        raise Invalid(f"closure_calendar must be one of {', '.join(CLOSURE_CALENDARS)} (statute: the General "
+                      "Construction Law's holidays only; nyc: also the city's observed closures)",
+                      code="invalid", field="closure_calendar")
     days = []
     for text in clean.get("closure_days", []):
         try:
@@ -117,8 +122,8 @@ def update_agency(agency: Agency, actor=None, **fields) -> Agency:
         setattr(agency, key, value)
     db.session.flush()
     audit.record(actor, "agency.update", agency, changes=audit.diff(before, audit.snapshot(agency, clean)))
-    # Closure days move business-day deadlines: recompute the agency's requests.
-    if "closure_days" in fields:
+    # Closure days and the calendar move business-day deadlines: recompute the agency's requests.
+    if "closure_days" in fields or "closure_calendar" in fields:
         from tracker.operations.requests import recompute_agency
 
         recompute_agency(agency)

@@ -1,8 +1,11 @@
 """An agency portal's notification, offered as the event to log, for a person to confirm in one click.
 
-ingest.portal reads the email; here the tracking number finds the request, the sender must be one of the
-agency's known senders (its FOIL or appeals address or their domain, its portal's domain, or a sender a
-person already routed to one of its requests), and the event is logged only when a person confirms.
+ingest.portal reads the email; here the tracking number finds the request, the sender must be one the
+agency writes from, and the event is logged only when a person confirms. The agency's senders are read as
+the mail matcher reads them (its FOIL and appeals addresses, its list of `senders`, addresses a person taught
+for its requests), with the domains of its FOIL and appeals addresses and its portal's exact host. Never a
+parent domain of the portal's host: a portal at a860-openrecords.nyc.gov does not make every nyc.gov address
+speak for the agency.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
+from ingest import matching
 from ingest.portal import PortalNotice, parse_portal_notice
 from tracker import audit
 from tracker.extensions import db
-from tracker.models import Agency, Event, Message, Request, SenderRoute, TrackingNumber
+from tracker.models import Event, Message, Request, TrackingNumber
 from tracker.operations.errors import Conflict
+from tracker.operations.mail_matching import known_sender as matcher_knows
 
 
 @dataclass(frozen=True)
@@ -44,31 +49,26 @@ class PortalSuggestion:
             parts.append("grounds: " + "; ".join(describe(g)[0] for g in self.data["exemptions"]))
         if self.data.get("pages") is not None:
             parts.append(f"{self.data['pages']:,} pages")
+        if self.data.get("reason"):
+            parts.append(f"reason: {self.data['reason']}")
+        if self.data.get("appeals_officer"):
+            parts.append(f"appeals officer: {self.data['appeals_officer']}")
         return ", ".join(parts)
 
 
-def _domain(address: str) -> str:
-    return address.rpartition("@")[2].lower().strip()
-
-
-def known_sender(agency: Agency, address: str) -> bool:
-    """Whether mail from `address` can speak for `agency`: its addresses, their domains, its portal's domain,
-    or a sender a person routed to one of its requests."""
+def known_sender(request: Request, address: str | None) -> bool:
+    """Whether mail from `address` can speak for the request's agency in a portal notice."""
     address = (address or "").strip().lower()
-    if not address or "@" not in address:
+    if not matching.domain_of(address):
         return False
-    domain = _domain(address)
-    domains = {_domain(a) for a in (agency.foil_email, agency.appeals_email) if a and "@" in a}
-    if agency.portal_url:
-        host = (urlsplit(agency.portal_url).hostname or "").lower()
-        if host:
-            domains.add(host)
-            domains.add(host.partition(".")[2] if host.count(".") >= 2 else host)
-    if any(domain == d or domain.endswith("." + d) for d in domains if d):
+    if matcher_knows(address, request):
         return True
-    routed = select(SenderRoute.id).join(Request, Request.id == SenderRoute.request_id).where(
-        SenderRoute.address == address, Request.agency_id == agency.id)
-    return db.session.scalar(routed) is not None
+    agency = request.agency
+    domains = [matching.domain_of(a) for a in (agency.foil_email, agency.appeals_email)]
+    if matching.sender_is_known(address, [d for d in domains if d]):
+        return True
+    host = (urlsplit(agency.portal_url or "").hostname or "").lower()
+    return bool(host) and matching.domain_of(address) == host
 
 
 def suggestion_for(message: Message) -> PortalSuggestion | None:
@@ -86,7 +86,7 @@ def suggestion_for(message: Message) -> PortalSuggestion | None:
         func.upper(TrackingNumber.number) == notice.tracking_number.upper()))
     if request is None and message.request is not None:
         request = message.request  # the number is new to us, but the email was matched to its request
-    if request is None or not known_sender(request.agency, message.from_addr):
+    if request is None or not known_sender(request, message.from_addr):
         return None
     if message.request_id not in (None, request.id):
         return None
@@ -104,6 +104,10 @@ def suggestion_for(message: Message) -> PortalSuggestion | None:
         data["exemptions"] = [normalise(g) for g in notice.exemptions if describe(normalise(g)) is not None]
     if notice.pages is not None:
         data["pages"] = notice.pages
+    if notice.reason:
+        data["reason"] = notice.reason[:2000]
+    if notice.appeals_officer:
+        data["appeals_officer"] = notice.appeals_officer[:2000]
     return PortalSuggestion(request, notice, notice.event_type, _timeline_day(message), data)
 
 

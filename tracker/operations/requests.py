@@ -7,21 +7,19 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from tracker import audit, deadlines, lifecycle
+from tracker import audit, deadlines, lifecycle, permissions
 from tracker.clock import legal_today
 from tracker.dispatch import after_commit, lock_row
 from tracker.extensions import db
 from tracker.models import Agency, Appeal, Event, Request, TrackingNumber, User
 from tracker.models.requests import REQUEST_VISIBILITIES
 from tracker.operations.directory import find_campaign
-from tracker.operations.errors import Conflict, Invalid
+from tracker.operations.errors import Conflict, Forbidden, Invalid
+from tracker.operations.event_data import clean_event_data
 
 MAX_TITLE = 500
 # What the audit trail keeps of a request, before and after each edit.
 AUDITED_FIELDS = ("title", "description", "visibility", "assignees", "campaign", "tracking_numbers")
-# Bounds that no real production or fee comes near, so that a typo cannot store an absurd number.
-MAX_PAGES_RELEASED = 10_000_000
-MAX_FEE = 1_000_000
 # How a lawyer says an appeal was filed other than by email from here (an emailed appeal is logged by the
 # mail-out task, with filed_by "email", once the mail server has accepted it).
 FILED_BY = ("post", "portal", "hand")
@@ -166,7 +164,8 @@ def request_state(request: Request, today: date | None = None, *, as_of: date | 
     if as_of is not None:
         events = [e for e in events if e.occurred_on <= as_of]
         today = as_of
-    return lifecycle.fold(_facts(events), today or legal_today(), request.agency.closures)
+    agency = request.agency
+    return lifecycle.fold(_facts(events), today or legal_today(), agency.closures, calendar=agency.calendar)
 
 
 def recompute(request: Request, today: date | None = None) -> lifecycle.RequestState:
@@ -183,11 +182,12 @@ def recompute(request: Request, today: date | None = None) -> lifecycle.RequestS
     request.next_deadline_kind = upcoming.kind if upcoming else None
     coming = [d.due_on for d in state.open_deadlines if d.due_on >= today]
     request.stale_on = min(coming) + timedelta(days=1) if coming else None
-    if state.status == "appeal_constructively_denied":
-        # POL §89(4)(b): no decision in time is a denial of the appeal; its record says so.
-        for appeal in request.appeals:
-            if appeal.outcome == "pending":
-                appeal.outcome = "constructively_denied"
+    # POL §89(4)(b): no decision in time is a denial of the appeal; its record says so.
+    for appeal in request.appeals:
+        lapsed = appeal.filed_event_id in state.lapsed_appeals or (
+            appeal.filed_event_id is None and state.status == "appeal_constructively_denied")
+        if appeal.outcome == "pending" and lapsed:
+            appeal.outcome = "constructively_denied"
     db.session.flush()
     return state
 
@@ -219,31 +219,6 @@ def recompute_agency(agency: Agency) -> None:
         recompute(request)
 
 
-def _clean_event_data(event_type: str, data) -> dict:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise Invalid("data must be an object", field="data")
-    data = dict(data)
-    for key in ("date_certain", "received_on"):
-        if key in data and data[key] is not None:
-            data[key] = parse_date(data[key], f"data.{key}").isoformat()
-    if "exemptions" in data:
-        from tracker.grounds import check_grounds
-
-        data["exemptions"] = check_grounds(data["exemptions"])
-    if "pages" in data:
-        pages = data["pages"]
-        if isinstance(pages, bool) or not isinstance(pages, int) or not 0 <= pages <= MAX_PAGES_RELEASED:
-            raise Invalid(f"data.pages must be a whole number of pages from 0 to {MAX_PAGES_RELEASED:,}",
-                          field="data.pages")
-    if "fee" in data:
-        fee = data["fee"]
-        if isinstance(fee, bool) or not isinstance(fee, int | float) or not 0 <= fee <= MAX_FEE:
-            raise Invalid(f"data.fee must be an amount in dollars from 0 to {MAX_FEE:,}", field="data.fee")
-    return data
-
-
 def record_event(
     request: Request,
     event_type: str,
@@ -260,11 +235,14 @@ def record_event(
         raise Invalid(f"unknown event type {event_type!r}; known types: {', '.join(lifecycle.EVENT_TYPES)}",
                       code="unknown_event_type", field="type")
     occurred = parse_date(occurred_on, "occurred_on")
-    clean = _clean_event_data(event_type, data)
+    clean = clean_event_data(event_type, data)
     if not isinstance(note, str):
         raise Invalid("note must be text", field="note")
     if event_type == "note" and not note.strip() and not clean:
         raise Invalid("a note needs some text", field="note")
+    if event_type == "reasonably_described" and actor is not None and not permissions.can(actor, "appeal.manage"):
+        raise Forbidden("only a lawyer can mark the request as reasonably described (which keeps the agency's "
+                        "original clocks)", code="forbidden", field="type")
     today = today or legal_today()
     lock_history(request)
     submitted = request_state(request, today).received_on
@@ -274,7 +252,7 @@ def record_event(
     try:
         lifecycle.check_new_event(
             _facts(request.events), lifecycle.EventFact(event_type, occurred, clean), today,
-            request.agency.closures,
+            request.agency.closures, calendar=request.agency.calendar,
         )
     except lifecycle.IllegalTransition as exc:
         raise Conflict(str(exc), code="illegal_transition") from None
@@ -335,6 +313,8 @@ def _follow_up_records(request: Request, event: Event) -> None:
                               "tracking_number": appeal.tracking_number})
     elif event.type in ("appeal_granted", "appeal_denied"):
         pending = [a for a in request.appeals if a.outcome in ("pending", "constructively_denied")]
+        if event.data.get("appeal_event_id") is not None:  # the appeal this answers, as the timeline reads it
+            pending = [a for a in pending if a.filed_event_id == event.data["appeal_event_id"]]
         if pending:
             pending[-1].outcome = event.type.removeprefix("appeal_")
             pending[-1].decided_on = event.occurred_on

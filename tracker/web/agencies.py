@@ -59,6 +59,7 @@ def view(agency_id: int):
 
 def _agency_fields(form: Form) -> dict:
     fields = {name: form.get(name) for name in TEXT_FIELDS}
+    fields["closure_calendar"] = form.get("closure_calendar") or "statute"
     for name in LIST_FIELDS:
         fields[name] = [line.strip() for line in form.get(name).splitlines() if line.strip()]
     return fields
@@ -66,6 +67,7 @@ def _agency_fields(form: Form) -> dict:
 
 def _form_values(agency: Agency) -> dict:
     values = {name: getattr(agency, name) or "" for name in TEXT_FIELDS}
+    values["closure_calendar"] = agency.calendar
     for name in LIST_FIELDS:
         values[name] = "\n".join(getattr(agency, name) or [])
     return values

@@ -56,10 +56,7 @@ def request_row(r: Request, today: date) -> list[str]:
     state = request_state(r, today)
     fees_asked = sum(float(e.data.get("fee", 0) or 0) for e in r.events if e.type == "fee_requested")
     fees_paid = sum(float(e.data.get("fee", 0) or 0) for e in r.events if e.type == "fee_paid")
-    by_kind = {}
-    for d in state.deadlines:  # of a missed and an open clock of one kind, the open one is shown
-        if d.kind not in by_kind or by_kind[d.kind].missed:
-            by_kind[d.kind] = d
+    by_kind = nearest_of_each_kind(state.deadlines)
     nxt = state.next_deadline
     values = [
         r.id, r.reference, r.title, r.agency.short_name, r.campaign.name if r.campaign else "", state.status,
@@ -79,6 +76,17 @@ def request_row(r: Request, today: date) -> list[str]:
                    ("yes" if d.missed else "no") if d else ""]
     values += neighborhood_cells(r)
     return [_cell(v) for v in values]
+
+
+def nearest_of_each_kind(deadlines) -> dict:
+    """Per kind, the nearest open deadline (a request can run several appeal clocks, one per determination);
+    a kind with none open shows its latest missed one."""
+    chosen: dict = {}
+    for d in sorted(deadlines, key=lambda d: d.due_on):
+        held = chosen.get(d.kind)
+        if held is None or (held.missed and (not d.missed or d.due_on >= held.due_on)):
+            chosen[d.kind] = d
+    return chosen
 
 
 def neighborhood_cells(r: Request) -> list[str]:

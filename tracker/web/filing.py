@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tracker import letter_language
 from tracker.clock import legal_today
 from tracker.extensions import db
-from tracker.grounds import GROUNDS, STATUTE_PREFIX, SUBPARAGRAPHS
+from tracker.grounds import GROUNDS, STATUTE_PREFIX, SUBPARAGRAPHS, parent
 from tracker.grounds import label as ground_text
 from tracker.lifecycle import EVENT_TYPES
 from tracker.models import Agency, Campaign, User
@@ -24,11 +24,12 @@ bp = Blueprint("filing", __name__, url_prefix="/requests")
 
 # Which extra fields each event type asks for (DESIGN §4): the form shows only these.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
-    "acknowledged": ("date_certain", "tracking_number"),
-    "extended": ("date_certain",),
-    "partially_granted": ("exemptions",),
-    "denied": ("exemptions",),
-    "no_records": ("exemptions",),
+    "acknowledged": ("date_certain", "reason", "tracking_number"),
+    "extended": ("date_certain", "reason"),
+    "partially_granted": ("exemptions", "appeals_officer"),
+    "denied": ("exemptions", "appeals_officer"),
+    "no_records": ("exemptions", "appeals_officer"),
+    "clarification_answered": ("received_on",),
     "records_released": ("pages",),
     "fee_requested": ("fee",),
     "fee_paid": ("fee",),
@@ -105,11 +106,20 @@ def new():
     return redirect(url_for("letters.file", ids=",".join(str(r.id) for r in created)))
 
 
+def _subparagraphs() -> dict[str, list[tuple[str, str]]]:
+    """Each paragraph's subparagraphs, to show beside it: (e) and (g) their own, (b) those of §89(2)(b)."""
+    beside: dict[str, list[tuple[str, str]]] = {}
+    for key in SUBPARAGRAPHS:
+        paragraph = "87(2)(b)" if key.startswith("89(2)(b)") else parent(key)
+        beside.setdefault(paragraph, []).append((key, ground_text(key)))
+    return beside
+
+
 def _event_form(found, form: Form, status: int = 200):
     return render_template(
         "requests/log_event.html", request=found, form=form, types=LOGGABLE, fields=EVENT_FIELDS,
         grounds=[(key, ground_text(key)) for key in GROUNDS], traffic=TRAFFIC_GROUNDS,
-        subparagraphs=[(key, ground_text(key)) for key in SUBPARAGRAPHS],
+        subparagraphs=_subparagraphs(),
         state=request_state(found), today=legal_today(),
     ), status
 
@@ -135,8 +145,11 @@ def _event_data(form: Form, event_type: str) -> dict:
         fee = form.amount("fee", "the fee")
         if fee is not None:
             data["fee"] = fee
+    for key in ("reason", "appeals_officer"):
+        if key in wanted and form.get(key):
+            data[key] = form.get(key)
     if "received_on" in wanted:
-        day = form.date("received_on", "the day the agency received the appeal", required=False)
+        day = form.date("received_on", "the day the agency received it", required=False)
         if day:
             data["received_on"] = day.isoformat()
     if "filed_by" in wanted:

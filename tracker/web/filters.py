@@ -48,6 +48,8 @@ EVENT_LABELS = {
     "fee_requested": "Agency asked for a fee",
     "fee_paid": "Fee paid",
     "clarification_requested": "Agency asked for clarification",
+    "clarification_answered": "Clarification reached the agency",
+    "reasonably_described": "Marked as reasonably described (a lawyer)",
     "closed": "Closed",
     "withdrawn": "Withdrawn",
     "note": "Note",
