@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -149,3 +149,18 @@ def test_the_csv_shows_the_nearest_open_deadline_of_each_kind(app, lawyer, city_
     # When every one has run out, the latest missed one shows.
     row = dict(zip(HEADER, request_row(db.session.get(Request, request_id), date(2023, 4, 20)), strict=True))
     assert (row["appeal_due_on"], row["appeal_missed"]) == ("2023-03-31", "yes")
+
+
+def test_a_late_acknowledgment_leaves_the_constructive_denial_appealable_by_letter(lawyer, city_agency):
+    from tracker.clock import legal_today
+
+    received = legal_today() - timedelta(days=30)
+    request_id = new_request(lawyer, city_agency, received.isoformat())
+    log(lawyer, request_id, "acknowledged", (legal_today() - timedelta(days=2)).isoformat(),
+        approximate_date=(legal_today() + timedelta(days=20)).isoformat())
+    state = lawyer.get(f"/api/v1/requests/{request_id}").json
+    assert any(d["kind"] == "appeal" and not d.get("missed") for d in state["deadlines"]), state["deadlines"]
+    letter = lawyer.get(f"/api/v1/requests/{request_id}/appeal-letter")
+    assert letter.status_code == 200, letter.json
+    # The letter appeals the constructive denial the late acknowledgment did not erase.
+    assert "failed to acknowledge, grant or deny the request within five business days" in letter.json["body"]

@@ -14,7 +14,8 @@ DOC = ROOT / "docs" / "citations.md"
 SOURCES = ("tracker/letters.py", "tracker/appeal_arguments.py", "tracker/request_letter.py", "tracker/grounds.py",
            "tracker/operations/campaigns.py", "tracker/operations/appeals.py", "tracker/deadlines.py",
            "tracker/lifecycle.py", "tracker/timeline.py", "tracker/petition.py", "tracker/petition_draft.py",
-           "tracker/operations/petitions.py")
+           "tracker/operations/petitions.py", "tracker/agency_dates.py", "tracker/city_calendar.py",
+           "tracker/timeline_agency.py")
 
 LAWS = {"GCL": "GCL", "General Construction Law": "GCL", "Civil Rights Law": "Civil Rights Law",
         "Public Health Law": "Public Health Law", "Criminal Procedure Law": "Criminal Procedure Law",

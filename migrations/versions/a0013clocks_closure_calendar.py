@@ -1,13 +1,13 @@
 """agencies' closure calendar; events for a clarification answered and a request marked reasonably described
 
 Revision ID: a0013clocks
-Revises: a0011bigrams
+Revises: a0020claims
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'a0013clocks'
-down_revision = 'a0011bigrams'
+down_revision = 'a0020claims'
 branch_labels = None
 depends_on = None
 

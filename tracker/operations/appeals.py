@@ -18,7 +18,7 @@ APPEAL_AUDITED = ("tracking_number", "letter", "outcome", "decided_on")
 
 def denial_facts(request: Request, state: lifecycle.RequestState) -> letters.DenialFacts:
     """What there is to appeal, from the request's timeline; Conflict when there is nothing."""
-    if state.status not in lifecycle.APPEALABLE:
+    if not state.appealable:
         raise Conflict(
             f"there is no denial to appeal: {request.reference} is {state.status.replace('_', ' ')}. "
             "An appeal follows a denial, a partial grant, a no-records answer or a missed deadline "
@@ -26,7 +26,8 @@ def denial_facts(request: Request, state: lifecycle.RequestState) -> letters.Den
             code="nothing_to_appeal",
         )
     appeal = next((d for d in state.deadlines if d.kind == "appeal"), None)
-    if state.status == "constructively_denied":
+    # A constructive denial stays appealable after a late acknowledgment (until its appeal clock runs out).
+    if state.status == "constructively_denied" or state.status not in lifecycle.APPEALABLE:
         missed = [d for d in state.deadlines if d.missed and d.kind in AGENCY_CLOCKS]
         clock = max(missed, key=lambda d: d.due_on) if missed else None
         return letters.DenialFacts(
