@@ -149,7 +149,9 @@ def test_deactivation_through_the_api_and_the_command_line(site, app, make_user,
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "reactivate", user.email])
     assert result.exit_code == 0 and "Reactivated" in result.output
-    assert requests.get(f"{site}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    # Reactivation lets the person sign in again, but revives neither their old cookies nor their old tokens.
+    assert requests.get(f"{site}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert not any(signed_in(site, b) for b in stolen.values())
     again = _stolen_before(site, user)
     result = runner.invoke(args=["users", "deactivate", user.email])
     assert result.exit_code == 0 and "Deactivated" in result.output
