@@ -84,9 +84,15 @@ def end_sessions(user: User, actor=None) -> User:
     return user
 
 
-def issue_token(user: User, label: str = "", actor=None, *, days: int | None = None,
-                password_checked_at: datetime | None = None, now: datetime | None = None) -> str:
-    """Create an API token for `user` and return its secret, which is shown only this once.
+def issue_token(user: User, label: str = "", actor=None, **options) -> str:
+    """Create an API token for `user` and return its secret, which is shown only this once (see
+    `new_token` for the options)."""
+    return new_token(user, label, actor, **options)[1]
+
+
+def new_token(user: User, label: str = "", actor=None, *, days: int | None = None,
+              password_checked_at: datetime | None = None, now: datetime | None = None) -> tuple[ApiToken, str]:
+    """Create an API token for `user`; returns it and its secret, which is shown only this once.
 
     It expires after `days` (TOKEN_DAYS when not given; never longer). `password_checked_at`: when the
     maker's password was last checked (None when it was not, e.g. issued by another token).
@@ -106,7 +112,7 @@ def issue_token(user: User, label: str = "", actor=None, *, days: int | None = N
     db.session.flush()
     audit.record(actor, "token.issue", token, changes={"user": user.email, "label": token.label,
                                                        "expires_at": token.expires_at})
-    return secret
+    return token, secret
 
 
 def token_for(secret: str, now: datetime | None = None) -> ApiToken | None:
