@@ -15,11 +15,11 @@ from typing import Annotated
 from flask import g, jsonify, request
 from pydantic import Field
 
-from tracker.api import bp, json_body, page_args, paginated
+from tracker.api import bp, error_response, json_body, page_args, paginated
 from tracker.api.schemas import Body, Paged, described
 from tracker.models import ApiToken
 from tracker.models.base import utcnow
-from tracker.operations import revoke_token
+from tracker.operations import OperationError, revoke_token
 from tracker.operations.accounts import new_token, tokens_of
 from tracker.operations.sessions import check_password_again, is_fresh
 
@@ -66,7 +66,11 @@ def create_token():
     if is_fresh(g.api_token.password_checked_at, now):
         checked = None  # issued on the strength of a fresh token: its holder types the password for the next
     else:
-        checked = check_password_again(me, data.get("password", ""), request.remote_addr or "unknown", now)
+        try:
+            checked = check_password_again(me, data.get("password", ""), request.remote_addr or "unknown", now)
+        except OperationError as exc:
+            # Answered, not raised: a wrong password is counted and audited, so this refusal is committed.
+            return error_response(exc.status, exc.code, exc.message, exc.field)
     token, secret = new_token(me, data.get("label", "") or "api", actor=me, days=data.get("days"),
                               password_checked_at=checked, now=now)
     return jsonify({**token_json(token, now), "token": secret}), 201
