@@ -255,8 +255,15 @@ def record_failure(email: str, address: str, now: datetime | None = None) -> Ref
 
 
 def slow_down(email: str) -> float:
-    """Wait the account's delay (see `delay`) before its password is checked; returns the seconds waited."""
+    """Wait the account's delay (see `delay`) before its password is checked; returns the seconds waited.
+
+    Call it before the unit of work writes anything: the unit's transaction is ended before the wait, so
+    that no lock (SQLite's write lock above all) is held while a sign-in waits.
+    """
+    from tracker.dispatch import rollback
+
     seconds = delay(email)
     if seconds:
+        rollback()
         time.sleep(seconds)
     return seconds
