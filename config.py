@@ -68,10 +68,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_RATE_LIMIT", "10 per minute",
             "Failed sign-ins allowed from one address to one account before that address must wait."),
     Setting("LOGIN_ACCOUNT_LIMIT", "30 per hour",
-            "Failed sign-ins allowed to one account from all addresses before the account is locked a while."),
+            "Failed sign-ins to one account from all addresses before every sign-in to it is slowed: a delay "
+            "that grows with each further failure, at most 3 seconds; never a lock-out."),
+    Setting("LOGIN_ADDRESS_LIMIT", "20 per hour",
+            "Failed sign-ins from one address to any accounts before that address must wait (IPv6: per /64)."),
     Setting("RATELIMIT_STORAGE_URI", "database",
-            "Where sign-in failures are counted, shared by every web process: `database` (no extra server) or "
-            "redis://...; when Redis cannot be reached the database is used instead."),
+            "Where every rate limit counts (sign-ins, residents' submissions and emails), shared by every "
+            "process: `database` (no extra server) or redis://...; when Redis cannot be reached the database "
+            "is used instead."),
+    Setting("TOKEN_DAYS", 90,
+            "Days an API token works after it is issued; a shorter life may be chosen when issuing it.", int),
     # Mail out
     Setting("MAIL_DOMAIN", "foil.example.org", "Domain of the per-request reply addresses."),
     Setting("REPLY_ADDRESS", "foil+{token}@{domain}",
@@ -110,10 +116,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RESIDENT_CONFIRM_HOURS", 48, "Hours a resident's emailed confirmation link stays valid.", int),
     Setting("RESIDENT_RETENTION_DAYS", 30,
             "Days an unconfirmed resident submission (name, email) is kept before it is deleted.", int),
-    Setting("RESIDENT_LIMIT_PER_EMAIL", 5, "Resident submissions one email address may make in 24 hours.",
-            int),
+    Setting("RESIDENT_LIMIT_PER_EMAIL", 5,
+            "Resident submissions one email address may make in 24 hours (name+tag@ and a trailing dot count "
+            "as the address itself).", int),
     Setting("RESIDENT_LIMIT_PER_ADDRESS", 20,
-            "Resident submissions one network address may make in 24 hours.", int),
+            "Resident submissions one network may make in 24 hours: an IPv4 /24 or an IPv6 /64.", int),
+    Setting("RESIDENT_LIMIT_PER_HOUR", 100,
+            "Confirmation emails a campaign sends residents in an hour; submissions beyond it are kept and "
+            "their emails wait for the next free place.", int),
     # Deadlines
     Setting("REMINDER_DAYS", 7, "Days before a deadline that its assignees are reminded.", int),
     Setting("NOTICE_CLAIM_SECONDS", 600,

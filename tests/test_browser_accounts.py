@@ -72,3 +72,28 @@ def test_an_address_that_failed_too_often_is_told_until_when(site, browser_page)
     text = page.text_content("main")
     assert re.search(r"Try again after \w+day, \w+ \d+, \d{4} at \d+:\d\d [AP]M", text), text
     assert fits_a_phone(page)
+
+
+def test_my_account_lists_sessions_and_issues_a_token_down_to_a_phone(site, browser_page, tmp_path):
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, site, "vic@example.org")
+    page.wait_for_url(site + "/")
+    page.goto(site + "/account/")
+    sessions = page.locator("table.sessions tbody tr")
+    assert sessions.count() == 1 and "(this browser)" in sessions.first.text_content()
+    assert "Chrome" in sessions.first.text_content()
+    page.get_by_label("What the token is for").fill("spreadsheet import")
+    page.get_by_label("Days it works (90 at most)").fill("7")
+    page.get_by_role("button", name="Issue a token").click()
+    assert page.get_by_label("New API token").input_value().startswith("ft_")
+    row = page.locator("table", has_text="spreadsheet import").locator("tbody tr").first
+    assert "active" in row.text_content()
+    page.screenshot(path=str(tmp_path / "account-wide.png"), full_page=True)
+    page.goto(site + "/account/")
+    assert fits_a_phone(page)
+    page.screenshot(path=str(tmp_path / "account-phone.png"), full_page=True)
+    page.get_by_role("button", name="Sign out of this browser").click()
+    page.wait_for_url(re.compile(r".*/login.*"))
+    page.goto(site + "/account/")
+    assert "/login" in page.url

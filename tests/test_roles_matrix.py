@@ -52,6 +52,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("account.password", "POST"): SIGNED_IN,
     ("account.new_token", "POST"): SIGNED_IN,
     ("account.revoke", "POST"): SIGNED_IN,
+    ("account.end", "POST"): SIGNED_IN,
     ("account.renew_calendar", "POST"): SIGNED_IN,
     # Mail (mail-out engineer)
     ("mail.triage", "GET"): TEAM,
@@ -169,6 +170,9 @@ def world(matrix_app, make_user, make_agency, make_request):
     saved = SavedSearch(user=feeds, name="Matrix", query="contract")
     db.session.add(saved)
     token = issue_token(users["admin"], "matrix")
+    from tracker.operations.sessions import open_session
+
+    elsewhere = open_session(feeds, user_agent="another person's browser")  # ending it is refused (404)
     from tracker.operations.campaigns import update_campaign
 
     update_campaign(public.campaign, None, slug="ban-the-scan", agency_id=agency.id, public=True)
@@ -184,7 +188,7 @@ def world(matrix_app, make_user, make_agency, make_request):
             "token_id": db.session.scalar(db.select(ApiToken.id).where(ApiToken.token_hash != "")),
             "secret": feeds.calendar_secret, "filename": "style.css",
             # Someone else's saved search: deleting it is refused with a message, never a 403 or a 500.
-            "saved_id": saved.id,
+            "saved_id": saved.id, "session_id": elsewhere.id,
             "slug": "ban-the-scan", "code": "BK0101", "link": "not-a-real-emailed-link",
             "kind": "request", "number": 1,
         },

@@ -149,7 +149,9 @@ def test_deactivation_through_the_api_and_the_command_line(site, app, make_user,
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "reactivate", user.email])
     assert result.exit_code == 0 and "Reactivated" in result.output
-    assert requests.get(f"{site}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    # Reactivation lets the person sign in again, but revives neither their old cookies nor their old tokens.
+    assert requests.get(f"{site}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert not any(signed_in(site, b) for b in stolen.values())
     again = _stolen_before(site, user)
     result = runner.invoke(args=["users", "deactivate", user.email])
     assert result.exit_code == 0 and "Deactivated" in result.output
@@ -183,3 +185,102 @@ def test_remember_me_lasts_the_configured_days(remember_app, make_user):
     expected = datetime.now(UTC) + timedelta(days=days or 30)
     assert abs((expires - expected).total_seconds()) < 120
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/17.5 Mobile/15E148 Safari/604.1")
+
+
+def test_signing_out_ends_that_session_and_its_copies_only(site, make_user):
+    user = make_user("lawyer")
+    first, second = sign_in(site, user.email), sign_in(site, user.email)
+    stolen = copies(first)
+    assert all(signed_in(site, b) for b in stolen.values())
+    answer = post_form(site, first, "/account/", "/logout", {})
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    assert not signed_in(site, first)
+    for what, copy in stolen.items():
+        assert not signed_in(site, copy), f"the copy ({what}) still works after signing out"
+    assert signed_in(site, second)  # the other sign-in is untouched
+
+
+def test_the_account_page_lists_sessions_and_ends_one(site, make_user):
+    from tracker.extensions import db
+    from tracker.models import UserSession
+
+    user = make_user("lawyer")
+    here, phone = requests.Session(), requests.Session()
+    for browser, user_agent in ((here, FIREFOX), (phone, IPHONE)):
+        browser.headers["User-Agent"] = user_agent
+        form = {"email": user.email, "password": PASSWORD, "csrf_token": _csrf(browser.get(f"{site}/login"))}
+        assert browser.post(f"{site}/login", data=form, allow_redirects=False).status_code == 302
+    page = here.get(f"{site}/account/").text
+    assert "Mobile Safari on iPhone" in page and "127.0.0.1" in page
+    assert page.count("(this browser)") == 1
+    db.session.rollback()
+    phone_row = next(s for s in db.session.scalars(db.select(UserSession)) if "iPhone" in s.user_agent)
+    answer = post_form(site, here, "/account/", f"/account/sessions/{phone_row.id}/end", {})
+    assert answer.status_code == 302
+    assert not signed_in(site, phone) and signed_in(site, here)
+    assert "Mobile Safari on iPhone" not in here.get(f"{site}/account/").text
+    # Nobody ends another person's session.
+    other = sign_in(site, make_user("lawyer").email)
+    mine = next(s for s in db.session.scalars(db.select(UserSession).where(UserSession.user_id == user.id,
+                                                                           UserSession.ended_at.is_(None))))
+    assert post_form(site, other, "/account/", f"/account/sessions/{mine.id}/end", {}).status_code == 404
+    assert signed_in(site, here)
+
+
+def test_last_seen_is_written_at_most_once_a_minute(site, make_user):
+    from sqlalchemy import update
+
+    from tracker.dispatch import commit
+    from tracker.extensions import db
+    from tracker.models import UserSession
+    from tracker.models.base import utcnow
+
+    user = make_user("lawyer")
+    browser = sign_in(site, user.email)
+
+    def seen_at_after_a_request(ago: timedelta):
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - ago))
+        commit()
+        stored = db.session.scalar(db.select(UserSession.last_seen_at))
+        assert signed_in(site, browser)
+        db.session.rollback()
+        return stored, db.session.scalar(db.select(UserSession.last_seen_at))
+
+    before, after = seen_at_after_a_request(timedelta(seconds=30))
+    assert after == before  # seen 30 seconds ago: not written again
+    before, after = seen_at_after_a_request(timedelta(minutes=2))
+    assert after > before and utcnow() - after < timedelta(seconds=30)
+
+
+def test_a_session_not_seen_for_remember_days_has_ended(site, make_user):
+    from sqlalchemy import update
+
+    from tracker.dispatch import commit
+    from tracker.extensions import db
+    from tracker.models import UserSession
+    from tracker.models.base import utcnow
+
+    user = make_user("lawyer")
+    browser = sign_in(site, user.email)
+    db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(days=31)))
+    commit()
+    assert not signed_in(site, browser)
+
+
+@pytest.mark.parametrize(("user_agent", "device"), [
+    (FIREFOX, "Firefox on Windows"),
+    (IPHONE, "Mobile Safari on iPhone"),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 "
+     "Safari/537.36", "Chrome on Mac OS X"),
+    ("python-requests/2.32.3", "Python Requests"),
+    ("", "Unknown browser"),
+])
+def test_the_device_a_user_agent_names(user_agent, device):
+    from tracker.operations.sessions import device as device_of
+
+    assert device_of(user_agent) == device

@@ -57,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from tracker.extensions import csrf, db, limiter, login_manager, migrate
+    from tracker.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     from tracker import database_outage
@@ -66,7 +66,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
     _enable_sqlite_foreign_keys(app)
 
     from tracker import api, headers, public, tasks, web

@@ -1,7 +1,5 @@
 """Flask extensions, created unbound; `create_app` binds them to an app."""
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -21,6 +19,4 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Per-process counts for any route limits; sign-in failures are counted, shared by every process, in
-# tracker.signin_limits (RATELIMIT_STORAGE_URI names its store, so this limiter must not read it).
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+# Rate limits are not an extension: tracker.signin_limits is the one limiter, with shared storage.

@@ -8,7 +8,8 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from tracker import permissions
-from tracker.operations import OperationError, authenticate_token
+from tracker.operations import OperationError
+from tracker.operations.accounts import token_for
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # What a request without a token may call when PUBLIC_PORTAL is on (as the "anonymous" role).
@@ -42,10 +43,10 @@ def _authenticate():
         return
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'")
-    user = authenticate_token(secret.strip())
-    if user is None:
-        raise ApiError(401, "unauthenticated", "the API token is unknown or was revoked")
-    g.api_user = user
+    token = token_for(secret.strip())
+    if token is None:
+        raise ApiError(401, "unauthenticated", "the API token is unknown, expired or revoked")
+    g.api_user, g.api_token = token.user, token
 
 
 def requires(permission: str):
@@ -203,6 +204,7 @@ def init_app(app: Flask) -> None:
         petition,
         requests,
         search,
+        tokens,
         users,
     )
     from tracker.extensions import csrf

@@ -117,7 +117,9 @@ def build_document(app: Flask) -> dict:
                                     "content": {"application/json": {"schema": {
                                         "$ref": "#/components/schemas/Error"}}}}},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "an API token (foiltrack users create --token)"}},
+                                           "description": "an API token (My account, POST /api/v1/tokens, or "
+                                                          "`foiltrack users create --token`); it expires "
+                                                          "after FOILTRACK_TOKEN_DAYS"}},
         },
     }
 

@@ -1,13 +1,13 @@
 """The database model: every table of FOIL Tracker, one module per area."""
 
 from tracker.models.agencies import Agency, Campaign
-from tracker.models.audit import AuditEntry, SignInFailure
+from tracker.models.audit import AuditEntry, LimitHit
 from tracker.models.documents import Document, Page
 from tracker.models.mail import MailboxCursor, Message, SenderRoute
 from tracker.models.notify import Reminder, SavedSearch
 from tracker.models.public import Resident, ResidentEmail
 from tracker.models.requests import Appeal, Event, Litigation, Request, TrackingNumber
-from tracker.models.users import ROLES, ApiToken, User
+from tracker.models.users import ROLES, ApiToken, User, UserSession
 from tracker.models.work import DeploymentFact, LeaseEpoch, PendingWork
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "LeaseEpoch",
     "Document",
     "Event",
+    "LimitHit",
     "Litigation",
     "MailboxCursor",
     "Message",
@@ -32,7 +33,7 @@ __all__ = [
     "ResidentEmail",
     "SavedSearch",
     "SenderRoute",
-    "SignInFailure",
     "TrackingNumber",
     "User",
+    "UserSession",
 ]

@@ -1,4 +1,4 @@
-"""Who did what: the audit trail, and the failed sign-ins the sign-in limits count."""
+"""Who did what: the audit trail, and what the rate limits count (failed sign-ins, submissions)."""
 
 from __future__ import annotations
 
@@ -39,13 +39,13 @@ class AuditEntry(db.Model):
         return f"<AuditEntry {self.action} {self.subject_type}:{self.subject_id} by {self.actor_label}>"
 
 
-class SignInFailure(db.Model):
-    """A failed sign-in: the email tried and the address it came from (counted by tracker.signin_limits)."""
+class LimitHit(db.Model):
+    """One counted event of a rate limit (a failed sign-in, a resident's submission...) under one key,
+    when the limits are counted in the database (tracker.signin_limits)."""
 
-    __tablename__ = "sign_in_failures"
-    __table_args__ = (Index("ix_sign_in_failures_email", "email", "at"),)
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_key", "key", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(400))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    email: Mapped[str] = mapped_column(String(320))
-    address: Mapped[str] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""People who use FOIL Tracker and the API tokens they hold."""
+"""People who use FOIL Tracker, their signed-in sessions and the API tokens they hold."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,6 +39,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    sessions: Mapped[list[UserSession]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    # The sign-in this request is made under (set by the user loader or at sign-in; never stored here).
+    current_session = None  # a UserSession
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of `password`."""
@@ -49,11 +52,21 @@ class User(UserMixin, db.Model):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:  # Flask-Login: what the session and remember cookies carry
-        return f"{self.id}:{self.session_generation or 1}"
+        # "<user id>:<session generation>:<this sign-in's key>": the key names one UserSession row, so
+        # signing out of one browser ends its cookies (and copies of them) without touching the others.
+        key = self.current_session.cookie_key if self.current_session is not None else ""
+        return f"{self.id}:{self.session_generation or 1}:{key}"
 
-    def end_sessions(self) -> None:
-        """Make every session and remember cookie issued so far stop working."""
+    def end_sessions(self, *, tokens: bool = True) -> None:
+        """Make every session and remember cookie issued so far stop working, and (unless `tokens` is
+        False) revoke every API token, so that letting the person back in later revives none of them."""
+        now = utcnow()
         self.session_generation = (self.session_generation or 1) + 1
+        db.session.execute(update(UserSession).where(UserSession.user_id == self.id, UserSession.ended_at.is_(None))
+                           .values(ended_at=now))
+        if tokens:
+            db.session.execute(update(ApiToken).where(ApiToken.user_id == self.id, ApiToken.revoked_at.is_(None))
+                               .values(revoked_at=now))
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -75,6 +88,11 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every token ends: TOKEN_DAYS after it was issued unless its maker chose sooner.
+    expires_at: Mapped[datetime | None]
+    # When the maker's password was last checked before it was issued (None: issued without a recent check,
+    # e.g. by another token or the command line); only a fresh one lets its holder issue tokens unasked.
+    password_checked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
@@ -84,3 +102,34 @@ class ApiToken(db.Model):
     def new_secret() -> str:
         """A fresh random token to give to the user once."""
         return "ft_" + secrets.token_urlsafe(32)
+
+    def state(self, now: datetime) -> str:
+        """`active`, `expired` or `revoked`, as of `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+class UserSession(db.Model):
+    """One sign-in on one browser: its session and remember cookies carry its key, and they stop working
+    when it ends (signing out, ending it from the account page, or anything that ends every session)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the key in the cookies
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the password was last typed in this session (at sign-in, or again to issue a token).
+    verified_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    address: Mapped[str | None] = mapped_column(String(64))
+    remember: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+    # The key itself, known only in the request that made it or read it from a cookie.
+    cookie_key = ""

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from tracker import audit
 from tracker.clock import legal_today
@@ -70,19 +70,13 @@ def _clean(name, email, postal_address) -> tuple[str, str, str]:
 
 
 def _check_limits(email: str, client_address: str, now: datetime) -> None:
-    config = current_app.config
-    since = now - timedelta(hours=24)
-    by_email = db.session.scalar(select(func.count()).select_from(Resident)
-                                 .where(Resident.email == email, Resident.created_at >= since))
-    if by_email >= config["RESIDENT_LIMIT_PER_EMAIL"]:
-        raise LimitReached("this email address has made as many requests as it may today; try again tomorrow",
-                           field="email")
-    if client_address:
-        by_address = db.session.scalar(select(func.count()).select_from(Resident)
-                                       .where(Resident.client_address == client_address,
-                                              Resident.created_at >= since))
-        if by_address >= config["RESIDENT_LIMIT_PER_ADDRESS"]:
-            raise LimitReached("too many requests have come from your network today; try again tomorrow")
+    """Refuse a submission past the per-email or per-network daily limit, or count it (the one rate
+    limiter; see tracker.operations.resident_limits, which also holds the campaign's hourly email cap)."""
+    from tracker.operations.resident_limits import check_submission
+
+    refused = check_submission(email, client_address, now)
+    if refused is not None:
+        raise LimitReached(refused.message, field=refused.field)
 
 
 def _expired(resident: Resident, now: datetime) -> bool:

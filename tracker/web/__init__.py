@@ -8,8 +8,7 @@ from importlib.util import find_spec
 
 from flask import Flask, g
 
-from tracker.extensions import db, login_manager
-from tracker.models import User
+from tracker.extensions import login_manager
 
 # Modules under tracker.web that define a blueprint `bp`; each area adds its own line.
 # A listed module that does not exist yet is skipped, so areas can land in any order.
@@ -62,15 +61,13 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(session_id: str):
-        # The session and remember cookies carry "<user id>:<session generation>" (User.get_id); a cookie
-        # from an older generation was revoked (sign-out everywhere, new password or role, deactivation).
-        user_id, _, generation = session_id.partition(":")
-        if not (user_id.isdigit() and generation.isdigit()):
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.active or user.session_generation != int(generation):
-            return None
-        return user
+        # The cookies carry "<user id>:<session generation>:<session key>" (User.get_id): a cookie of a
+        # session that ended (signed out, ended from My account, or every session ended) signs nobody in.
+        from flask import request
+
+        from tracker.operations.sessions import session_user
+
+        return session_user(session_id, address=request.remote_addr)
 
     @app.before_request
     def _look_up_the_user_for_each_request():
