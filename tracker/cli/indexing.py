@@ -85,8 +85,6 @@ def index_for_command(document_ids: Iterable[int], message_ids: Iterable[int] = 
     Writes the index itself when the writer's lease is free; otherwise queues the writes for the running
     writer and waits up to `wait_seconds` for the index to hold them, taking over if the lease frees.
     """
-    from tqdm import tqdm
-
     from tracker.searching import engines, service
 
     document_ids = sorted(set(int(i) for i in document_ids))
@@ -103,10 +101,29 @@ def index_for_command(document_ids: Iterable[int], message_ids: Iterable[int] = 
         service.queue_message(message_id)
     for document_id in document_ids:
         service.queue_document(document_id)
+    report.queued_keys = _wait(expected, document_ids, message_ids, wait_seconds, progress)
+    report.waiting_documents = {expected[k] for k in report.queued_keys if expected[k] is not None}
+    return report
+
+
+def wait_for_documents(document_ids: Iterable[int], *, wait_seconds: float, progress: bool = True) -> set[int]:
+    """Wait (up to `wait_seconds`) for queued documents to be indexed; return those still waiting."""
+    document_ids = sorted(set(document_ids))
+    expected = _expected_keys(document_ids, [])
+    left = _wait(expected, document_ids, [], wait_seconds, progress)
+    return {expected[k] for k in left}
+
+
+def _wait(expected: dict[str, int | None], document_ids: list[int], message_ids: list[int],
+          wait_seconds: float, progress: bool) -> set[str]:
+    """Watch the index until it holds every expected key, or time is up; return the keys still missing.
+    When the writer's lease frees meanwhile, the writes are done here."""
+    from tqdm import tqdm
+
     deadline = time.monotonic() + wait_seconds
     left = set(expected)
     with tqdm(total=len(expected), unit=" records", desc="Waiting for the index writer",
-              disable=not progress or not expected) as bar:
+              disable=not progress or not expected or wait_seconds <= 0) as bar:
         while left:
             left -= _held_now(left)
             bar.update(len(expected) - len(left) - bar.n)
@@ -116,6 +133,4 @@ def index_for_command(document_ids: Iterable[int], message_ids: Iterable[int] = 
             if _write_if_writer_free(document_ids, message_ids):  # the writer stopped: finish the job here
                 left = set()
                 bar.update(len(expected) - bar.n)
-    report.queued_keys = left
-    report.waiting_documents = {expected[k] for k in left if expected[k] is not None}
-    return report
+    return left

@@ -6,6 +6,8 @@ content, a zip unpacked into its members, text extracted in the sandbox and inde
 
 from __future__ import annotations
 
+import errno
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -15,8 +17,35 @@ from tracker.extensions import db
 from tracker.models import Document, Event, Request
 from tracker.models.base import VISIBILITIES
 from tracker.operations.documents import add_document
-from tracker.operations.errors import Forbidden, Invalid
+from tracker.operations.errors import Forbidden, Invalid, OperationError
 from tracker.operations.requests import parse_date
+
+
+class StorageFull(OperationError):
+    """The document store's disk is full: nothing of the upload was added."""
+
+    status = 507  # Insufficient Storage (RFC 4918)
+    code = "storage_full"
+
+
+class StorageUnwritable(OperationError):
+    """The document store's folder cannot be written (read-only, or not ours): nothing was added."""
+
+    status = 503
+    code = "storage_unwritable"
+
+
+def storage_error(exc: OSError, filename: str) -> OperationError | None:
+    """The error to answer for a blob store write that failed, or None when it is not the disk's fault."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return StorageFull(f"The document store is full, so {filename} was not added (nothing of it was kept). "
+                           "Ask the administrator to free space on the disk holding the documents, then add "
+                           "it again.", field="file")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StorageUnwritable(f"The document store cannot be written ({exc.strerror}), so {filename} was "
+                                 "not added. Ask the administrator to make the documents folder writable, "
+                                 "then add it again.", field="file")
+    return None
 
 
 @dataclass(frozen=True)
@@ -72,11 +101,26 @@ def add_documents(
     for upload in files:
         if not upload.content:
             raise Invalid(f"the file {upload.filename or '(no name)'} is empty", field="file")
-    return [
-        add_document(upload.content, upload.filename, request=request, visibility=visibility,
-                     released_on=released, event=event, queue_extraction=queue_extraction, actor=actor)
-        for upload in files
-    ]
+    added = []
+    for upload in files:
+        try:
+            added.append(add_document(upload.content, upload.filename, request=request, visibility=visibility,
+                                      released_on=released, event=event, queue_extraction=queue_extraction,
+                                      actor=actor))
+        except OSError as exc:
+            # The caller's unit of work rolls back every row of this call; the blob store keeps no partial file.
+            refused = storage_error(exc, upload.filename or "the file")
+            if refused is None:
+                raise
+            raise refused from exc
+    return added
+
+
+def held_by_request(request: Request, content: bytes) -> Document | None:
+    """The document already added by hand to the request with exactly these bytes, if there is one."""
+    return db.session.scalar(db.select(Document).where(
+        Document.request_id == request.id, Document.message_id.is_(None), Document.parent_id.is_(None),
+        Document.sha256 == hashlib.sha256(content).hexdigest()).limit(1))
 
 
 def production_documents(document: Document) -> list[Document]:
