@@ -167,3 +167,10 @@ def test_an_upload_to_a_full_store_answers_507_json_and_the_page_says_why(app_co
                               "released_on": "2024-03-20"})
     assert again.status_code == 201, again.json
     assert [d.filename for d in Document.query.all()] == ["foxglove.txt"]
+
+
+def test_a_database_never_upgraded_says_to_run_db_upgrade(tmp_path):
+    result = foiltrack(tmp_path, "reminders")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("Error: the database sqlite:///") and "Run `foiltrack db upgrade` first" in line

@@ -59,6 +59,9 @@ def database_error_line(exc: DBAPIError, database_url: str) -> str | None:
     if "readonly database" in lowered or "read-only" in lowered:
         return (f"the database {where} is read-only ({reason}). Make its file and folder writable by the "
                 "user running foiltrack and run the command again.")
+    if "no such table" in lowered or "undefinedtable" in type(exc.orig).__name__.lower():
+        return (f"the database {where} has no tables yet ({reason}). Run `foiltrack db upgrade` first, "
+                "then run the command again.")
     from tracker.database_outage import database_unreachable
 
     if database_unreachable(exc) or "unable to open database file" in lowered:

@@ -116,6 +116,7 @@ def _store(request_id, files, actor, released_on, visibility, event_id, tqdm, qu
     """
     from tracker.cli.errors import os_error_line
     from tracker.dispatch import rollback
+    from tracker.operations.uploads import StorageFull, StorageUnwritable
 
     added: list[int] = []
     skipped: list[str] = []
@@ -124,8 +125,9 @@ def _store(request_id, files, actor, released_on, visibility, event_id, tqdm, qu
         for number, path in enumerate(files, start=1):
             try:
                 _store_one(path, request_id, actor, released_on, visibility, event_id, added, skipped)
-            except OSError as exc:
-                line = os_error_line(exc)
+            except (OSError, StorageFull, StorageUnwritable) as exc:
+                cause = exc if isinstance(exc, OSError) else exc.__cause__
+                line = os_error_line(cause) if isinstance(cause, OSError) else None
                 if line is None:
                     raise
                 rollback()
