@@ -45,8 +45,16 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   input.addEventListener("change", showChosen);
 
+  // One id for the files sent together: the server gives them one budget for what their archives unpack.
+  function newBatch() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+  var batch = newBatch();
+
   function sendOne(file, done, total, onDone, onFail) {
     var data = new FormData();
+    data.append("batch", batch);
     ["csrf_token", "released_on", "visibility", "event_id"].forEach(function (name) {
       var field = form.elements[name];
       if (field) { data.append(name, field.value); }
@@ -77,6 +85,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var files = Array.prototype.slice.call(input.files);
     if (!files.length) { return; }  // the browser's own "required" message
     event.preventDefault();
+    batch = newBatch();
     var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
     var done = 0;
     var added = 0;

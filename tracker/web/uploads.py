@@ -44,7 +44,8 @@ def add(request_id: int):
         try:
             added = add_documents(found, new, current_user, released_on=form.get("released_on"),
                                   visibility=form.get("visibility") or "internal",
-                                  event_id=form.get("event_id") or None) if new or not already else []
+                                  event_id=form.get("event_id") or None,
+                                  batch=form.get("batch") or None) if new or not already else []
         except OperationError as exc:
             if _wants_json():
                 return jsonify({"error": {"code": exc.code, "message": exc.message, "field": exc.field}}), exc.status
