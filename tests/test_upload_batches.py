@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import csrf_token
 from tests.ingest_support import make_pdf
+from tests.test_browser_records import site  # noqa: F401 - a fixture
 
 MB = 1 << 20
 
@@ -109,3 +110,33 @@ def test_a_malformed_batch_id_is_refused(client, page, batch):
     found, fields = page
     answer = drop(client, found, fields, "a.pdf", make_pdf(["x"]), batch)
     assert answer.status_code == 422 and answer.json["error"]["field"] == "batch"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_drop_zone_says_which_files_the_request_already_held(site, browser_page, tmp_path, width):  # noqa: F811
+    import re
+
+    from tests.test_browser_records import a_submitted_request, fits, sign_in
+
+    page = browser_page
+    sign_in(page, site, "ana@example.org", width)
+    target = a_submitted_request()
+    page.goto(f"{site}/requests/{target.id}")
+    held, new = tmp_path / "response-letter.pdf", tmp_path / "new-memo.pdf"
+    held.write_bytes(make_pdf(["Response letter with the Yarrowfield determination"]))
+    new.write_bytes(make_pdf(["A memo nobody uploaded before"]))
+    page.get_by_label(re.compile("^Files")).set_input_files(str(held))
+    page.get_by_role("button", name="Add the documents").click()
+    page.wait_for_url(re.compile(r"\?added=1#documents$"))
+
+    page.get_by_label(re.compile("^Files")).set_input_files([str(held), str(new)])
+    page.get_by_role("button", name="Add the documents").click()
+    status = page.locator("[data-upload-status]")
+    status.get_by_role("link", name="Back to the request").wait_for()
+    assert "Added 1 file(s); 1 already on this request, not added again" in status.text_content()
+    items = page.locator("[data-upload-list] li").all_text_contents()
+    assert items == ["response-letter.pdf: already on this request (as response-letter.pdf), not added again",
+                     "new-memo.pdf: added"]
+    fits(page)
+    page.screenshot(path=str(tmp_path / f"already-held-{width}.png"), full_page=True)
