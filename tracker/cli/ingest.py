@@ -53,6 +53,10 @@ def command(once: bool, wait_seconds: float) -> None:
         raise click.ClickException(f"{exc}; it stays on the mail server, unflagged, and the next run delivers "
                                    "it once the cause is fixed") from exc
     except OSError as exc:
+        from tracker.cli.errors import os_error_line
+
+        if line := os_error_line(exc):  # a full disk or unwritable folder here, not the network
+            raise click.ClickException(line) from exc
         where = f"{settings.host}:{settings.port}"
         raise click.ClickException(f"cannot reach the IMAP server {where}: {exc}") from exc
     click.echo(summary.line())
