@@ -9,6 +9,8 @@ through a temporary file renamed into place, so nothing half-written is kept.
 from __future__ import annotations
 
 import errno
+import socket
+import ssl
 from functools import wraps
 
 import click
@@ -26,6 +28,8 @@ def _where(exc: OSError) -> str:
 
 def os_error_line(exc: OSError) -> str | None:
     """The one line for an operating-system failure people can fix, or None for any other OSError."""
+    if isinstance(exc, (ssl.SSLError, ConnectionError, socket.timeout)):
+        return None  # the network's failures (TLS reuses small errno values); each command names its peer
     if exc.errno in FULL:
         return (f"the disk is full: could not write{_where(exc)} ({exc.strerror}). Free space on that disk "
                 "(or point FOILTRACK_DATA_DIR or FOILTRACK_BLOB_DIR at a larger one) and run the command "
@@ -33,7 +37,7 @@ def os_error_line(exc: OSError) -> str | None:
     if exc.errno in READ_ONLY:
         return (f"cannot write{_where(exc)}: the file system is read-only. Remount it read-write (or point "
                 "FOILTRACK_DATA_DIR at a writable folder) and run the command again.")
-    if exc.errno in FORBIDDEN:
+    if exc.errno in FORBIDDEN and exc.filename:
         return (f"cannot write{_where(exc)}: permission denied. Run foiltrack as the user that owns the data "
                 "folder (FOILTRACK_DATA_DIR), or give that user write access, and run the command again.")
     return None
