@@ -20,6 +20,9 @@ from tests.test_cli import foiltrack
 from tests.test_cli_import import demo, search  # noqa: F401 - demo is a fixture
 
 pytestmark = support.IGNORE_IMAPLIB2_WARNING
+BOTH_DATABASES = True  # the in-process test below also runs on PostgreSQL ...
+BOTH_SEARCH_ENGINES = True  # ... and on its full-text search
+nypd, search_service, imap_app = support.nypd, support.search_service, support.imap_app  # fixtures
 
 
 def imap_env(mailbox) -> dict[str, str]:
@@ -113,3 +116,17 @@ def test_ingest_once_says_what_is_not_indexed_when_the_writer_does_not_catch_up(
     # What it said: not searchable yet (here the writer has not even built the index: search says so).
     with pytest.raises(AssertionError, match="Search is being built for the first time"):
         search(data_dir, token, "Nightshade")
+
+
+def test_ingest_once_in_process_is_searchable_on_every_engine(imap_app, imap_mailbox, runner, make_request, nypd,
+                                                               api_as, db_backend):
+    from tests.ingest_support import reply_address as address_of
+
+    req = make_request(agency=nypd, title="Face matching contracts")
+    imap_mailbox.append(build_email(to=address_of(req), subject="Records",
+                                    attachments=[pdf_attachment(["Contract with Larkspur Biometrics"])]))
+    result = runner.invoke(args=["ingest", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "indexed 1" in result.output
+    hits = api_as("lawyer").get("/api/v1/search?q=Larkspur").json["hits"]
+    assert [h["filename"] for h in hits] == ["response.pdf"], db_backend

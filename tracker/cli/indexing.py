@@ -92,7 +92,10 @@ def index_for_command(document_ids: Iterable[int], message_ids: Iterable[int] = 
     report = IndexReport(documents=len(document_ids))
     if not document_ids and not message_ids:
         return report
-    if engines.uses_postgres() or _write_if_writer_free(document_ids, message_ids):
+    if engines.uses_postgres():
+        _write(document_ids, message_ids)  # a table: any process may write it
+        return report
+    if _write_if_writer_free(document_ids, message_ids):
         return report
     # The index writer is running: hand it the work, then watch the index until it holds every record.
     report.waited_for_writer = True
