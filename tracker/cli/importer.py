@@ -2,9 +2,11 @@
 
 For productions of thousands of pages downloaded from a portal or copied from a CD. The files take the
 mail attachments' path (stored once by content, zips unpacked, text extracted in the sandbox) and are
-indexed before the command ends, so what it prints as imported is searchable. Progress is shown with
-tqdm; each file is committed on its own, and a file already added to the request is skipped, so an
-interrupted import is finished by running the same command again.
+indexed before the command ends (by this command, or by the running index writer it waits for: see
+tracker/cli/indexing.py), and it says which are not searchable yet. Progress is shown with tqdm; each
+file is committed on its own, and a file already added to the request is skipped while files an earlier
+run stored but did not extract are extracted, so an interrupted import (a kill, a full disk) is finished
+by running the same command again.
 """
 
 from __future__ import annotations
