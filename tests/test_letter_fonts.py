@@ -78,7 +78,7 @@ def test_without_any_font_latin1_letters_still_print_and_others_are_refused(tmp_
     assert refused.value.characters == ["“", "”"]
 
 
-def test_the_pdf_download_refuses_a_letter_it_cannot_print(app, make_request, api_as):
+def test_the_pdf_download_refuses_a_letter_it_cannot_print(app, make_request, api_as, client, login):
     from tracker.clock import legal_today
     from tracker.dispatch import commit
     from tracker.operations import record_event
@@ -90,3 +90,7 @@ def test_the_pdf_download_refuses_a_letter_it_cannot_print(app, make_request, ap
     answer = api_as("lawyer").get(f"/api/v1/requests/{req.id}/appeal-letter.pdf")
     assert answer.status_code == 422
     assert "U+E000" in answer.json["error"]["message"]
+    login("lawyer")
+    page = client.get(f"/requests/{req.id}/letters/appeal.pdf")
+    assert page.status_code == 422
+    assert "U+E000" in page.get_data(as_text=True) and not page.data.startswith(b"%PDF")
