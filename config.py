@@ -104,8 +104,8 @@ SETTINGS: tuple[Setting, ...] = (
             "n-th page (OCR of one scan spreads over the cores).", int),
     Setting("EXTRACT_CHILD_DOCUMENTS", 100, "Documents one warm extraction child reads before it is "
             "replaced by a fresh one (it is replaced at once after any limit is hit).", int),
-    Setting("EXTRACT_ARCHIVE_MB", 512, "Bytes the zip attachments of one email may unpack to, all nesting "
-            "levels together; past it the archive is refused whole.", int),
+    Setting("EXTRACT_ARCHIVE_MB", 512, "Bytes the zip attachments of one email (or the files of one upload "
+            "batch) may unpack to, all nesting levels together; past it the archive is refused whole.", int),
     Setting("EXTRACT_ARCHIVE_MEMBERS", 1000, "Files (nested zips included) the zip attachments of one email "
             "may hold, all nesting levels together.", int),
     Setting("OCR_LANGUAGES", "eng", "Tesseract languages for scanned pages, e.g. eng+spa."),

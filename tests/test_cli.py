@@ -12,8 +12,9 @@ import pytest
 
 def foiltrack(data_dir, *args, stdin: str = "", env=None):
     """Run `foiltrack ARGS` in a child process with its own data folder."""
-    environ = {**os.environ, "FOILTRACK_DATA_DIR": str(data_dir), **(env or {})}
-    environ.pop("FOILTRACK_DATABASE_URL", None)
+    environ = {**os.environ, "FOILTRACK_DATA_DIR": str(data_dir)}
+    environ.pop("FOILTRACK_DATABASE_URL", None)  # the data folder's own database, unless `env` names one
+    environ.update(env or {})
     return subprocess.run([sys.executable, "-m", "tracker.cli", *args], input=stdin, capture_output=True,
                           text=True, env=environ, timeout=600)
 

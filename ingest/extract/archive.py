@@ -79,7 +79,11 @@ def _check_declared(infos: list[zipfile.ZipInfo], limits: Limits, budget: Archiv
             raise ArchiveRefused(f"zip bomb: member {info.filename!r} inflates {ratio:.0f}x")
         declared += info.file_size
     if declared > budget.bytes_left:
-        raise ArchiveRefused(f"uncompressed size over {limits.zip_max_total_mb} MB")
+        shared = budget.bytes_left < limits.zip_max_total_mb << 20
+        raise ArchiveRefused(f"uncompressed size over {limits.zip_max_total_mb} MB" + (
+            f" with what the other archives of the same email or upload batch unpacked (this one unpacks "
+            f"{declared / (1 << 20):.1f} MB; {max(0, budget.bytes_left) / (1 << 20):.1f} MB were left)"
+            if shared else ""))
 
 
 def _check_layout(fh, infos: list[zipfile.ZipInfo], file_size: int) -> None:

@@ -29,13 +29,19 @@ def register_commands(app: Flask) -> None:
     """Add the product's commands to `app.cli` (`flask db ...` comes from Flask-Migrate)."""
     from importlib import import_module
 
+    from tracker.cli.errors import answer_plainly
+
     for name in COMMAND_MODULES:
         module = import_module(name)
         # A module offers one `command`, or several in COMMANDS.
         for command in getattr(module, "COMMANDS", None) or (module.command,):
             _one_unit_per_command(command)
             _as_command_line(command)
+            answer_plainly(command)  # after the unit of work is wrapped: it rolls back before the answer
             app.cli.add_command(command)
+    from flask_migrate.cli import db as migrations  # `foiltrack db ...`, found by Flask's plugin lookup
+
+    answer_plainly(migrations)
 
 
 def _one_unit_per_command(command: click.Command) -> None:

@@ -2,14 +2,15 @@
 
 For productions of thousands of pages downloaded from a portal or copied from a CD. The files take the
 mail attachments' path (stored once by content, zips unpacked, text extracted in the sandbox) and are
-indexed before the command ends, so what it prints as imported is searchable. Progress is shown with
-tqdm; each file is committed on its own, and a file already added to the request is skipped, so an
-interrupted import is finished by running the same command again.
+indexed before the command ends (by this command, or by the running index writer it waits for: see
+tracker/cli/indexing.py), and it says which are not searchable yet. Progress is shown with tqdm; each
+file is committed on its own, and a file already added to the request is skipped while files an earlier
+run stored but did not extract are extracted, so an interrupted import (a kill, a full disk) is finished
+by running the same command again.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -92,10 +93,15 @@ def command(reference, paths, released_on, visibility, event_id, as_email, quiet
 
     added, skipped = _store(request_id, files, actor, released_on or legal_today(), visibility, event_id,
                             tqdm, quiet)
-    pages, failed, documents = _extract_and_index(added, tqdm, quiet)
+    # Files an interrupted run stored but did not extract (a full disk, a kill) are finished now.
+    added += [i for i in _unfinished(request_id) if i not in added]
+    pages, failed, documents, waiting = _extract_and_index(added, tqdm, quiet)
     commit()
+    searchable = ("now searchable" if not waiting else
+                  f"{documents - waiting:,} documents searchable now and {waiting:,} queued for the search-index "
+                  "writer (searchable when it catches up)")
     click.echo(f"Imported {len(files) - len(skipped):,} of {len(files):,} files into {label}: "
-               f"{documents:,} documents, {pages:,} pages of text, now searchable.")
+               f"{documents:,} documents, {pages:,} pages of text, {searchable}.")
     if skipped:
         click.echo(f"Skipped {len(skipped):,} already on this request: " + ", ".join(skipped[:5])
                    + (" …" if len(skipped) > 5 else ""))
@@ -105,52 +111,86 @@ def command(reference, paths, released_on, visibility, event_id, as_email, quiet
 
 
 def _store(request_id, files, actor, released_on, visibility, event_id, tqdm, quiet):
-    """Store each file (one commit each); return the new documents' ids (zip members too) and skips."""
-    from tracker.dispatch import commit
-    from tracker.extensions import db
-    from tracker.models import Document, Request
-    from tracker.operations.uploads import Upload, add_documents
+    """Store each file (one commit each); return the new documents' ids (zip members too) and skips.
+
+    A file the disk cannot take stops the import with one line: the files before it stay stored and
+    committed, that file leaves nothing behind (its rows are rolled back, its blob was never installed).
+    """
+    from tracker.cli.errors import os_error_line
+    from tracker.dispatch import rollback
+    from tracker.operations.uploads import StorageFull, StorageUnwritable
 
     added: list[int] = []
     skipped: list[str] = []
     total_bytes = sum(f.stat().st_size for f in files)
     with tqdm(total=total_bytes, unit="B", unit_scale=True, desc="Storing", disable=quiet) as bar:
-        for path in files:
-            content = path.read_bytes()
-            request = db.session.get(Request, request_id)
-            already = db.session.scalar(select(Document.id).where(
-                Document.request_id == request_id, Document.message_id.is_(None),
-                Document.parent_id.is_(None), Document.sha256 == hashlib.sha256(content).hexdigest()))
-            if already is not None:
-                skipped.append(path.name)
-            else:
-                documents = add_documents(request, [Upload(path.name, content)], actor, released_on=released_on,
-                                          visibility=visibility, event_id=event_id, queue_extraction=False)
-                db.session.flush()
-                added += [d.id for d in documents]
-                commit()
-            bar.update(len(content))
+        for number, path in enumerate(files, start=1):
+            try:
+                _store_one(path, request_id, actor, released_on, visibility, event_id, added, skipped)
+            except (OSError, StorageFull, StorageUnwritable) as exc:
+                cause = exc if isinstance(exc, OSError) else exc.__cause__
+                line = os_error_line(cause) if isinstance(cause, OSError) else None
+                if line is None:
+                    raise
+                rollback()
+                raise click.ClickException(
+                    f"stopped at {path} (file {number} of {len(files)}): {line} The {number - 1} files before "
+                    "it are stored; running the same command again skips them and imports the rest.") from exc
+            bar.update(path.stat().st_size)
     return added, skipped
 
 
-def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[str], int]:
+def _store_one(path, request_id, actor, released_on, visibility, event_id, added, skipped) -> None:
+    """Store one file as a document of the request (one commit), or note it as already there."""
+    from tracker.dispatch import commit
+    from tracker.extensions import db
+    from tracker.models import Request
+    from tracker.operations.uploads import Upload, add_documents, held_by_request
+
+    content = path.read_bytes()
+    request = db.session.get(Request, request_id)
+    if held_by_request(request, content) is not None:
+        skipped.append(path.name)
+        return
+    documents = add_documents(request, [Upload(path.name, content)], actor, released_on=released_on,
+                              visibility=visibility, event_id=event_id, queue_extraction=False)
+    db.session.flush()
+    added += [d.id for d in documents]
+    commit()
+
+
+def _unfinished(request_id: int) -> list[int]:
+    """The request's uploaded documents still waiting for extraction (an earlier run was interrupted)."""
+    from tracker.extensions import db
+    from tracker.models import Document
+
+    return list(db.session.scalars(select(Document.id).where(
+        Document.request_id == request_id, Document.message_id.is_(None), Document.parent_id.is_(None),
+        Document.text_status == "pending").order_by(Document.id)))
+
+
+def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[str], int, int]:
     """Extract each document (and a zip's members) in the sandbox, committing each and indexing in batches;
-    returns the pages read, the documents that gave no text, and how many documents there were."""
+    returns the pages read, the documents that gave no text, how many documents there were, and how many
+    are still queued for the search-index writer."""
     from search.index import IndexBusy
+    from tracker.cli.indexing import index_for_command
     from tracker.dispatch import commit, rollback
     from tracker.extensions import db
     from tracker.models import Document
     from tracker.operations.documents import archive_budget, extract_text, store_extraction
     from tracker.searching import service
 
-    pages, failed, batch = 0, [], []
+    pages, failed, batch, waiting = 0, [], [], set()
 
     def flush_index():
+        # Written here when the index writer's lease is free; else queued for the running writer.
         try:
-            service.index_documents_now(batch)
+            waiting.update(index_for_command(batch, wait_seconds=0, progress=False).waiting_documents)
         except IndexBusy:
             for document_id in batch:
                 service.queue_document(document_id)
+            waiting.update(batch)
         batch.clear()
 
     queue = list(document_ids)
@@ -179,4 +219,8 @@ def _extract_and_index(document_ids: list[int], tqdm, quiet) -> tuple[int, list[
             bar.update(1)
     if batch:
         flush_index()
-    return pages, failed, bar.total
+    if waiting:  # give the running writer a moment to catch up before saying what is searchable
+        from tracker.cli.indexing import wait_for_documents
+
+        waiting = wait_for_documents(waiting, wait_seconds=60, progress=not quiet)
+    return pages, failed, bar.total, len(waiting)

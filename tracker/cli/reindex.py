@@ -29,8 +29,13 @@ def _rebuild(progress: bool) -> int:
     except IndexBusy as exc:
         raise click.ClickException(f"{exc}. Wait for the running rebuild or write, then try again.") from exc
     except SQLAlchemyError as exc:
-        raise click.ClickException(f"cannot read the database: {exc}. Is FOILTRACK_DATABASE_URL right, and "
-                                   "has `foiltrack db upgrade` been run?") from exc
+        from sqlalchemy.exc import DBAPIError
+
+        from tracker.cli.errors import database_error_line
+
+        line = database_error_line(exc, current_app.config["DATABASE_URL"]) if isinstance(exc, DBAPIError) else None
+        raise click.ClickException(line or f"cannot read the database: {exc}. Is FOILTRACK_DATABASE_URL right, "
+                                           "and has `foiltrack db upgrade` been run?") from exc
     except OSError as exc:
         raise click.ClickException(f"cannot write the search index in {current_app.config['INDEX_DIR']}: "
                                    f"{exc}. Check that the folder exists and is writable.") from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -206,13 +207,17 @@ def index_now(document_ids: list[int], message_ids: list[int] = ()) -> int:
     return len(document_ids)
 
 
-def ingest_once(settings: ImapSettings | None = None) -> Summary:
-    """`foiltrack ingest --once`: deliver what is in the mailbox now, extract and index it all, return."""
+def ingest_once(settings: ImapSettings | None = None, *,
+                index: Callable[[list[int], list[int]], int] = index_now) -> Summary:
+    """`foiltrack ingest --once`: deliver what is in the mailbox now, extract and index it all, return.
+
+    `index(document_ids, message_ids)` makes them searchable and returns how many documents it did.
+    """
     settings = settings or ImapSettings.from_config(current_app.config)
     with Mailbox(settings) as mailbox:
         summary = fetch_and_deliver(mailbox, inline=True)
     extracted = extract_pending(summary)
-    summary.indexed = index_now(sorted(set(extracted) | set(summary.documents)), summary.messages)
+    summary.indexed = index(sorted(set(extracted) | set(summary.documents)), summary.messages)
     if summary.indexed:
         # Newly searchable pages may match someone's saved search: tell them now, not at the next schedule.
         from tracker.operations.saved_searches import alert_saved_searches

@@ -108,13 +108,18 @@ def archive_budget(document: Document):
     """What this document's archive may still unpack: one budget per email, shared by all its zips.
 
     The members already unpacked from the same email's other archives (at every nesting level: they are
-    all recorded) are taken off the EXTRACT limits; a file uploaded on its own has the whole budget.
+    all recorded) are taken off the EXTRACT limits; so are those of the other archives uploaded in the
+    same batch; a file uploaded on its own has the whole budget.
     """
     from ingest.extract import ArchiveBudget
 
     budget = ArchiveBudget.from_limits(extract_limits())
     if document.message_id is None:
-        return budget
+        from tracker.operations.uploads import batch_unpacked
+
+        # Files uploaded together (one drop-zone batch) share one budget, as an email's attachments do.
+        used_bytes, used_members = batch_unpacked(document)
+        return ArchiveBudget(budget.bytes_left - used_bytes, budget.members_left - used_members)
     used_bytes, used_members = db.session.execute(
         select(func.coalesce(func.sum(Document.size), 0), func.count(Document.id)).where(
             Document.message_id == document.message_id, Document.parent_id.is_not(None)

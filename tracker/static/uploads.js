@@ -45,8 +45,16 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   input.addEventListener("change", showChosen);
 
+  // One id for the files sent together: the server gives them one budget for what their archives unpack.
+  function newBatch() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+  var batch = newBatch();
+
   function sendOne(file, done, total, onDone, onFail) {
     var data = new FormData();
+    data.append("batch", batch);
     ["csrf_token", "released_on", "visibility", "event_id"].forEach(function (name) {
       var field = form.elements[name];
       if (field) { data.append(name, field.value); }
@@ -65,7 +73,7 @@ document.addEventListener("DOMContentLoaded", function () {
     xhr.addEventListener("load", function () {
       var body = null;
       try { body = JSON.parse(xhr.responseText); } catch (ignored) { body = null; }
-      if (xhr.status === 201) { onDone(body); return; }
+      if ((xhr.status === 201 || xhr.status === 200) && body) { onDone(body); return; }
       var message = body && body.error ? body.error.message : "the server answered " + xhr.status;
       onFail(message);
     });
@@ -77,6 +85,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var files = Array.prototype.slice.call(input.files);
     if (!files.length) { return; }  // the browser's own "required" message
     event.preventDefault();
+    batch = newBatch();
     var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
     var done = 0;
     var added = 0;
@@ -93,6 +102,17 @@ document.addEventListener("DOMContentLoaded", function () {
       if (index >= files.length) {
         bar.value = 100;
         bar.textContent = "100%";
+        var skipped = files.length - added;
+        if (skipped) {  // stay, so that the list can say which files the request already held
+          status.textContent = "Added " + added + " file(s); " + skipped + " already on this request, " +
+            "not added again (see the list). ";
+          var back = document.createElement("a");
+          back.href = form.getAttribute("data-done") + "?added=" + added + "#documents";
+          back.textContent = "Back to the request";
+          status.appendChild(back);
+          button.disabled = false;
+          return;
+        }
         status.textContent = "Added " + added + " file(s). Their text is being extracted; reloading…";
         window.location.assign(form.getAttribute("data-done") + "?added=" + added + "#documents");
         return;
@@ -100,10 +120,15 @@ document.addEventListener("DOMContentLoaded", function () {
       var file = files[index];
       items[index].textContent = file.name + ": uploading";
       status.textContent = "Uploading " + (index + 1) + " of " + files.length + ": " + file.name;
-      sendOne(file, done, total, function () {
+      sendOne(file, done, total, function (body) {
         done += file.size;
-        added += 1;
-        items[index].textContent = file.name + ": added";
+        var held = body.already && body.already.length ? body.already[0] : null;
+        if (held) {
+          items[index].textContent = file.name + ": already on this request (as " + held.held_as + "), not added again";
+        } else {
+          added += 1;
+          items[index].textContent = file.name + ": added";
+        }
         next(index + 1);
       }, function (message) {
         items[index].textContent = file.name + ": not added (" + message + ")";

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from tracker import permissions
 from tracker.clock import legal_today
-from tracker.letter_pdf import letter_pdf
+from tracker.letter_pdf import UnprintableText, letter_pdf
 from tracker.models import Message
 from tracker.operations import OperationError
 from tracker.operations.bulk import each
@@ -30,7 +30,10 @@ KINDS = {"request": "Request letter", "followup": "Follow-up letter", "appeal": 
 
 def pdf_response(found, body: str, title: str, filename: str) -> Response:
     """A letter as a PDF download under the campaign's letterhead."""
-    data = letter_pdf(body, letterhead=letterhead_lines(found), title=title)
+    try:
+        data = letter_pdf(body, letterhead=letterhead_lines(found), title=title)
+    except UnprintableText as exc:  # refused, never printed with blanks where characters were
+        abort(422, description=str(exc))
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "private, no-store"})
