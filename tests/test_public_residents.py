@@ -24,8 +24,9 @@ def submit(client, nta="BK0101", email="rosa@example.net"):
     page = client.get(f"/public/ban-the-scan/request?nta={nta}")
     response = client.post("/public/ban-the-scan/request", data={
         "csrf_token": form_token(page.get_data(as_text=True)), "nta": nta, "name": "Rosa Parks",
-        "email": email, "postal_address": "1 Main St\nBrooklyn, NY 11222"})
+        "email": email, "postal_address": "1 Main St\nBrooklyn, NY 11222"}, follow_redirects=True)
     assert response.status_code == 200, response.get_data(as_text=True)
+    assert "We emailed a confirmation link to " + email in response.get_data(as_text=True)
 
 
 def confirm(client, smtp_sink) -> str:
