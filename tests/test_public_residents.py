@@ -45,7 +45,7 @@ def confirm(client, smtp_sink) -> str:
 
 def test_confirming_files_the_request_in_the_residents_name_to_the_agency(client, campaign, smtp_sink):
     from tracker.extensions import db
-    from tracker.models import Request, Resident
+    from tracker.models import Message, Request, Resident
 
     submit(client)
     status_path = confirm(client, smtp_sink)
@@ -60,13 +60,21 @@ def test_confirming_files_the_request_in_the_residents_name_to_the_agency(client
     assert request.status == "submitted"  # sent, so the agency has it: the clock runs
     [resident] = db.session.scalars(select(Resident)).all()
     assert request.resident_id == resident.id and resident.state == "confirmed"
+    # The resident did not tick the box: the postal address stays with the campaign, out of the letter.
+    assert "1 Main St" not in body and "Brooklyn, NY 11222" not in body
+    [message] = db.session.scalars(select(Message).where(Message.direction == "out")).all()
+    assert message.status == "sent"
+    day = request.events[0].occurred_on
+    written = f"{day:%B} {day.day}, {day.year}"  # the long date, as Babel writes it in English
+    # Each email is written when it is sent: by then the letter had gone out, and the email says so.
     [confirmed] = [text for text in to_resident if "is confirmed" in text]
-    assert status_path in confirmed and "is being emailed" in confirmed
-    # "Emailed to the agency" is said once it was, when the send succeeded.
+    assert status_path in confirmed and f"was sent to the NYPD on {written}" in confirmed
     [sent] = [text for text in to_resident if "was emailed to the agency" in text]
     assert request.reference in sent
     page = client.get(status_path).get_data(as_text=True)
-    assert request.reference in page and "submitted" in page
+    assert request.reference in page and f"Sent to the NYPD on {written}." in page
+    assert "Sent to the agency" in page  # the status, from the lifecycle's fold
+    assert "five business days" in page  # what happens next
 
 
 def test_a_link_is_used_once_and_expires(app, client, campaign, smtp_sink):
@@ -153,3 +161,20 @@ def test_unconfirmed_submissions_are_purged_after_the_retention_period(app, clie
     result = runner.invoke(args=["residents", "purge"])
     assert result.exit_code == 0 and "deleted 1 unconfirmed submission" in result.output
     assert [r.nta_code for r in db.session.scalars(select(Resident))] == ["BK0102"]
+
+
+def test_the_postal_address_goes_into_the_letter_only_when_ticked(client, campaign, smtp_sink):
+    page = client.get("/public/ban-the-scan/request?nta=BK0101")
+    answer = client.post("/public/ban-the-scan/request", data={
+        "csrf_token": form_token(page.get_data(as_text=True)), "nta": "BK0101", "name": "Rosa Parks",
+        "email": "rosa@example.net", "postal_address": "1 Main St\nBrooklyn, NY 11222",
+        "include_postal_address": "1"}, follow_redirects=True)
+    assert answer.status_code == 200
+    (mail,) = smtp_sink.wait_for(1)
+    path = link_in(mail.message.get_content(), "/public/confirm/").split("tracker.test", 1)[1]
+    shown = client.get(path).get_data(as_text=True)
+    assert "1 Main St" in shown  # the exact letter, before confirming
+    smtp_sink.clear()
+    client.post(path, data={"csrf_token": form_token(shown)})
+    [letter] = [m for m in smtp_sink.wait_for(3) if m.rcpt_tos == (AGENCY,)]
+    assert "1 Main St\nBrooklyn, NY 11222" in letter.message.get_content().replace("\r\n", "\n")

@@ -21,6 +21,8 @@ from tracker.extensions import db
 from tracker.models import Resident, ResidentEmail
 from tracker.models.base import utcnow
 from tracker.operations.residents import EMAIL_TASK, LINK_PURPOSES, link_for, queue_resident_email
+from tracker.public.follow import sent_on_day
+from tracker.public.words import long_date
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ def compose(resident: Resident, kind: str) -> tuple[str, str]:
     campaign = resident.campaign.name
     request = resident.request
     reference = request.reference if request else ""
+    sent_on = sent_on_day(request) if request else None
+    agency = (request.agency.short_name or request.agency.name) if request else ""
     secret = link_for(resident, LINK_PURPOSES.get(resident.state, "status"))
     if (kind in ("confirm", "link") and secret is None) or (kind == "confirm" and resident.state != "pending"):
         raise LinkEnded(kind)
@@ -74,18 +78,21 @@ def compose(resident: Resident, kind: str) -> tuple[str, str]:
                         "request in your name for the records about %(place)s. Nothing is sent until you "
                         "confirm. Open this link within %(hours)s hours to confirm:\n\n%(url)s\n\n"
                         "If you did not ask for this, ignore this email: your name and address will be "
-                        "deleted.", name=resident.name, campaign=campaign, place=where, hours=hours,
+                        "deleted after %(days)s days.", name=resident.name, campaign=campaign, place=where,
+                        hours=hours, days=current_app.config["RESIDENT_RETENTION_DAYS"],
                         url=_link(f"/public/confirm/{secret}")))
     steps = {
-        "confirmed": gettext("Thank you: your request %(ref)s for the records about %(place)s is confirmed "
-                             "and is being emailed to the agency. We will write again when it has gone out.",
-                             ref=reference, place=where),
+        "confirmed": gettext("Thank you: your request %(ref)s for the records about %(place)s is confirmed. It "
+                             "was sent to the %(agency)s on %(date)s.", ref=reference, place=where,
+                             agency=agency, date=long_date(sent_on)) if sent_on else
+        gettext("Thank you: your request %(ref)s for the records about %(place)s is confirmed and is being "
+                "emailed to the agency. We will write again when it has gone out.", ref=reference, place=where),
         "filed": gettext("Your request %(ref)s for the records about %(place)s was emailed to the agency.",
                          ref=reference, place=where),
         "acknowledged": gettext("The agency acknowledged your request %(ref)s.", ref=reference),
         "extended": gettext("The agency extended the time to answer your request %(ref)s.", ref=reference),
-        "released": gettext("The agency released records for your request %(ref)s. They are on the "
-                            "campaign's public page.", ref=reference),
+        "released": gettext("The agency released records for your request %(ref)s. The campaign's team reviews "
+                            "them; what it publishes appears on your neighborhood's public page.", ref=reference),
         "denied": gettext("The agency denied your request %(ref)s. The campaign's lawyers can appeal.",
                           ref=reference),
         "appealed": gettext("The campaign appealed the denial of your request %(ref)s.", ref=reference),

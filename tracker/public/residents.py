@@ -23,6 +23,7 @@ from tracker.operations.residents import (
     withdraw,
 )
 from tracker.public import bp
+from tracker.public.follow import resident_view
 from tracker.public.i18n import chosen_language
 from tracker.public.views import PUBLIC_EVENTS, campaign_or_404
 
@@ -176,16 +177,10 @@ def _resident_or_404(link: str) -> Resident:
 
 @bp.get("/status/<secret:link>")
 def status(link: str):
-    """The resident's private page: their request's public timeline and deadlines, withdraw, forget me."""
-    from tracker.operations import request_state
-
+    """The resident's private page: whether the letter went out and when, each step since, the deadlines
+    and what happens next (all from the request's own records), withdraw, forget me."""
     resident = _resident_or_404(link)
-    item = resident.request
-    state = request_state(item) if item else None
-    events = [e for e in item.events if e.type in PUBLIC_EVENTS] if item else []
-    return render_template("public/status.html", resident=resident, request_=item, state=state, events=events,
-                           place=geo.find_neighborhood(resident.nta_code), link=link,
-                           confirmed=request.args.get("confirmed") == "1", lang=chosen_language())
+    return render_template("public/status.html", **resident_view(resident), link=link, lang=chosen_language())
 
 
 @bp.post("/status/<secret:link>/withdraw")

@@ -14,7 +14,7 @@ from tracker.lifecycle import ALWAYS_ALLOWED, EVENT_TYPES
 from tracker.models import Campaign, Document, Request
 from tracker.operations import request_state
 from tracker.operations.campaigns import public_campaign
-from tracker.public import bp
+from tracker.public import bp, words
 from tracker.public.i18n import LANGUAGES, chosen_language
 from tracker.public.states import LABELS, ORDER, campaign_rows, neighborhood_states, released_ids
 from tracker.public.states import request_state as map_state
@@ -34,7 +34,8 @@ def campaign_or_404(slug: str) -> Campaign:
 
 @bp.app_context_processor
 def _public_helpers():
-    return {"public_languages": LANGUAGES}
+    return {"public_languages": LANGUAGES, "status_labels": words.STATUS_LABELS, "event_labels": words.EVENT_LABELS,
+            "deadline_labels": words.DEADLINE_LABELS, "next_steps": words.NEXT_STEPS, "long_date": words.long_date}
 
 
 @bp.get("/")
