@@ -112,6 +112,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Days an unconfirmed resident submission (name, email) is kept before it is deleted.", int),
     Setting("RESIDENT_LIMIT_PER_EMAIL", 5, "Resident submissions one email address may make in 24 hours.",
             int),
+    Setting("DEMO_MAIL_DIR", "",
+            "Maildir of the demonstration's local mail sink (scripts/run starts one when SMTP_HOST is empty); "
+            "while SMTP_HOST is this machine, lawyers and admins read every email sent at /demo/mail."),
     Setting("RESIDENT_LIMIT_PER_ADDRESS", 20,
             "Resident submissions one network address may make in 24 hours.", int),
     # Deadlines
