@@ -17,20 +17,21 @@ import hashlib
 import hmac
 import re
 import secrets
-from types import SimpleNamespace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 
 from tracker import audit
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.lifecycle import ENDED
-from tracker.models import AuditEntry, Campaign, Message, Request, Resident
+from tracker.models import Campaign, Request, Resident
 from tracker.models.base import utcnow
 from tracker.operations.campaigns import DEFAULT_LETTER
-from tracker.operations.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.operations.errors import Conflict, Invalid, NotFound
+from tracker.operations.forgetting import forget  # noqa: F401 - the residents' verbs, in one place
 from tracker.operations.requests import file_request, record_event
 
 EMAIL = re.compile(r"[^@\s<>\"',;()]+@[^@\s<>\"',;()]+\.[^@\s<>\"',;()]+")
@@ -283,34 +284,6 @@ def withdraw(resident: Resident) -> Request:
     db.session.flush()
     audit.record(_resident_actor(resident), "resident.withdraw", resident, request=request)
     return request
-
-
-def forget(resident: Resident, actor=None) -> Resident:
-    """Remove the resident's name, email and address everywhere we show them; the pseudonym stays.
-
-    The request and its timeline remain (the legal record); its letter and our emails' text name the
-    pseudonym instead. The original bytes of sent mail stay in the blob store as evidence, which only
-    lawyers and admins can download.
-    """
-    if actor is not None and getattr(actor, "role", None) not in ("admin", "lawyer"):
-        raise Forbidden("only lawyers and admins may forget a resident")
-    if resident.forgotten_at is not None:
-        return resident
-    for request in resident.requests:
-        request.description = _scrubbed(resident, request.description)
-        for message in db.session.scalars(select(Message).where(Message.request_id == request.id)):
-            message.body_text = _scrubbed(resident, message.body_text)
-            message.subject = _scrubbed(resident, message.subject)
-    resident.name, resident.email, resident.postal_address, resident.client_address = "", "", "", ""
-    resident.confirm_hash = resident.status_hash = resident.link_nonce = None
-    resident.forgotten_at = utcnow()
-    resident.state = "forgotten"
-    # The trail keeps what happened under the pseudonym, but not the address the resident wrote from.
-    db.session.execute(update(AuditEntry).where(AuditEntry.subject_type == Resident.__tablename__,
-                                                AuditEntry.subject_id == resident.id).values(address=None))
-    db.session.flush()
-    audit.record(actor, "resident.forget", resident)
-    return resident
 
 
 def purge_unconfirmed(now: datetime | None = None) -> int:

@@ -20,6 +20,7 @@ from flask_babel import force_locale, gettext
 from tracker.extensions import db
 from tracker.models import Resident, ResidentEmail
 from tracker.models.base import utcnow
+from tracker.operations.forgetting import FINISH_TASK
 from tracker.operations.residents import EMAIL_TASK, LINK_PURPOSES, link_for, queue_resident_email
 from tracker.public.follow import sent_on_day
 from tracker.public.words import long_date
@@ -176,6 +177,16 @@ def register(celery: Celery) -> None:
             raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries) from exc
         commit()
         return status
+
+    @celery.task(name=FINISH_TASK, shared=False, acks_late=True)
+    def finish_forgetting(resident_id: int, old_blobs: list[str], tables: list[str]) -> str:
+        """After a resident is forgotten: old blobs, the search index, the database's files."""
+        from tracker.dispatch import commit
+        from tracker.public.forgotten import finish
+
+        done = finish(resident_id, old_blobs, tables)
+        commit()
+        return done
 
     @celery.task(name=RETRY_TASK, shared=False)
     def retry_resident_emails() -> int:

@@ -25,7 +25,7 @@ from tracker.operations.residents import (
 from tracker.public import bp
 from tracker.public.follow import resident_view
 from tracker.public.i18n import chosen_language
-from tracker.public.views import PUBLIC_EVENTS, campaign_or_404
+from tracker.public.views import campaign_or_404
 
 # The form field that people never see and bots fill in.
 HONEYPOT = "website"
@@ -196,12 +196,19 @@ def withdraw_page(link: str):
 
 @bp.post("/status/<secret:link>/forget")
 def forget_page(link: str):
-    """Remove the resident's name, email and address; the request stays under a pseudonym."""
+    """Remove the resident's name, email and address; the request stays under a pseudonym. While a court
+    case of the campaign concerns the request, a lawyer talks to the resident first."""
     resident = _resident_or_404(link)
+    if resident_view(resident)["in_court"]:
+        return render_template("public/done.html", lang=chosen_language(), message=gettext(
+            "A court case of the campaign concerns this request, so your details may be part of its evidence. "
+            "A lawyer of the campaign will contact you about deleting them; nothing was deleted.")), 409
+    pseudonym = resident.pseudonym
     forget(resident)
     return render_template("public/done.html", lang=chosen_language(), message=gettext(
-        "Your name, email and address are deleted. The request stays on the public record as %(pseudonym)s; "
-        "this link no longer works.", pseudonym=resident.pseudonym))
+        "We removed your name, email and address from our records and from the emails we keep; the last "
+        "copies (the search index, the original email files) are cleared within minutes. The request stays on "
+        "the public record as %(pseudonym)s; this link no longer works.", pseudonym=pseudonym))
 
 
 @click.group("residents")
