@@ -4,6 +4,8 @@ search index again, and make the database drop the old row versions from its fil
 from __future__ import annotations
 
 import logging
+import sqlite3
+from contextlib import closing
 
 from flask import current_app
 from sqlalchemy import func, select, text
@@ -27,12 +29,10 @@ def _delete_unreferenced(old_blobs: list[str]) -> int:
     return deleted
 
 
-def _reindex(resident: Resident) -> None:
+def _reindex(request_ids: list[int], message_ids: list[int]) -> None:
     from tracker.searching import engines, service
 
-    request_ids = [r.id for r in resident.requests]
     if engines.uses_postgres():
-        message_ids = db.session.scalars(select(Message.id).where(Message.request_id.in_(request_ids))).all()
         service.index_messages_now(message_ids)
         service.index_requests_now(request_ids)
     else:
@@ -44,12 +44,14 @@ def _reindex(resident: Resident) -> None:
 def purge_database_files(tables: list[str]) -> None:
     """SQLite: checkpoint the write-ahead log into the database file and truncate it. PostgreSQL: VACUUM the
     tables (their dead row versions become free space; see the README for what that does and does not do)."""
+    if db.engine.dialect.name == "sqlite":
+        # A connection of its own, with no statement or transaction of this process's pool open on it.
+        with closing(sqlite3.connect(db.engine.url.database, timeout=30)) as conn:
+            busy, _frames, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.warning("the write-ahead log could not be emptied at once (a reader held it)")
+        return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if conn.dialect.name == "sqlite":
-            busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if busy and busy[0]:
-                log.warning("the write-ahead log could not be emptied at once (a reader held it)")
-            return
         known = set(db.metadata.tables)
         for table in tables:
             if table in known:
@@ -62,8 +64,9 @@ def finish(resident_id: int, old_blobs: list[str], tables: list[str]) -> str:
 
     resident = db.session.get(Resident, resident_id)
     deleted = _delete_unreferenced(old_blobs)
-    if resident is not None:
-        _reindex(resident)
-    commit()
+    request_ids = [r.id for r in resident.requests] if resident is not None else []
+    message_ids = db.session.scalars(select(Message.id).where(Message.request_id.in_(request_ids))).all()
+    commit()  # nothing of this unit stays open while the index is written (it may be written right here)
+    _reindex(request_ids, message_ids)
     purge_database_files(sorted(set(tables) | {"residents", "messages"}))
     return f"{deleted} original email(s) deleted"
