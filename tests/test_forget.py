@@ -131,7 +131,8 @@ def test_forgetting_leaves_no_byte_of_the_resident(app, client, campaign, smtp_s
         if path.is_file():
             assert leaks(path.read_bytes()) == [], f"{path} still holds the resident"
     if db_backend != "sqlite":
-        dump = subprocess.run(["pg_dump", "--no-owner", db.engine.url.render_as_string(hide_password=False)],
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        dump = subprocess.run(["pg_dump", "--no-owner", url],
                               capture_output=True, check=True, timeout=120).stdout
         assert leaks(dump) == [], "the database still holds the resident"
 
