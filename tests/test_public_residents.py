@@ -178,3 +178,30 @@ def test_the_postal_address_goes_into_the_letter_only_when_ticked(client, campai
     client.post(path, data={"csrf_token": form_token(shown)})
     [letter] = [m for m in smtp_sink.wait_for(3) if m.rcpt_tos == (AGENCY,)]
     assert "1 Main St\nBrooklyn, NY 11222" in letter.message.get_content().replace("\r\n", "\n")
+
+
+def test_a_spanish_resident_reads_each_step_in_spanish_with_long_dates(client, campaign, smtp_sink):
+    from flask_babel import force_locale, format_date
+
+    from tracker.extensions import db
+    from tracker.models import Request
+
+    client.get("/public/ban-the-scan/?lang=es")
+    form = client.get("/public/ban-the-scan/request?nta=BK0101").get_data(as_text=True)
+    # The exact letter goes in English; on Spanish pages, a Spanish account of what it says.
+    assert "Under the New York Freedom of Information Law" in form and "Lo que dice la carta" in form
+    submit_page = client.post("/public/ban-the-scan/request", data={
+        "csrf_token": form_token(form), "nta": "BK0101", "name": "Rosa Parks", "email": "rosa@example.net"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Enviamos un enlace de confirmación a rosa@example.net" in submit_page
+    status_path = confirm(client, smtp_sink)
+    to_resident = [m.message for m in smtp_sink.wait_for(3) if m.rcpt_tos == ("rosa@example.net",)]
+    request = db.session.scalar(select(Request))
+    with force_locale("es"):
+        written = format_date(request.events[0].occurred_on, "long")
+    assert " de " in written  # "8 de diciembre de 2026"
+    [confirmed] = [m.get_content() for m in to_resident if "está confirmada" in m.get_content()]
+    assert f"Se envió a NYPD el {written}" in confirmed
+    page = client.get(status_path).get_data(as_text=True)
+    assert f"Enviada a NYPD el {written}." in page and "Lo que sigue" in page
+    assert "La agencia tiene cinco días hábiles" in page and "Enviada a la agencia" in page

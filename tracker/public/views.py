@@ -33,7 +33,8 @@ def campaign_or_404(slug: str) -> Campaign:
 @bp.app_context_processor
 def _public_helpers():
     return {"public_languages": LANGUAGES, "status_labels": words.STATUS_LABELS, "event_labels": words.EVENT_LABELS,
-            "deadline_labels": words.DEADLINE_LABELS, "next_steps": words.NEXT_STEPS, "long_date": words.long_date}
+            "deadline_labels": words.DEADLINE_LABELS, "next_steps": words.NEXT_STEPS, "long_date": words.long_date,
+            "default_letter": words.letter_in_spanish_applies}
 
 
 @bp.get("/")

@@ -60,15 +60,15 @@ NEXT_STEPS = {
     "submitted": _l("The agency has five business days from receiving the letter to acknowledge it or answer."),
     "acknowledged": _l("The agency must now grant or deny the request, or give a date by which it will."),
     "extended": _l("The agency gave itself more time; we keep track of the date it gave."),
-    "granted": _l("The records are published on the campaign's public page as they arrive."),
-    "partially_granted": _l("Released records are published on the campaign's public page; the campaign's "
-                            "lawyers decide whether to appeal what was withheld."),
+    "granted": _l("Released records appear on your neighborhood's page when the campaign publishes them."),
+    "partially_granted": _l("Released records appear on your neighborhood's page when the campaign publishes "
+                            "them; the campaign's lawyers decide whether to appeal what was withheld."),
     "denied": _l("The campaign's lawyers decide whether to appeal; an appeal must be filed within 30 days."),
     "no_records": _l("The campaign's lawyers decide whether to appeal; an appeal must be filed within 30 days."),
     "constructively_denied": _l("The agency did not answer in time, which counts as a denial; the campaign's "
                                 "lawyers decide whether to appeal."),
     "appeal_filed": _l("The agency has ten business days to decide the appeal."),
-    "appeal_granted": _l("The records are published on the campaign's public page as they arrive."),
+    "appeal_granted": _l("Released records appear on your neighborhood's page when the campaign publishes them."),
     "appeal_denied": _l("The campaign's lawyers decide whether to go to court."),
     "appeal_constructively_denied": _l("The agency did not decide the appeal in time; the campaign's lawyers "
                                        "decide whether to go to court."),
@@ -76,6 +76,13 @@ NEXT_STEPS = {
     "closed": _l("Nothing more happens on this request."),
     "withdrawn": _l("Nothing more happens on this request."),
 }
+
+
+def letter_in_spanish_applies(campaign) -> bool:
+    """Whether the Spanish account of the letter is true of this campaign's letter (the default one)."""
+    from tracker.operations.campaigns import DEFAULT_LETTER
+
+    return not campaign.letter_template or campaign.letter_template.strip() == DEFAULT_LETTER.strip()
 
 
 def long_date(day: date) -> str:
