@@ -154,7 +154,7 @@ def confirm_page(link: str):
     except OperationError as exc:
         return render_template("public/confirm.html", resident=None, error=_translated(exc),
                                lang=chosen_language()), exc.status
-    return redirect(url_for("public.status", link=status_secret, confirmed=1))
+    return redirect(url_for("public.status", link=status_secret))
 
 
 def _pending(link: str) -> Resident | None:
