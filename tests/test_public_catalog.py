@@ -48,3 +48,14 @@ def test_every_message_of_the_code_and_templates_is_in_the_catalog(tmp_path):
     with open(FOLDER / "es" / "LC_MESSAGES" / "messages.po", "rb") as f:
         have = {key(m) for m in read_po(f) if m.id}
     assert wanted - have == set()
+
+
+def test_spanish_plural_forms_follow_the_catalog_s_rule():
+    """Babel's rule for Spanish has three forms (one, many: whole millions, other): each count gets its own."""
+    from babel.support import Translations
+
+    with open(FOLDER / "es" / "LC_MESSAGES" / "messages.mo", "rb") as f:
+        spanish = Translations(f)
+    page = ("%(num)d page", "%(num)d pages")
+    assert [spanish.ngettext(*page, n) % {"num": n} for n in (1, 2, 0, 1_000_000)] == [
+        "1 página", "2 páginas", "0 páginas", "1000000 de páginas"]

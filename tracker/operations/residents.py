@@ -125,18 +125,37 @@ def _new_pseudonym() -> str:
             return name
 
 
+class FormInvalid(Invalid):
+    """Several fields of a resident's form are wrong at once: `problems` maps each field to its code."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(f"{field}: {code}" for field, code in problems.items()),
+                         field=next(iter(problems)))
+        self.problems = problems
+
+
+# A web address where a name should be (people put links in the name field to have them mailed on).
+LINK_IN_NAME = re.compile(r"(?i)(https?:|ftp:|www\.|://|\b[a-z0-9-]+\.(?:com|net|org|info|biz|io|co|ru|cn|xyz|top|"
+                          r"online|site|shop|us|uk|de|ly)\b)")
+
+
 def _clean(name, email, postal_address) -> tuple[str, str, str]:
     name = " ".join(str(name or "").split())
     email = str(email or "").strip().lower()
     postal_address = "\n".join(line.strip() for line in str(postal_address or "").splitlines() if line.strip())
+    problems = {}
     if not name:
-        raise Invalid("give your name: the request is filed in it", field="name")
-    if len(name) > MAX_NAME:
-        raise Invalid(f"the name is longer than {MAX_NAME} characters", field="name")
+        problems["name"] = "missing"
+    elif len(name) > MAX_NAME:
+        problems["name"] = "too_long"
+    elif LINK_IN_NAME.search(name):
+        problems["name"] = "link"
     if not EMAIL.fullmatch(email) or len(email) > 320:
-        raise Invalid("give an email address we can send the confirmation link to", field="email")
+        problems["email"] = "invalid"
     if len(postal_address) > MAX_ADDRESS:
-        raise Invalid(f"the postal address is longer than {MAX_ADDRESS} characters", field="postal_address")
+        problems["postal_address"] = "too_long"
+    if problems:
+        raise FormInvalid(problems)
     return name, email, postal_address
 
 

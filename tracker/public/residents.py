@@ -12,6 +12,7 @@ from tracker import geo
 from tracker.models import Resident
 from tracker.operations.errors import OperationError
 from tracker.operations.residents import (
+    FormInvalid,
     LimitReached,
     confirm,
     find_by_secret,
@@ -80,6 +81,9 @@ def generator(slug: str):
                                    client_address=request.remote_addr or "", language=chosen_language())
     except LimitReached as exc:
         return _generator(campaign, form, {exc.field or "form": _translated(exc)}, 429)
+    except FormInvalid as exc:
+        return _generator(campaign, form, {field: _problem(field, code) for field, code in exc.problems.items()},
+                          exc.status)
     except OperationError as exc:
         return _generator(campaign, form, {exc.field or "form": _translated(exc)}, exc.status)
     session[SUBMITTED_KEY] = resident.id
@@ -119,6 +123,19 @@ def link_again():
     return render_template("public/done.html", lang=chosen_language(), message=gettext(
         "If this address made a request through this site, an email with a new private link is on its way "
         "to it. Earlier links no longer work."))
+
+
+def _problem(field: str, code: str) -> str:
+    """What is wrong with one field of the form, in the page's language."""
+    messages = {
+        ("name", "missing"): gettext("Give your name: the request is filed in it."),
+        ("name", "too_long"): gettext("Your name is longer than %(n)s characters; shorten it.", n=200),
+        ("name", "link"): gettext("A name cannot contain a web address; give your name only."),
+        ("email", "invalid"): gettext("Give an email address we can send the confirmation link to, "
+                                      "like name@example.com."),
+        ("postal_address", "too_long"): gettext("The postal address is longer than %(n)s characters.", n=500),
+    }
+    return messages.get((field, code), gettext("Check this field."))
 
 
 def _translated(exc: OperationError) -> str:

@@ -14,7 +14,7 @@ from tracker.lifecycle import ALWAYS_ALLOWED, EVENT_TYPES
 from tracker.models import Campaign, Document
 from tracker.operations.campaigns import public_campaign
 from tracker.public import bp, words
-from tracker.public.i18n import LANGUAGES, chosen_language
+from tracker.public.i18n import LANGUAGES, chosen_language, language_url, remember_choice
 from tracker.public.states import LABELS, ORDER, counted_requests, furthest, neighborhood_states
 
 PER_PAGE = 20
@@ -30,11 +30,14 @@ def campaign_or_404(slug: str) -> Campaign:
     return campaign
 
 
+bp.after_request(remember_choice)
+
+
 @bp.app_context_processor
 def _public_helpers():
     return {"public_languages": LANGUAGES, "status_labels": words.STATUS_LABELS, "event_labels": words.EVENT_LABELS,
             "deadline_labels": words.DEADLINE_LABELS, "next_steps": words.NEXT_STEPS, "long_date": words.long_date,
-            "default_letter": words.letter_in_spanish_applies}
+            "default_letter": words.letter_in_spanish_applies, "language_url": language_url}
 
 
 @bp.get("/")

@@ -1,6 +1,9 @@
 // Progressive enhancement only: the list beside the map is complete without this script.
 // Typing in the neighborhood finder hides the neighborhoods whose name, borough or code do not match.
 document.addEventListener("DOMContentLoaded", function () {
+  // A form sent back with errors: the summary of all of them takes focus, so it is read out first.
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
   document.querySelectorAll("input[data-filters]").forEach(function (input) {
     var list = document.querySelector(input.getAttribute("data-filters"));
     if (!list) { return; }
