@@ -213,3 +213,13 @@ def test_the_language_switch_keeps_the_page_and_its_query_and_is_remembered(clie
     # The next page, with no ?lang=, is in Spanish too, over the browser's English.
     again = client.get(path, headers={"Accept-Language": "en-US"}).get_data(as_text=True)
     assert '<html lang="es">' in again
+
+
+@pytest.mark.parametrize("url", ["/public/no-such-campaign/", "/public/ban-the-scan/neighborhoods/XX9999",
+                                 "/public/status/not-a-real-link-at-all", "/public/nothing/here/at/all"])
+def test_public_error_pages_speak_the_visitor_s_language(client, campaign, url):
+    english = client.get(url)
+    assert english.status_code == 404 and "There is nothing here" in english.get_data(as_text=True)
+    spanish = client.get(url, headers={"Accept-Language": "es"})
+    html = spanish.get_data(as_text=True)
+    assert spanish.status_code == 404 and '<html lang="es">' in html and "Aquí no hay nada" in html

@@ -20,7 +20,7 @@ def _portal_must_be_open():
 
 def init_app(app: Flask) -> None:
     """Register the public pages, their languages, and the residents' command."""
-    from tracker.public import demo_mail, drawing, i18n, residents, views  # noqa: F401 - registers routes
+    from tracker.public import demo_mail, drawing, errors, i18n, residents, views  # noqa: F401 - registers routes
 
     i18n.init_app(app)
     app.register_blueprint(bp)

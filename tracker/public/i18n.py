@@ -47,7 +47,8 @@ def remember_choice(response):
 
 
 def _select_locale() -> str:
-    if has_request_context() and (request.blueprint or "") == "public":
+    # A /public/ address that matches no page (its 404) is the public side's too.
+    if has_request_context() and ((request.blueprint or "") == "public" or request.path.startswith("/public/")):
         return chosen_language()
     return "en"
 
