@@ -154,3 +154,21 @@ def test_a_resident_asks_and_the_public_sees_what_was_released(site, app, browse
         assert visitor.evaluate("document.documentElement.scrollWidth") <= 391
     finally:
         anonymous.close()
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_a_form_with_errors_puts_every_error_first_and_focuses_it(site, browser_page, tmp_path, width):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(site + "/public/ban-the-scan/request?nta=BK0101&lang=es")
+    page.get_by_label("Su nombre (obligatorio)").fill("Ofertas en www.ofertas.biz")
+    page.get_by_label("Su correo electrónico (obligatorio)").fill("no-es-un-correo")
+    page.get_by_role("button", name=re.compile("enlace de confirmación")).click()
+    page.wait_for_selector("#error-summary")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    summary = page.text_content("#error-summary")
+    assert "Hay 2 problemas en el formulario" in summary and "dirección web" in summary
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    page.screenshot(path=str(tmp_path / f"form-errors-{width}.png"), full_page=True)
+    page.click('#error-summary a[href="#email"]')
+    assert page.evaluate("document.activeElement.id") == "email"
