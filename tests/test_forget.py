@@ -167,3 +167,28 @@ def test_a_resident_whose_request_is_in_court_is_told_a_lawyer_will_call(client,
     assert refused.status_code == 409 and "nothing was deleted" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(Resident)).name == NAME
+
+
+def test_a_lawyer_sees_what_forgetting_changes_in_the_evidence_first(client, campaign, smtp_sink, login):
+    from tracker.extensions import db
+    from tracker.models import Message, Request, Resident
+
+    file_the_request(client, smtp_sink)
+    smtp_sink.wait_for(3)
+    item = db.session.scalar(select(Request))
+    login("lawyer")
+    view = client.get(f"/requests/{item.id}").get_data(as_text=True)
+    assert f"/requests/{item.id}/resident/forget" in view
+    page = client.get(f"/requests/{item.id}/resident/forget")
+    html = page.get_data(as_text=True)
+    [letter] = db.session.scalars(select(Message)).all()
+    assert page.status_code == 200 and "Evidence that changes (1 email)" in html
+    assert letter.raw_sha256[:12] in html and "residents" not in html.split('id="changed-rows"')[1][:40]
+    db.session.expire_all()
+    assert db.session.scalar(select(Resident)).name == NAME  # looking changed nothing
+    assert db.session.scalar(select(Message)).redacted_at is None
+    done = client.post(f"/requests/{item.id}/resident/forget", data={"csrf_token": form_token(html)})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Resident)).state == "forgotten"
+    assert db.session.scalar(select(Message)).redacted_at is not None

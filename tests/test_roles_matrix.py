@@ -105,7 +105,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("public.check_email", "GET"): EVERYONE,
     ("public.link_again", "GET"): EVERYONE,
     ("public.link_again", "POST"): EVERYONE,
-    ("demo_mail.mail", "GET"): LEGAL,               # every email sent, residents' included (a 404 unless demo)
+    ("demo_mail.mail", "GET"): LEGAL,
+    ("forget_review.review", "GET"): LEGAL,               # every email sent, residents' included (a 404 unless demo)
     ("public.search", "GET"): EVERYONE,
     ("public.document", "GET"): EVERYONE,
     ("residents.coverage", "GET"): TEAM,

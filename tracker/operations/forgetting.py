@@ -93,9 +93,10 @@ def _scope(table, resident: Resident, request_ids: list[int]):
     return None
 
 
-def scrub_tables(resident: Resident, values: list[str], pseudonym: str) -> dict[str, int]:
+def scrub_tables(resident: Resident, values: list[str], pseudonym: str, *, dry_run: bool = False
+                 ) -> dict[str, int]:
     """Rewrite every text and JSON column holding one of the values, in every row that can be about the
-    resident; returns the rows changed per table."""
+    resident; returns the rows changed per table (with `dry_run`, the rows that would be, changing none)."""
     scrub = scrubber(values, pseudonym)
     request_ids = [r.id for r in resident.requests] or [-1]
     changed: dict[str, int] = {}
@@ -114,9 +115,10 @@ def scrub_tables(resident: Resident, values: list[str], pseudonym: str) -> dict[
                 value = _scrub_json(old, scrub) if isinstance(column.type, JSON) else scrub(old)
                 if value != old:
                     new[column.name] = value
-            if new:
+            if new and not dry_run:
                 db.session.execute(update(table).where(*(k == row[k.name] for k in primary)).values(**new)
                                    .execution_options(synchronize_session=False))
+            if new:
                 changed[table.name] = changed.get(table.name, 0) + 1
     return changed
 
@@ -151,18 +153,32 @@ def rewrite_email(raw: bytes, scrub) -> bytes | None:
     return message.as_bytes(policy=policy.SMTP)
 
 
-def rewrite_blobs(resident: Resident, scrub, store) -> list[str]:
-    """Rewrite the raw bytes of the resident's requests' messages that name them; returns the old hashes."""
+def _naming(resident: Resident, scrub, store):
+    """(message, rewritten bytes) for each stored email of the resident's requests that names them."""
     ids = [r.id for r in resident.requests]
-    old = []
     if not ids:
-        return old
+        return
     for message in db.session.scalars(select(Message).where(Message.request_id.in_(ids)).order_by(Message.id)):
         if not message.raw_sha256 or not store.exists(message.raw_sha256):
             continue
         new = rewrite_email(store.get(message.raw_sha256), scrub)
-        if new is None:
-            continue
+        if new is not None:
+            yield message, new
+
+
+def forget_preview(resident: Resident, store) -> dict:
+    """What forgetting the resident would change, changing nothing: the emails whose original bytes would be
+    rewritten (evidence), and the rows per table."""
+    values = personal_values(resident)
+    scrub = scrubber(values, resident.pseudonym)
+    return {"emails": [message for message, _new in _naming(resident, scrub, store)],
+            "rows": scrub_tables(resident, values, resident.pseudonym, dry_run=True)}
+
+
+def rewrite_blobs(resident: Resident, scrub, store) -> list[str]:
+    """Rewrite the raw bytes of the resident's requests' messages that name them; returns the old hashes."""
+    old = []
+    for message, new in list(_naming(resident, scrub, store)):
         old.append(message.raw_sha256)
         message.raw_sha256, message.size = store.put(new), len(new)
         message.redacted_at, message.redaction = utcnow(), REDACTION
