@@ -8,7 +8,6 @@ editing a .po file).
 from __future__ import annotations
 
 from pathlib import Path
-
 from urllib.parse import urlencode
 
 from flask import Flask, has_request_context, request
