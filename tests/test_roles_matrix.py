@@ -128,8 +128,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
 SERVES_FILES = frozenset({"mail.raw", "mail.attachment", "documents.file", "page_images.image"})
 # Pages whose emailed secret link is the only credential: the test world's made-up link is a 404 to all.
 SECRET_LINKS = frozenset({"public.confirm_page", "public.status"})
-# Pages that exist only when a setting turns them on (a 404 here): the demonstration's mailbox.
-OFF_UNLESS_CONFIGURED = frozenset({"demo_mail.mail"})
+# Pages that exist only when a setting or the record calls for them (a 404 here): the demonstration's
+# mailbox, and the review before forgetting a request's resident (this world's request has none).
+OFF_UNLESS_CONFIGURED = frozenset({"demo_mail.mail", "forget_review.review"})
 
 # The JSON API authenticates by bearer token, not by the session these pages use; its own tests
 # (tests/test_api_*.py) check every role there. Static files are public.
