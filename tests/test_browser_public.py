@@ -164,11 +164,12 @@ def test_a_form_with_errors_puts_every_error_first_and_focuses_it(site, browser_
     page.get_by_label("Su nombre (obligatorio)").fill("Ofertas en www.ofertas.biz")
     page.get_by_label("Su correo electrónico (obligatorio)").fill("no-es-un-correo")
     page.get_by_role("button", name=re.compile("enlace de confirmación")).click()
-    page.wait_for_selector("#error-summary")
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    # The page's script moves the focus once the page has loaded (a deferred script): wait for it, 5 s at most.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'",
+                           timeout=5000)
     summary = page.text_content("#error-summary")
     assert "Hay 2 problemas en el formulario" in summary and "dirección web" in summary
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
     page.screenshot(path=str(tmp_path / f"form-errors-{width}.png"), full_page=True)
     page.click('#error-summary a[href="#email"]')
-    assert page.evaluate("document.activeElement.id") == "email"
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'email'", timeout=5000)
