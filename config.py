@@ -119,6 +119,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RESIDENT_LIMIT_PER_EMAIL", 5,
             "Resident submissions one email address may make in 24 hours (name+tag@ and a trailing dot count "
             "as the address itself).", int),
+    Setting("DEMO_MAIL_DIR", "",
+            "Maildir of the demonstration's local mail sink (scripts/run starts one when SMTP_HOST is empty); "
+            "while SMTP_HOST is this machine, lawyers and admins read every email sent at /demo/mail."),
     Setting("RESIDENT_LIMIT_PER_ADDRESS", 20,
             "Resident submissions one network may make in 24 hours: an IPv4 /24 or an IPv6 /64.", int),
     Setting("RESIDENT_LIMIT_PER_HOUR", 100,

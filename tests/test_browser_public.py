@@ -89,7 +89,10 @@ def test_a_resident_asks_and_the_public_sees_what_was_released(site, app, browse
     page.get_by_role("button", name="Confirm and send the request").click()
     page.wait_for_url(re.compile(r"/public/status/"))
     status_url = page.url.split("?")[0]
-    assert "is confirmed" in page.text_content(".flash")
+    # The letter went out while the page loaded (tasks run inline here): the page says when, from its record.
+    assert "Sent to the NYPD on" in page.text_content("#sending")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    page.screenshot(path=str(tmp_path / "status-phone.png"), full_page=True)
 
     received = smtp_sink.wait_for(3)  # the letter to the agency and two emails to the resident
     [letter] = [m for m in received if m.rcpt_tos == (AGENCY,)]
@@ -121,7 +124,7 @@ def test_a_resident_asks_and_the_public_sees_what_was_released(site, app, browse
     assert "released records" in update.message.get_content()
 
     page.goto(status_url)
-    assert "records released" in page.text_content("ol.timeline")
+    assert "Records released" in page.text_content("ol.timeline")
     page.goto(site + "/public/ban-the-scan/")
     assert "s-released" in page.get_attribute('a[data-nta="BK0101"]', "class")
     assert page.evaluate("document.documentElement.scrollWidth") <= 391
@@ -151,3 +154,22 @@ def test_a_resident_asks_and_the_public_sees_what_was_released(site, app, browse
         assert visitor.evaluate("document.documentElement.scrollWidth") <= 391
     finally:
         anonymous.close()
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_a_form_with_errors_puts_every_error_first_and_focuses_it(site, browser_page, tmp_path, width):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto(site + "/public/ban-the-scan/request?nta=BK0101&lang=es")
+    page.get_by_label("Su nombre (obligatorio)").fill("Ofertas en www.ofertas.biz")
+    page.get_by_label("Su correo electrónico (obligatorio)").fill("no-es-un-correo")
+    page.get_by_role("button", name=re.compile("enlace de confirmación")).click()
+    # The page's script moves the focus once the page has loaded (a deferred script): wait for it, 5 s at most.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'",
+                           timeout=5000)
+    summary = page.text_content("#error-summary")
+    assert "Hay 2 problemas en el formulario" in summary and "dirección web" in summary
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    page.screenshot(path=str(tmp_path / f"form-errors-{width}.png"), full_page=True)
+    page.click('#error-summary a[href="#email"]')
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'email'", timeout=5000)

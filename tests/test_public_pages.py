@@ -23,7 +23,7 @@ def submit(client, slug="ban-the-scan", nta="BK0101", **fields):
     assert page.status_code == 200, page.get_data(as_text=True)
     data = {"csrf_token": form_token(page.get_data(as_text=True)), "nta": nta, "name": "Rosa Parks",
             "email": "rosa@example.net", "postal_address": "1 Main St\nBrooklyn, NY 11222", **fields}
-    return client.post(f"/public/{slug}/request", data=data)
+    return client.post(f"/public/{slug}/request", data=data, follow_redirects=True)
 
 
 def residents():
@@ -101,14 +101,17 @@ def test_submitting_emails_a_link_and_files_nothing_yet(client, campaign):
 
     response = submit(client)
     assert response.status_code == 200
-    assert "We emailed a confirmation link to rosa@example.net" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
     [resident] = residents()
     assert (resident.state, resident.nta_code, resident.name) == ("pending", "BK0101", "Rosa Parks")
     assert db.session.scalar(select(func.count()).select_from(Request)) == 0
     [email] = db.session.scalars(select(ResidentEmail)).all()
-    assert email.kind == "confirm" and "/public/confirm/" in email.body
-    # No SMTP server in this test: the email is recorded as failed with the reason, never as sent.
+    # The row says what the email is about; its text (with the link and the name) is never stored.
+    assert email.kind == "confirm" and email.body == ""
+    # No SMTP server in this test: the email is recorded as failed with the reason, never as sent, and the
+    # page says so instead of "We emailed".
     assert email.status == "failed" and "SMTP_HOST" in email.reason
+    assert "We emailed" not in html and "We could not send the confirmation link to rosa@example.net" in html
 
 
 def test_the_honeypot_keeps_nothing(client, campaign):
@@ -141,6 +144,10 @@ def test_limits_per_email_and_per_address(app, client, campaign):
 
 @pytest.mark.parametrize("fields,message", [
     ({"name": ""}, "Give your name"),
+    ({"name": "R" * 201}, "Your name is longer than 200 characters"),
+    ({"name": "Cheap pills at www.pills.biz"}, "A name cannot contain a web address"),
+    ({"name": "Rosa http://spam.example/x"}, "A name cannot contain a web address"),
+    ({"name": "Visit spam.com today"}, "A name cannot contain a web address"),
     ({"email": "not-an-email"}, "Give an email address"),
     ({"postal_address": "x" * 600}, "longer than 500"),
 ])
@@ -175,4 +182,44 @@ def test_a_spanish_resident_gets_spanish_email(client, campaign):
     client.get("/public/ban-the-scan/?lang=es")
     assert submit(client).status_code == 200
     [email] = db.session.scalars(select(ResidentEmail)).all()
-    assert email.subject.startswith("Confirme su solicitud") and "horas" in email.body
+    assert email.subject.startswith("Confirme su solicitud")
+
+
+def test_every_error_at_once_in_a_summary_linked_to_its_field(client, campaign):
+    response = submit(client, name="Rosa www.spam.biz", email="nope", postal_address="x" * 600)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and residents() == []
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "There are 3 problems with the form" in summary
+    for field, message in (("name", "A name cannot contain a web address"), ("email", "Give an email address"),
+                           ("postal_address", "longer than 500")):
+        assert f'<a href="#{field}">' in summary and message in summary
+        assert f'id="{field}"' in html
+    client.get("/public/ban-the-scan/?lang=es")
+    spanish = submit(client, name="", email="nope").get_data(as_text=True)
+    assert "Hay 2 problemas en el formulario" in spanish
+
+
+@pytest.mark.parametrize("url", ["/public/ban-the-scan/request?nta=BK0101", "/public/search?q=camera&page=2",
+                                 "/public/ban-the-scan/neighborhoods/BK0101"])
+def test_the_language_switch_keeps_the_page_and_its_query_and_is_remembered(client, campaign, url):
+    html = client.get(url).get_data(as_text=True)
+    path, _, query = url.partition("?")
+    switch = re.search(r'<a href="([^"]+)" lang="es"', html).group(1).replace("&amp;", "&")
+    assert switch.startswith(path + "?") and all(part in switch for part in query.split("&") if part)
+    spanish = client.get(switch)
+    assert '<html lang="es">' in spanish.get_data(as_text=True)
+    assert "public_language=es" in spanish.headers.get("Set-Cookie", "")
+    # The next page, with no ?lang=, is in Spanish too, over the browser's English.
+    again = client.get(path, headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert '<html lang="es">' in again
+
+
+@pytest.mark.parametrize("url", ["/public/no-such-campaign/", "/public/ban-the-scan/neighborhoods/XX9999",
+                                 "/public/status/not-a-real-link-at-all", "/public/nothing/here/at/all"])
+def test_public_error_pages_speak_the_visitor_s_language(client, campaign, url):
+    english = client.get(url)
+    assert english.status_code == 404 and "There is nothing here" in english.get_data(as_text=True)
+    spanish = client.get(url, headers={"Accept-Language": "es"})
+    html = spanish.get_data(as_text=True)
+    assert spanish.status_code == 404 and '<html lang="es">' in html and "Aquí no hay nada" in html

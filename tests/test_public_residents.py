@@ -24,8 +24,9 @@ def submit(client, nta="BK0101", email="rosa@example.net"):
     page = client.get(f"/public/ban-the-scan/request?nta={nta}")
     response = client.post("/public/ban-the-scan/request", data={
         "csrf_token": form_token(page.get_data(as_text=True)), "nta": nta, "name": "Rosa Parks",
-        "email": email, "postal_address": "1 Main St\nBrooklyn, NY 11222"})
+        "email": email, "postal_address": "1 Main St\nBrooklyn, NY 11222"}, follow_redirects=True)
     assert response.status_code == 200, response.get_data(as_text=True)
+    assert "We emailed a confirmation link to " + email in response.get_data(as_text=True)
 
 
 def confirm(client, smtp_sink) -> str:
@@ -44,7 +45,7 @@ def confirm(client, smtp_sink) -> str:
 
 def test_confirming_files_the_request_in_the_residents_name_to_the_agency(client, campaign, smtp_sink):
     from tracker.extensions import db
-    from tracker.models import Request, Resident
+    from tracker.models import Message, Request, Resident
 
     submit(client)
     status_path = confirm(client, smtp_sink)
@@ -59,13 +60,21 @@ def test_confirming_files_the_request_in_the_residents_name_to_the_agency(client
     assert request.status == "submitted"  # sent, so the agency has it: the clock runs
     [resident] = db.session.scalars(select(Resident)).all()
     assert request.resident_id == resident.id and resident.state == "confirmed"
+    # The resident did not tick the box: the postal address stays with the campaign, out of the letter.
+    assert "1 Main St" not in body and "Brooklyn, NY 11222" not in body
+    [message] = db.session.scalars(select(Message).where(Message.direction == "out")).all()
+    assert message.status == "sent"
+    day = request.events[0].occurred_on
+    written = f"{day:%B} {day.day}, {day.year}"  # the long date, as Babel writes it in English
+    # Each email is written when it is sent: by then the letter had gone out, and the email says so.
     [confirmed] = [text for text in to_resident if "is confirmed" in text]
-    assert status_path in confirmed and "is being emailed" in confirmed
-    # "Emailed to the agency" is said once it was, when the send succeeded.
+    assert status_path in confirmed and f"was sent to the NYPD on {written}" in confirmed
     [sent] = [text for text in to_resident if "was emailed to the agency" in text]
     assert request.reference in sent
     page = client.get(status_path).get_data(as_text=True)
-    assert request.reference in page and "submitted" in page
+    assert request.reference in page and f"Sent to the NYPD on {written}." in page
+    assert "Sent to the agency" in page  # the status, from the lifecycle's fold
+    assert "five business days" in page  # what happens next
 
 
 def test_a_link_is_used_once_and_expires(app, client, campaign, smtp_sink):
@@ -152,3 +161,73 @@ def test_unconfirmed_submissions_are_purged_after_the_retention_period(app, clie
     result = runner.invoke(args=["residents", "purge"])
     assert result.exit_code == 0 and "deleted 1 unconfirmed submission" in result.output
     assert [r.nta_code for r in db.session.scalars(select(Resident))] == ["BK0102"]
+
+
+def test_the_postal_address_goes_into_the_letter_only_when_ticked(client, campaign, smtp_sink):
+    page = client.get("/public/ban-the-scan/request?nta=BK0101")
+    answer = client.post("/public/ban-the-scan/request", data={
+        "csrf_token": form_token(page.get_data(as_text=True)), "nta": "BK0101", "name": "Rosa Parks",
+        "email": "rosa@example.net", "postal_address": "1 Main St\nBrooklyn, NY 11222",
+        "include_postal_address": "1"}, follow_redirects=True)
+    assert answer.status_code == 200
+    (mail,) = smtp_sink.wait_for(1)
+    path = link_in(mail.message.get_content(), "/public/confirm/").split("tracker.test", 1)[1]
+    shown = client.get(path).get_data(as_text=True)
+    assert "1 Main St" in shown  # the exact letter, before confirming
+    smtp_sink.clear()
+    client.post(path, data={"csrf_token": form_token(shown)})
+    [letter] = [m for m in smtp_sink.wait_for(3) if m.rcpt_tos == (AGENCY,)]
+    assert "1 Main St\nBrooklyn, NY 11222" in letter.message.get_content().replace("\r\n", "\n")
+
+
+def test_a_spanish_resident_reads_each_step_in_spanish_with_long_dates(client, campaign, smtp_sink):
+    from flask_babel import force_locale, format_date
+
+    from tracker.extensions import db
+    from tracker.models import Request
+
+    client.get("/public/ban-the-scan/?lang=es")
+    form = client.get("/public/ban-the-scan/request?nta=BK0101").get_data(as_text=True)
+    # The exact letter goes in English; on Spanish pages, a Spanish account of what it says.
+    assert "Under the New York Freedom of Information Law" in form and "Lo que dice la carta" in form
+    submit_page = client.post("/public/ban-the-scan/request", data={
+        "csrf_token": form_token(form), "nta": "BK0101", "name": "Rosa Parks", "email": "rosa@example.net"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Enviamos un enlace de confirmación a rosa@example.net" in submit_page
+    status_path = confirm(client, smtp_sink)
+    to_resident = [m.message for m in smtp_sink.wait_for(3) if m.rcpt_tos == ("rosa@example.net",)]
+    request = db.session.scalar(select(Request))
+    with force_locale("es"):
+        written = format_date(request.events[0].occurred_on, "long")
+    assert " de " in written  # "8 de diciembre de 2026"
+    [confirmed] = [m.get_content() for m in to_resident if "está confirmada" in m.get_content()]
+    assert f"Se envió a NYPD el {written}" in confirmed
+    page = client.get(status_path).get_data(as_text=True)
+    assert f"Enviada a NYPD el {written}." in page and "Lo que sigue" in page
+    assert "La agencia tiene cinco días hábiles" in page and "Enviada a la agencia" in page
+
+
+def test_over_the_hourly_cap_the_confirmation_waits_and_the_page_says_so(app, client, campaign, smtp_sink):
+    from tracker.extensions import db
+    from tracker.models import ResidentEmail
+    from tracker.public.notify import retry_unsent
+
+    app.config.update(RESIDENT_LIMIT_PER_HOUR=1)
+    submit(client)  # the hour's one place: this email goes out
+    smtp_sink.wait_for(1)
+    smtp_sink.clear()
+    page = client.get("/public/ban-the-scan/request?nta=BK0102")
+    response = client.post("/public/ban-the-scan/request", data={
+        "csrf_token": form_token(page.get_data(as_text=True)), "nta": "BK0102", "name": "Ada Lovelace",
+        "email": "ada@example.net"}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200, text
+    assert "it will go out within the hour" in text
+    assert "We emailed" not in text  # nothing was sent: the page must not say it was
+    [waiting] = db.session.scalars(select(ResidentEmail).where(ResidentEmail.status == "queued")).all()
+    assert "hourly sending limit" in waiting.reason
+    assert smtp_sink.messages == []
+    app.config.update(RESIDENT_LIMIT_PER_HOUR=10)  # a place frees: the retry sends it
+    retry_unsent()
+    (mail,) = smtp_sink.wait_for(1)
+    assert mail.rcpt_tos == ("ada@example.net",)

@@ -39,6 +39,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(values)
     app.url_map.converters["int"] = IdConverter
+    from tracker.redaction import SecretConverter
+
+    # `<secret:...>` marks a route argument that is a credential: the log filter masks it (tracker.redaction).
+    app.url_map.converters["secret"] = SecretConverter
     app.config["MAX_CONTENT_LENGTH"] = values.get("MAX_CONTENT_LENGTH") or MAX_REQUEST_BYTES
     # The session cookie never rides along on another site's links or forms (CSRF tokens stay the main guard).
     app.config["SESSION_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"] or "Lax"

@@ -1,9 +1,10 @@
 """Secrets never reach a log line: each is replaced by `…` before any handler sees the record.
 
 What counts as a secret:
-- a URL path segment that is a credential: every route argument named `secret` or `token`
-  (`/calendar/<secret>.ics`, `/invitation/<token>`, and whatever route another area adds with those
-  names), read from the app's url_map;
+- a URL path segment that is a credential: every route argument declared with the `secret` converter
+  (`/calendar/<secret:secret>.ics`, `/invitation/<secret:token>`, `/public/status/<secret:link>`, and
+  whatever route another area declares so), read from the app's url_map; what an argument is called
+  plays no part;
 - `token=`, `secret=`, `key=` and `password=` query or form parameters;
 - bearer tokens (`Authorization: Bearer …`) and our API tokens (`ft_…`) wherever they appear;
 - the token of a request's reply address (`foil+…@domain`): whoever knows it can write into the request.
@@ -21,9 +22,9 @@ import re
 import threading
 
 from flask import Flask
+from werkzeug.routing import BaseConverter
 
 MASK = "…"
-SECRET_ARGUMENTS = ("secret", "token")
 NAMED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "celery", "celery.task")
 
 # What ends a path segment in a log line: a slash, a query, a fragment, space or quotes.
@@ -34,24 +35,43 @@ _ALWAYS = (
     re.compile(r"\b(ft_)[A-Za-z0-9_\-]{16,}"),
     re.compile(r"(?i)([?&;](?:token|secret|key|password|api_key)=)[^&\s\"'#]+"),
 )
-_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
+# A route argument: `<name>`, `<converter:name>` or `<converter(arguments):name>`.
+_ARGUMENT = re.compile(r"<(?:([A-Za-z_][A-Za-z0-9_]*)(?:\([^)]*\))?:)?([A-Za-z_][A-Za-z0-9_]*)>")
+
+
+class SecretConverter(BaseConverter):
+    """`<secret:name>` in a route: a path segment that is a credential (a link that acts for someone).
+
+    It matches what the default converter matches; declaring it is what makes the log filter mask it.
+    """
+
+
+def secret_arguments(app: Flask, rule) -> set[str]:
+    """The names of `rule`'s arguments declared with a converter that is a SecretConverter."""
+    found = set()
+    for match in _ARGUMENT.finditer(rule.rule):
+        converter = app.url_map.converters.get(match.group(1) or "default")
+        if isinstance(converter, type) and issubclass(converter, SecretConverter):
+            found.add(match.group(2))
+    return found
 
 
 def route_patterns(app: Flask) -> list[re.Pattern[str]]:
-    """One pattern per route with a `secret` or `token` argument: the static text before it, then the
-    argument's value (group 2), up to the static text after it or the end of the path segment."""
+    """One pattern per credential argument of a route: the static text before it, then the argument's
+    value, up to the static text after it or the end of the path segment."""
     patterns = []
     for rule in app.url_map.iter_rules():
-        if not set(SECRET_ARGUMENTS) & set(rule.arguments):
+        secret = secret_arguments(app, rule)
+        if not secret:
             continue
         pieces, last = [], 0
         for found in _ARGUMENT.finditer(rule.rule):
             pieces.append(("text", rule.rule[last:found.start()]))
-            pieces.append(("arg", found.group(1)))
+            pieces.append(("arg", found.group(2)))
             last = found.end()
         pieces.append(("text", rule.rule[last:]))
         for index, (kind, name) in enumerate(pieces):
-            if kind != "arg" or name not in SECRET_ARGUMENTS:
+            if kind != "arg" or name not in secret:
                 continue
             before = pieces[index - 1][1]
             after = pieces[index + 1][1] if index + 1 < len(pieces) else ""

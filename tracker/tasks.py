@@ -151,6 +151,7 @@ SCHEDULE = {
                                                                                  day_of_week="mon")},
     "recompute-deadlines": {"task": "foiltrack.deadlines.recompute_all", "schedule": crontab(hour=0, minute=5)},
     "saved-search-alerts": {"task": "foiltrack.search.alerts", "schedule": crontab(minute="*/10")},
+    "retry-resident-emails": {"task": "foiltrack.public.retry_resident_emails", "schedule": crontab(minute="*/15")},
     "purge-unconfirmed-residents": {"task": "foiltrack.public.purge_unconfirmed",
                                     "schedule": crontab(hour=3, minute=15)},
 }

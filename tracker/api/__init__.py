@@ -217,6 +217,10 @@ def init_app(app: Flask) -> None:
     def _api_not_found(exc):
         if request.path.startswith(bp.url_prefix):
             return error_response(exc.code, exc.name.lower().replace(" ", "_"), exc.description)
+        if request.path.startswith("/public/") and current_app.config["PUBLIC_PORTAL"]:
+            from tracker.public.errors import render_public_error
+
+            return render_public_error(exc)
         from tracker.web.errors import render_error
 
         return render_error(exc)

@@ -43,6 +43,9 @@ class Message(db.Model):
     headers: Mapped[list] = mapped_column(JSON, default=list)
     raw_sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(default=0)
+    # Set when the raw bytes were rewritten (a resident forgotten): when, and why; raw_sha256 is the new hash.
+    redacted_at: Mapped[datetime | None]
+    redaction: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_auto_reply: Mapped[bool] = mapped_column(default=False)
     is_bounce: Mapped[bool] = mapped_column(default=False)
     mailbox: Mapped[str] = mapped_column(String(200), default="")

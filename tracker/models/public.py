@@ -17,8 +17,12 @@ RESIDENT_EMAIL_STATUSES = ("queued", "sent", "failed")
 class Resident(db.Model):
     """A resident's submission: pending until they follow the emailed link, then the requester of a request.
 
-    Only hashes of the two secrets (the confirmation link and the private status link) are stored.
-    Forgetting empties name, email and postal address; the pseudonym stands in for them from then on.
+    The two links (confirmation, private status page) are credentials: only their SHA-256 is stored. A link
+    is derived from the app's secret key and `link_nonce`, so an email can be built again at send time
+    without the link being kept anywhere, and a copy of the database alone cannot act for a resident;
+    issuing a new nonce ends every earlier link. Forgetting empties name, email and postal address; the
+    pseudonym stands in for them from then on. The postal address goes into the letter to the agency only
+    when `include_postal_address` is set; otherwise it is kept for the campaign alone.
     """
 
     __tablename__ = "residents"
@@ -36,6 +40,8 @@ class Resident(db.Model):
     confirm_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     status_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     client_address: Mapped[str] = mapped_column(String(64), default="", index=True)
+    link_nonce: Mapped[str | None] = mapped_column(String(64))
+    include_postal_address: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     confirmed_at: Mapped[datetime | None]
     forgotten_at: Mapped[datetime | None]
@@ -53,7 +59,11 @@ class Resident(db.Model):
 
 
 class ResidentEmail(db.Model):
-    """An email to a resident (confirmation link, each step of their request), sent after the commit."""
+    """An email to a resident (confirmation link, each step of their request), sent after the commit.
+
+    Only what it is about is stored (`kind`, and the subject once sent): its text is written at send time
+    from the resident's state, so no link, name or address is kept here.
+    """
 
     __tablename__ = "resident_emails"
     __table_args__ = (one_of("status", RESIDENT_EMAIL_STATUSES),)

@@ -3,29 +3,37 @@
 A submission holds the resident's name and email until they follow the emailed link (within
 RESIDENT_CONFIRM_HOURS); only then is a request filed in their name, through `file_request` and the
 mail outbox like every request. Unconfirmed submissions are deleted after RESIDENT_RETENTION_DAYS.
-Only hashes of the emailed secrets are stored, so a copy of the database cannot act for a resident.
+
+The links are credentials. Each is derived from the app's secret key and the resident's `link_nonce`
+(`link_for`), and only its SHA-256 is stored: no row, email text or log line keeps a link, an email is
+written with its link when it is sent, and asking for the links again (`send_links_again`) draws a new
+nonce, which ends every earlier link.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from tracker import audit
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.letter_language import LetterTemplateError, fill
 from tracker.lifecycle import ENDED
-from tracker.models import AuditEntry, Campaign, Message, Request, Resident
+from tracker.models import Campaign, Request, Resident
 from tracker.models.base import utcnow
 from tracker.operations.campaigns import DEFAULT_LETTER
-from tracker.operations.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.operations.errors import Conflict, Invalid, NotFound
+from tracker.operations.forgetting import forget  # noqa: F401 - the residents' verbs, in one place
 from tracker.operations.request_letters import template_invalid
 from tracker.operations.requests import file_request, record_event
 
@@ -33,6 +41,10 @@ EMAIL = re.compile(r"[^@\s<>\"',;()]+@[^@\s<>\"',;()]+\.[^@\s<>\"',;()]+")
 MAX_NAME = 200
 MAX_ADDRESS = 500
 LANGUAGES = ("en", "es")
+# The task that sends one email to a resident (tracker.public.notify declares it).
+EMAIL_TASK = "foiltrack.public.resident_email"
+# Which link an email to a resident carries, by the resident's state.
+LINK_PURPOSES = {"pending": "confirm", "confirmed": "status", "withdrawn": "status"}
 
 
 class LimitReached(Conflict):
@@ -47,6 +59,68 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _derived(resident: Resident, purpose: str) -> str:
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    mac = hmac.new(key, f"{purpose}:{resident.id}:{resident.link_nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:24]).decode()
+
+
+def link_for(resident: Resident, purpose: str) -> str | None:
+    """The resident's live link secret for `purpose` ("confirm" or "status"); None once it has ended."""
+    if not resident.link_nonce or resident.id is None:
+        return None
+    secret = _derived(resident, purpose)
+    column = resident.confirm_hash if purpose == "confirm" else resident.status_hash
+    return secret if column is not None and hmac.compare_digest(column, secret_hash(secret)) else None
+
+
+def _issue_link(resident: Resident, purpose: str) -> str:
+    """Draw a new nonce (ending every earlier link) and store the hash of the new `purpose` link."""
+    resident.link_nonce = secrets.token_hex(16)
+    db.session.flush()  # the resident has its id, which the link is derived from
+    resident.confirm_hash = resident.status_hash = None
+    secret = _derived(resident, purpose)
+    if purpose == "confirm":
+        resident.confirm_hash = secret_hash(secret)
+    else:
+        resident.status_hash = secret_hash(secret)
+    return secret
+
+
+def queue_resident_email(resident: Resident, kind: str):
+    """Record that the resident is to be emailed about `kind`; its text is written when it is sent."""
+    from tracker.dispatch import after_commit
+    from tracker.models import ResidentEmail
+
+    if not resident.email or resident.forgotten_at is not None:
+        return None
+    email = ResidentEmail(resident=resident, kind=kind)
+    db.session.add(email)
+    db.session.flush()
+    after_commit(EMAIL_TASK, email.id)
+    return email
+
+
+def send_links_again(email: str, *, now: datetime | None = None) -> int:
+    """Email new links to every live request of this address (the old links end); returns how many.
+
+    The caller answers the same whatever this returns: whether an address is known is not told.
+    """
+    now = now or utcnow()
+    email = str(email or "").strip().lower()
+    if not EMAIL.fullmatch(email) or len(email) > 320:
+        raise Invalid("give the email address you made the request with", field="email")
+    count = 0
+    for resident in db.session.scalars(select(Resident).where(Resident.email == email)):
+        purpose = LINK_PURPOSES.get(resident.state)
+        if purpose is None or (purpose == "confirm" and _expired(resident, now)):
+            continue
+        _issue_link(resident, purpose)
+        queue_resident_email(resident, "link")
+        count += 1
+    return count
+
+
 def _new_pseudonym() -> str:
     while True:
         name = "Resident " + secrets.token_hex(3).upper()
@@ -54,18 +128,37 @@ def _new_pseudonym() -> str:
             return name
 
 
+class FormInvalid(Invalid):
+    """Several fields of a resident's form are wrong at once: `problems` maps each field to its code."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(f"{field}: {code}" for field, code in problems.items()),
+                         field=next(iter(problems)))
+        self.problems = problems
+
+
+# A web address where a name should be (people put links in the name field to have them mailed on).
+LINK_IN_NAME = re.compile(r"(?i)(https?:|ftp:|www\.|://|\b[a-z0-9-]+\.(?:com|net|org|info|biz|io|co|ru|cn|xyz|top|"
+                          r"online|site|shop|us|uk|de|ly)\b)")
+
+
 def _clean(name, email, postal_address) -> tuple[str, str, str]:
     name = " ".join(str(name or "").split())
     email = str(email or "").strip().lower()
     postal_address = "\n".join(line.strip() for line in str(postal_address or "").splitlines() if line.strip())
+    problems = {}
     if not name:
-        raise Invalid("give your name: the request is filed in it", field="name")
-    if len(name) > MAX_NAME:
-        raise Invalid(f"the name is longer than {MAX_NAME} characters", field="name")
+        problems["name"] = "missing"
+    elif len(name) > MAX_NAME:
+        problems["name"] = "too_long"
+    elif LINK_IN_NAME.search(name):
+        problems["name"] = "link"
     if not EMAIL.fullmatch(email) or len(email) > 320:
-        raise Invalid("give an email address we can send the confirmation link to", field="email")
+        problems["email"] = "invalid"
     if len(postal_address) > MAX_ADDRESS:
-        raise Invalid(f"the postal address is longer than {MAX_ADDRESS} characters", field="postal_address")
+        problems["postal_address"] = "too_long"
+    if problems:
+        raise FormInvalid(problems)
     return name, email, postal_address
 
 
@@ -84,11 +177,10 @@ def _expired(resident: Resident, now: datetime) -> bool:
 
 
 def submit(campaign: Campaign, neighborhood, name: str, email: str, postal_address: str = "", *,
-           client_address: str = "", language: str = "en", now: datetime | None = None
-           ) -> tuple[Resident, str]:
-    """Record a resident's submission and email them a confirmation link; returns it and the link's secret."""
-    from tracker.public.notify import queue_resident_email
-
+           include_postal_address: bool = False, client_address: str = "", language: str = "en",
+           now: datetime | None = None) -> tuple[Resident, str]:
+    """Record a resident's submission and email them a confirmation link; returns it and the link's secret
+    (for the caller to use at once; it is not kept)."""
     now = now or utcnow()
     if not campaign.public or campaign.agency is None:
         raise Conflict("this campaign is not taking requests from residents")
@@ -104,17 +196,16 @@ def submit(campaign: Campaign, neighborhood, name: str, email: str, postal_addre
             raise Conflict("a confirmation link for this neighborhood was already emailed to this address; "
                            "follow it, or wait until it expires", code="pending_confirmation", field="email")
         earlier.state = "expired"
-    secret = secrets.token_urlsafe(24)
     resident = Resident(campaign=campaign, nta_code=neighborhood.code, name=name, email=email,
-                        postal_address=postal_address, pseudonym=_new_pseudonym(),
-                        language=language if language in LANGUAGES else "en", state="pending",
-                        confirm_hash=secret_hash(secret), client_address=client_address[:64], created_at=now)
+                        postal_address=postal_address, include_postal_address=bool(include_postal_address),
+                        pseudonym=_new_pseudonym(), language=language if language in LANGUAGES else "en",
+                        state="pending", client_address=client_address[:64], created_at=now)
     db.session.add(resident)
-    db.session.flush()
+    secret = _issue_link(resident, "confirm")
     # The trail names the resident by pseudonym only: forgetting them must leave no name or email behind.
     audit.record(_resident_actor(resident), "resident.submit", resident,
                  changes={"campaign": campaign.name, "nta": neighborhood.code})
-    queue_resident_email(resident, "confirm", secret=secret)
+    queue_resident_email(resident, "confirm")
     return resident, secret
 
 
@@ -144,6 +235,13 @@ def letter_for(campaign: Campaign, neighborhood, resident: Resident, *, include_
         raise template_invalid(exc, "letter_template", "the campaign's letter cannot be filled in") from None
 
 
+def letter_to_send(campaign: Campaign, neighborhood, resident) -> str:
+    """The letter as the agency gets it: the postal address is in it only when the resident chose so."""
+    signer = SimpleNamespace(name=resident.name, include_postal_address=bool(resident.include_postal_address),
+                             postal_address=resident.postal_address if resident.include_postal_address else "")
+    return letter_for(campaign, neighborhood, signer, include_postal_address=signer.include_postal_address)
+
+
 def _scrubbed(resident: Resident, text: str) -> str:
     """`text` with the resident's name, email and postal address (and each of its lines) as the pseudonym."""
     personal = [v for v in (resident.name, resident.email, resident.postal_address) if v]
@@ -167,7 +265,6 @@ def confirm(secret: str, *, now: datetime | None = None) -> tuple[Resident, str]
     """File the request of the submission this link confirms; returns it and the private status secret."""
     from tracker.geo import find_neighborhood
     from tracker.operations.outbox import send_email
-    from tracker.public.notify import queue_resident_email
 
     now = now or utcnow()
     resident = find_by_secret(secret, Resident.confirm_hash)
@@ -179,7 +276,7 @@ def confirm(secret: str, *, now: datetime | None = None) -> tuple[Resident, str]
     neighborhood = find_neighborhood(resident.nta_code)
     if campaign.agency is None or not campaign.agency.foil_email:
         raise Conflict("the campaign has no agency email to send requests to; nothing was filed")
-    letter = letter_for(campaign, neighborhood, resident)
+    letter = letter_to_send(campaign, neighborhood, resident)
     title = f"Facial recognition in {neighborhood.name}, {neighborhood.borough} ({neighborhood.code})"
     # The team's copies name the pseudonym: the resident's details are for lawyers and admins only
     # (the Requester row), while the letter that leaves, kept byte for byte as evidence, names the resident.
@@ -192,12 +289,11 @@ def confirm(secret: str, *, now: datetime | None = None) -> tuple[Resident, str]
                          f"Freedom of Information Law request: {title} ({request.reference})", body,
                          kind="request")
     message.body_text = _scrubbed(resident, body)
-    status_secret = secrets.token_urlsafe(24)
     resident.state, resident.confirmed_at = "confirmed", now
-    resident.confirm_hash, resident.status_hash = None, secret_hash(status_secret)
+    status_secret = _issue_link(resident, "status")
     db.session.flush()
     audit.record(_resident_actor(resident), "resident.confirm", resident, request=request)
-    queue_resident_email(resident, "confirmed", secret=status_secret)
+    queue_resident_email(resident, "confirmed")
     return resident, status_secret
 
 
@@ -221,34 +317,6 @@ def withdraw(resident: Resident) -> Request:
     db.session.flush()
     audit.record(_resident_actor(resident), "resident.withdraw", resident, request=request)
     return request
-
-
-def forget(resident: Resident, actor=None) -> Resident:
-    """Remove the resident's name, email and address everywhere we show them; the pseudonym stays.
-
-    The request and its timeline remain (the legal record); its letter and our emails' text name the
-    pseudonym instead. The original bytes of sent mail stay in the blob store as evidence, which only
-    lawyers and admins can download.
-    """
-    if actor is not None and getattr(actor, "role", None) not in ("admin", "lawyer"):
-        raise Forbidden("only lawyers and admins may forget a resident")
-    if resident.forgotten_at is not None:
-        return resident
-    for request in resident.requests:
-        request.description = _scrubbed(resident, request.description)
-        for message in db.session.scalars(select(Message).where(Message.request_id == request.id)):
-            message.body_text = _scrubbed(resident, message.body_text)
-            message.subject = _scrubbed(resident, message.subject)
-    resident.name, resident.email, resident.postal_address, resident.client_address = "", "", "", ""
-    resident.confirm_hash = resident.status_hash = None
-    resident.forgotten_at = utcnow()
-    resident.state = "forgotten"
-    # The trail keeps what happened under the pseudonym, but not the address the resident wrote from.
-    db.session.execute(update(AuditEntry).where(AuditEntry.subject_type == Resident.__tablename__,
-                                                AuditEntry.subject_id == resident.id).values(address=None))
-    db.session.flush()
-    audit.record(actor, "resident.forget", resident)
-    return resident
 
 
 def purge_unconfirmed(now: datetime | None = None) -> int:

@@ -20,10 +20,20 @@ def _portal_must_be_open():
 
 def init_app(app: Flask) -> None:
     """Register the public pages, their languages, and the residents' command."""
-    from tracker.public import drawing, i18n, residents, views  # noqa: F401 - registers routes
+    from tracker.public import (  # noqa: F401 - registers routes
+        demo_mail,
+        drawing,
+        errors,
+        forget_review,
+        i18n,
+        residents,
+        views,
+    )
 
     i18n.init_app(app)
     app.register_blueprint(bp)
+    demo_mail.init_app(app)
+    forget_review.init_app(app)
     app.add_template_global(neighborhood_name, "nta_name")
     app.add_template_global(drawing.map_svg, "map_svg")
     app.add_template_global(drawing.place_items, "place_items")

@@ -8,28 +8,46 @@ editing a .po file).
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, refresh
 
 LANGUAGES = {"en": "English", "es": "Español"}
-SESSION_KEY = "public_language"
+# The visitor's choice is remembered in a cookie of its own for a year (it holds nothing but the code).
+COOKIE = "public_language"
+COOKIE_DAYS = 365
 babel = Babel()
 
 
 def chosen_language() -> str:
-    """The language of this public page: ?lang=, else the one chosen before, else the browser's."""
+    """The language of this public page: ?lang=, else the one chosen before (cookie), else the browser's."""
     wanted = request.args.get("lang", "")
     if wanted in LANGUAGES:
-        session[SESSION_KEY] = wanted
         return wanted
-    if session.get(SESSION_KEY) in LANGUAGES:
-        return session[SESSION_KEY]
+    if request.cookies.get(COOKIE) in LANGUAGES:
+        return request.cookies[COOKIE]
     return request.accept_languages.best_match(tuple(LANGUAGES), default="en")
 
 
+def language_url(code: str) -> str:
+    """This page, with its query (neighborhood, search, page number), in the language `code`."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
+    return f"{request.path}?{urlencode(args)}"
+
+
+def remember_choice(response):
+    """Keep a language chosen with ?lang= in its cookie (after every public page)."""
+    wanted = request.args.get("lang", "")
+    if wanted in LANGUAGES and request.cookies.get(COOKIE) != wanted:
+        response.set_cookie(COOKIE, wanted, max_age=COOKIE_DAYS * 86400, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
+    return response
+
+
 def _select_locale() -> str:
-    if has_request_context() and (request.blueprint or "") == "public":
+    # A /public/ address that matches no page (its 404) is the public side's too.
+    if has_request_context() and ((request.blueprint or "") == "public" or request.path.startswith("/public/")):
         return chosen_language()
     return "en"
 

@@ -1,28 +1,38 @@
 """Emails to residents: the confirmation link, then each step of their request, in their language.
 
 Each email is a ResidentEmail row written in the same transaction as the change it reports, and sent
-after the commit by the `foiltrack.public.resident_email` task (retried with back-off; a failure is
-recorded on the row, never reported as sent). Residents' mail does not go on the request's timeline:
-it is about the requester, not to the agency.
+after the commit by the `foiltrack.public.resident_email` task (retried with back-off, and every quarter
+of an hour by `foiltrack.public.retry_resident_emails`; a failure is recorded on the row, never reported
+as sent). The row says only what the email is about: its text, with the resident's name and their link,
+is written from the resident's state when it is sent, so no table keeps either. Residents' mail does not
+go on the request's timeline: it is about the requester, not to the agency.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import Celery
 from flask import current_app
 from flask_babel import force_locale, gettext
 
-from tracker.dispatch import after_commit
 from tracker.extensions import db
 from tracker.models import Resident, ResidentEmail
 from tracker.models.base import utcnow
+from tracker.operations.forgetting import FINISH_TASK
+from tracker.operations.resident_limits import take_resident_sending_place
+from tracker.operations.residents import EMAIL_TASK, LINK_PURPOSES, link_for, queue_resident_email
+from tracker.public.follow import sent_on_day
+from tracker.public.words import long_date
 
 log = logging.getLogger(__name__)
 
-TASK_NAME = "foiltrack.public.resident_email"
+TASK_NAME = EMAIL_TASK
+RETRY_TASK = "foiltrack.public.retry_resident_emails"
 MAX_RETRIES = 5
+# How long an email that could not be sent is tried again (a step's news is stale after that).
+RETRY_FOR = timedelta(days=3)
 # Events of a resident's request that they hear about, by the step's kind.
 NOTIFIED_EVENTS = {
     "submitted": "filed", "acknowledged": "acknowledged", "extended": "extended", "records_released": "released",
@@ -36,7 +46,12 @@ def _link(path: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + path
 
 
-def _text(resident: Resident, kind: str, secret: str | None) -> tuple[str, str]:
+class LinkEnded(Exception):
+    """The link an email was to carry has ended (a newer one was issued, or the request moved on)."""
+
+
+def compose(resident: Resident, kind: str) -> tuple[str, str]:
+    """The email's subject and text in the current language, with the resident's live link."""
     from tracker.geo import find_neighborhood
 
     place = find_neighborhood(resident.nta_code)
@@ -44,9 +59,20 @@ def _text(resident: Resident, kind: str, secret: str | None) -> tuple[str, str]:
     campaign = resident.campaign.name
     request = resident.request
     reference = request.reference if request else ""
+    sent_on = sent_on_day(request) if request else None
+    agency = (request.agency.short_name or request.agency.name) if request else ""
+    secret = link_for(resident, LINK_PURPOSES.get(resident.state, "status"))
+    if (kind in ("confirm", "link") and secret is None) or (kind == "confirm" and resident.state != "pending"):
+        raise LinkEnded(kind)
     status = (gettext("Follow your request here (keep this link private): %(url)s",
                       url=_link(f"/public/status/{secret}")) if secret else
               gettext("Follow your request with the private link in our earlier email."))
+    if kind == "link" and resident.state == "pending":
+        kind = "confirm"
+    if kind == "link":
+        return (gettext("Your private link to your records request %(ref)s", ref=reference),
+                f"{gettext('Hello %(name)s,', name=resident.name)}\n\n"
+                f"{gettext('You asked for your link again. Earlier links no longer work.')}\n\n{status}\n")
     if kind == "confirm":
         hours = current_app.config["RESIDENT_CONFIRM_HOURS"]
         return (gettext("Confirm your records request for %(place)s", place=where),
@@ -54,18 +80,21 @@ def _text(resident: Resident, kind: str, secret: str | None) -> tuple[str, str]:
                         "request in your name for the records about %(place)s. Nothing is sent until you "
                         "confirm. Open this link within %(hours)s hours to confirm:\n\n%(url)s\n\n"
                         "If you did not ask for this, ignore this email: your name and address will be "
-                        "deleted.", name=resident.name, campaign=campaign, place=where, hours=hours,
+                        "deleted after %(days)s days.", name=resident.name, campaign=campaign, place=where,
+                        hours=hours, days=current_app.config["RESIDENT_RETENTION_DAYS"],
                         url=_link(f"/public/confirm/{secret}")))
     steps = {
-        "confirmed": gettext("Thank you: your request %(ref)s for the records about %(place)s is confirmed "
-                             "and is being emailed to the agency. We will write again when it has gone out.",
-                             ref=reference, place=where),
+        "confirmed": gettext("Thank you: your request %(ref)s for the records about %(place)s is confirmed. It "
+                             "was sent to the %(agency)s on %(date)s.", ref=reference, place=where,
+                             agency=agency, date=long_date(sent_on)) if sent_on else
+        gettext("Thank you: your request %(ref)s for the records about %(place)s is confirmed and is being "
+                "emailed to the agency. We will write again when it has gone out.", ref=reference, place=where),
         "filed": gettext("Your request %(ref)s for the records about %(place)s was emailed to the agency.",
                          ref=reference, place=where),
         "acknowledged": gettext("The agency acknowledged your request %(ref)s.", ref=reference),
         "extended": gettext("The agency extended the time to answer your request %(ref)s.", ref=reference),
-        "released": gettext("The agency released records for your request %(ref)s. They are on the "
-                            "campaign's public page.", ref=reference),
+        "released": gettext("The agency released records for your request %(ref)s. The campaign's team reviews "
+                            "them; what it publishes appears on your neighborhood's public page.", ref=reference),
         "denied": gettext("The agency denied your request %(ref)s. The campaign's lawyers can appeal.",
                           ref=reference),
         "appealed": gettext("The campaign appealed the denial of your request %(ref)s.", ref=reference),
@@ -74,19 +103,6 @@ def _text(resident: Resident, kind: str, secret: str | None) -> tuple[str, str]:
     }
     subject = gettext("Your records request %(ref)s: an update", ref=reference)
     return subject, f"{gettext('Hello %(name)s,', name=resident.name)}\n\n{steps[kind]}\n\n{status}\n"
-
-
-def queue_resident_email(resident: Resident, kind: str, *, secret: str | None = None) -> ResidentEmail | None:
-    """Write the email to the resident now (in their language) and send it after the commit."""
-    if not resident.email or resident.forgotten_at is not None:
-        return None
-    with force_locale(resident.language or "en"):
-        subject, body = _text(resident, kind, secret)
-    email = ResidentEmail(resident=resident, kind=kind, subject=subject, body=body)
-    db.session.add(email)
-    db.session.flush()
-    after_commit(TASK_NAME, email.id)
-    return email
 
 
 def event_recorded(request, event) -> None:
@@ -117,15 +133,29 @@ def send_now(email_id: int) -> str:
     if not resident.email:
         email.status, email.reason = "failed", "the resident was forgotten before it was sent"
         return email.status
-    message = smtp.build_message(to=[resident.email], subject=email.subject, body=email.body)
+    if email.kind == "confirm" and not take_resident_sending_place(resident.campaign):
+        # The campaign's hourly cap protects its sending reputation: the email waits for a free place
+        # (the retry task hands it over again), and the resident's page says it goes out within the hour.
+        email.reason = "waiting for a free place in the campaign's hourly sending limit"
+        return "waiting"
+    try:
+        with force_locale(resident.language or "en"):
+            subject, body = compose(resident, email.kind)
+    except LinkEnded:
+        email.status, email.reason = "failed", "its link had ended before it was sent (a newer email has one)"
+        return email.status
+    email.subject = subject
+    message = smtp.build_message(to=[resident.email], subject=subject, body=body)
     smtp.send(message)
     email.status, email.sent_at, email.reason = "sent", utcnow(), ""
     return email.status
 
 
 def retry_unsent() -> int:
-    """Hand every queued or failed resident email to the task queue again; returns how many."""
-    rows = db.session.scalars(db.select(ResidentEmail.id).where(ResidentEmail.status != "sent")).all()
+    """Hand every resident email of the last RETRY_FOR not sent yet to the task queue again; how many."""
+    since = utcnow() - RETRY_FOR
+    rows = db.session.scalars(db.select(ResidentEmail.id).where(ResidentEmail.status != "sent",
+                                                                 ResidentEmail.created_at >= since)).all()
     for email_id in rows:
         _queue_send(email_id)
     return len(rows)
@@ -153,6 +183,21 @@ def register(celery: Celery) -> None:
             raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries) from exc
         commit()
         return status
+
+    @celery.task(name=FINISH_TASK, shared=False, acks_late=True)
+    def finish_forgetting(resident_id: int, old_blobs: list[str], tables: list[str]) -> str:
+        """After a resident is forgotten: old blobs, the search index, the database's files."""
+        from tracker.dispatch import commit
+        from tracker.public.forgotten import finish
+
+        done = finish(resident_id, old_blobs, tables)
+        commit()
+        return done
+
+    @celery.task(name=RETRY_TASK, shared=False)
+    def retry_resident_emails() -> int:
+        """Hand every resident email not yet sent to the sending task again."""
+        return retry_unsent()
 
     @celery.task(name="foiltrack.public.purge_unconfirmed", shared=False)
     def purge_unconfirmed() -> int:

@@ -5,33 +5,40 @@ name and email, confirm by the emailed link; then a private status page to follo
 from __future__ import annotations
 
 import click
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
 from tracker import geo
 from tracker.models import Resident
 from tracker.operations.errors import OperationError
+from tracker.operations.resident_limits import resident_sending_paused
 from tracker.operations.residents import (
+    FormInvalid,
     LimitReached,
     confirm,
     find_by_secret,
     forget,
-    letter_for,
+    letter_to_send,
     purge_unconfirmed,
+    send_links_again,
     submit,
     withdraw,
 )
 from tracker.public import bp
+from tracker.public.follow import resident_view
 from tracker.public.i18n import chosen_language
-from tracker.public.views import PUBLIC_EVENTS, campaign_or_404
+from tracker.public.views import campaign_or_404
 
 # The form field that people never see and bots fill in.
 HONEYPOT = "website"
+# The session remembers which submission this browser just made, for the page that says what was sent.
+SUBMITTED_KEY = "public_submitted"
 
 
 def _preview_resident(form) -> Resident:
     return Resident(name=form.get("name") or gettext("[your name]"),
-                    postal_address=form.get("postal_address") or "")
+                    postal_address=form.get("postal_address") or "",
+                    include_postal_address=form.get("include_postal_address") == "1")
 
 
 def _generator(campaign, form=None, errors=None, status=200):
@@ -48,7 +55,7 @@ def _generator(campaign, form=None, errors=None, status=200):
         except geo.ZipCodeError:
             zip_error = gettext("%(zip)s is not a ZIP code of New York City; check the five digits.",
                                 zip=zip_code[:10])
-    letter = letter_for(campaign, place, _preview_resident(form)) if place else ""
+    letter = letter_to_send(campaign, place, _preview_resident(form)) if place else ""
     return render_template("public/request.html", campaign=campaign, place=place, form=form,
                            errors=errors or {}, letter=letter, zip_code=zip_code, zip_matches=zip_matches,
                            zip_error=zip_error, width=geo.MAP_WIDTH, height=geo.MAP_HEIGHT, honeypot=HONEYPOT,
@@ -70,15 +77,69 @@ def generator(slug: str):
     place = geo.find_neighborhood(form.get("nta", ""))
     try:
         resident, _secret = submit(campaign, place, form.get("name", ""), form.get("email", ""),
-                                   form.get("postal_address", ""), client_address=request.remote_addr or "",
-                                   language=chosen_language())
+                                   form.get("postal_address", ""),
+                                   include_postal_address=form.get("include_postal_address") == "1",
+                                   client_address=request.remote_addr or "", language=chosen_language())
     except LimitReached as exc:
         return _generator(campaign, form, {exc.field or "form": _translated(exc)}, 429)
+    except FormInvalid as exc:
+        return _generator(campaign, form, {field: _problem(field, code) for field, code in exc.problems.items()},
+                          exc.status)
     except OperationError as exc:
         return _generator(campaign, form, {exc.field or "form": _translated(exc)}, exc.status)
-    return render_template("public/check_email.html", campaign=campaign, place=place,
-                           email=resident.email, hours=current_app.config["RESIDENT_CONFIRM_HOURS"],
-                           lang=chosen_language())
+    session[SUBMITTED_KEY] = resident.id
+    return redirect(url_for("public.check_email", slug=campaign.slug))
+
+
+@bp.get("/<slug>/check-email")
+def check_email(slug: str):
+    """What became of the confirmation email this browser's submission asked for: sent, on its way, or
+    not sent yet (and tried again), read from the email's own record."""
+    from tracker.extensions import db
+    from tracker.models import ResidentEmail
+
+    campaign = campaign_or_404(slug)
+    resident = db.session.get(Resident, session.get(SUBMITTED_KEY) or 0)
+    if resident is None or resident.campaign_id != campaign.id or resident.state != "pending":
+        return redirect(url_for("public.generator", slug=campaign.slug))
+    email = db.session.scalars(db.select(ResidentEmail).where(ResidentEmail.resident_id == resident.id)
+                               .order_by(ResidentEmail.id.desc())).first()
+    sending = email.status if email else "queued"
+    if sending == "queued" and resident_sending_paused(campaign):
+        sending = "waiting"  # held back by the campaign's hourly cap
+    return render_template("public/check_email.html", campaign=campaign, email=resident.email,
+                           sending=sending,
+                           hours=current_app.config["RESIDENT_CONFIRM_HOURS"], lang=chosen_language())
+
+
+@bp.route("/link", methods=["GET", "POST"])
+def link_again():
+    """A resident who lost their link asks for it again by email address; the answer is the same whether
+    or not the address is known, and the new link ends the old ones."""
+    if request.method == "GET":
+        return render_template("public/link_again.html", form={}, errors={}, lang=chosen_language())
+    try:
+        send_links_again(request.form.get("email", ""))
+    except OperationError as exc:
+        return render_template("public/link_again.html", form=request.form, lang=chosen_language(),
+                               errors={"email": gettext("Give the email address you made the request with.")}
+                               ), exc.status
+    return render_template("public/done.html", lang=chosen_language(), message=gettext(
+        "If this address made a request through this site, an email with a new private link is on its way "
+        "to it. Earlier links no longer work."))
+
+
+def _problem(field: str, code: str) -> str:
+    """What is wrong with one field of the form, in the page's language."""
+    messages = {
+        ("name", "missing"): gettext("Give your name: the request is filed in it."),
+        ("name", "too_long"): gettext("Your name is longer than %(n)s characters; shorten it.", n=200),
+        ("name", "link"): gettext("A name cannot contain a web address; give your name only."),
+        ("email", "invalid"): gettext("Give an email address we can send the confirmation link to, "
+                                      "like name@example.com."),
+        ("postal_address", "too_long"): gettext("The postal address is longer than %(n)s characters.", n=500),
+    }
+    return messages.get((field, code), gettext("Check this field."))
 
 
 def _translated(exc: OperationError) -> str:
@@ -100,20 +161,21 @@ def _translated(exc: OperationError) -> str:
     return known.get(exc.code, exc.message)
 
 
-@bp.route("/confirm/<link>", methods=["GET", "POST"])
+@bp.route("/confirm/<secret:link>", methods=["GET", "POST"])
 def confirm_page(link: str):
     """The emailed link: a button to confirm (so that a mail scanner opening the link files nothing)."""
     if request.method == "GET":
         resident = _pending(link)
-        return render_template("public/confirm.html", resident=resident, link=link,
-                               place=geo.find_neighborhood(resident.nta_code) if resident else None,
+        place = geo.find_neighborhood(resident.nta_code) if resident else None
+        letter = letter_to_send(resident.campaign, place, resident) if place else ""
+        return render_template("public/confirm.html", resident=resident, link=link, place=place, letter=letter,
                                lang=chosen_language()), 200 if resident else 404
     try:
         _resident, status_secret = confirm(link)
     except OperationError as exc:
         return render_template("public/confirm.html", resident=None, error=_translated(exc),
                                lang=chosen_language()), exc.status
-    return redirect(url_for("public.status", link=status_secret, confirmed=1))
+    return redirect(url_for("public.status", link=status_secret))
 
 
 def _pending(link: str) -> Resident | None:
@@ -134,21 +196,15 @@ def _resident_or_404(link: str) -> Resident:
         abort(404)
 
 
-@bp.get("/status/<link>")
+@bp.get("/status/<secret:link>")
 def status(link: str):
-    """The resident's private page: their request's public timeline and deadlines, withdraw, forget me."""
-    from tracker.operations import request_state
-
+    """The resident's private page: whether the letter went out and when, each step since, the deadlines
+    and what happens next (all from the request's own records), withdraw, forget me."""
     resident = _resident_or_404(link)
-    item = resident.request
-    state = request_state(item) if item else None
-    events = [e for e in item.events if e.type in PUBLIC_EVENTS] if item else []
-    return render_template("public/status.html", resident=resident, request_=item, state=state, events=events,
-                           place=geo.find_neighborhood(resident.nta_code), link=link,
-                           confirmed=request.args.get("confirmed") == "1", lang=chosen_language())
+    return render_template("public/status.html", **resident_view(resident), link=link, lang=chosen_language())
 
 
-@bp.post("/status/<link>/withdraw")
+@bp.post("/status/<secret:link>/withdraw")
 def withdraw_page(link: str):
     """Withdraw the resident's request (the agency is told)."""
     resident = _resident_or_404(link)
@@ -159,14 +215,21 @@ def withdraw_page(link: str):
     return redirect(url_for("public.status", link=link))
 
 
-@bp.post("/status/<link>/forget")
+@bp.post("/status/<secret:link>/forget")
 def forget_page(link: str):
-    """Remove the resident's name, email and address; the request stays under a pseudonym."""
+    """Remove the resident's name, email and address; the request stays under a pseudonym. While a court
+    case of the campaign concerns the request, a lawyer talks to the resident first."""
     resident = _resident_or_404(link)
+    if resident_view(resident)["in_court"]:
+        return render_template("public/done.html", lang=chosen_language(), message=gettext(
+            "A court case of the campaign concerns this request, so your details may be part of its evidence. "
+            "A lawyer of the campaign will contact you about deleting them; nothing was deleted.")), 409
+    pseudonym = resident.pseudonym
     forget(resident)
     return render_template("public/done.html", lang=chosen_language(), message=gettext(
-        "Your name, email and address are deleted. The request stays on the public record as %(pseudonym)s; "
-        "this link no longer works.", pseudonym=resident.pseudonym))
+        "We removed your name, email and address from our records and from the emails we keep; the last "
+        "copies (the search index, the original email files) are cleared within minutes. The request stays on "
+        "the public record as %(pseudonym)s; this link no longer works.", pseudonym=pseudonym))
 
 
 @click.group("residents")

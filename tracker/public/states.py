@@ -1,59 +1,60 @@
 """What the public map shows for each neighborhood: the state of the campaign's requests there.
 
-One state per neighborhood, the furthest along of its requests: records released, under appeal,
-denied, overdue, waiting, or none yet. "Overdue" is derived as of today (a deadline before today),
-never stored. Read in three queries whatever the number of requests, so the map stays fast.
+Each request's state comes from the lifecycle fold the staff pages use (`operations.request_state`, i.e.
+`tracker.lifecycle.fold` over its events as of today), never from a list of events of its own or a
+stored column: the map, the neighborhood pages, the resident's page and the staff coverage page cannot
+disagree. A neighborhood shows the furthest along of its requests: records released, under appeal,
+denied, overdue, waiting for the agency, being sent, or none yet. A resident's confirmed request counts
+at once, as "being sent" until its letter has gone out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
-from tracker.models import Event, Request
+from tracker.lifecycle import ENDED, RequestState
+from tracker.models import Request
+from tracker.operations import request_state as fold_request
 
 # From least to furthest along; a neighborhood shows the furthest state of its requests.
-ORDER = ("none", "waiting", "overdue", "denied", "appeal", "released")
+ORDER = ("none", "sending", "waiting", "overdue", "denied", "appeal", "released")
 LABELS = {
     "none": _l("No request yet"),
+    "sending": _l("Request being sent"),
     "waiting": _l("Waiting for the agency"),
     "overdue": _l("Overdue"),
     "denied": _l("Denied"),
     "appeal": _l("Under appeal"),
     "released": _l("Records released"),
 }
-RELEASING_EVENTS = ("records_released", "granted", "partially_granted", "appeal_granted")
+GRANTING = ("granted", "partially_granted", "appeal_granted")
 DENIED = ("denied", "no_records", "appeal_denied")
-# The agency let a deadline pass without answering (a constructive denial): shown as overdue.
+# The agency let a deadline pass without answering (a constructive denial, POL §89(3)(a), §89(4)(b)).
 LATE = ("constructively_denied", "appeal_constructively_denied")
 APPEALING = ("appeal_filed", "in_litigation")
-NOT_COUNTED = ("draft", "withdrawn")
+# The agency's own clocks: one of them missed makes the request overdue (the requester's are not the agency's).
+AGENCY_CLOCKS = ("acknowledgment", "determination", "date_certain", "appeal_determination")
 
 
-@dataclass(frozen=True)
-class RequestRow:
-    """What the map needs of one request."""
-
-    id: int
-    nta_code: str
-    status: str
-    next_deadline_on: date | None
-
-
-def request_state(row: RequestRow, released: bool, today: date) -> str:
-    """The map state of one request."""
-    if released:
+def map_state(state: RequestState) -> str | None:
+    """The map state of one request from its folded lifecycle state; None when it does not count."""
+    if state.status in ENDED and not state.pages_released:
+        return None
+    if state.pages_released or state.status in GRANTING:
         return "released"
-    if row.status in APPEALING:
+    if state.status in APPEALING:
         return "appeal"
-    if row.status in DENIED:
+    if state.status in DENIED:
         return "denied"
-    if row.status in LATE or (row.next_deadline_on is not None and row.next_deadline_on < today):
+    if state.status in LATE or any(d.missed and d.kind in AGENCY_CLOCKS for d in state.deadlines):
         return "overdue"
+    if state.status == "draft":
+        return "sending"
     return "waiting"
 
 
@@ -62,28 +63,30 @@ def furthest(states) -> str:
     return max(states, key=ORDER.index, default="none")
 
 
-def campaign_rows(campaign_id: int, nta_code: str | None = None) -> list[RequestRow]:
-    """The campaign's public requests that name a neighborhood (and are not drafts or withdrawn)."""
-    query = select(Request.id, Request.nta_code, Request.status, Request.next_deadline_on).where(
-        Request.campaign_id == campaign_id, Request.visibility == "public", Request.nta_code.is_not(None),
-        Request.status.not_in(NOT_COUNTED))
+def counted_requests(campaign_id: int, today: date, nta_code: str | None = None
+                     ) -> list[tuple[Request, RequestState, str]]:
+    """The campaign's public requests that name a neighborhood and count on the map, with their folded
+    state and map state. Drafts count only when a resident confirmed them (their letter is on its way)."""
+    query = (select(Request).options(selectinload(Request.events), selectinload(Request.agency))
+             .where(Request.campaign_id == campaign_id, Request.visibility == "public",
+                    Request.nta_code.is_not(None))
+             .order_by(Request.id))
     if nta_code:
         query = query.where(Request.nta_code == nta_code)
-    return [RequestRow(*r) for r in db.session.execute(query)]
-
-
-def released_ids(campaign_id: int) -> set[int]:
-    """The campaign's requests that have had records released (or were granted)."""
-    return set(db.session.scalars(
-        select(Event.request_id).join(Request, Request.id == Event.request_id)
-        .where(Request.campaign_id == campaign_id, Event.type.in_(RELEASING_EVENTS)).distinct()))
+    found = []
+    for request in db.session.scalars(query):
+        state = fold_request(request, today)
+        if state.status == "draft" and request.resident_id is None:
+            continue
+        shown = map_state(state)
+        if shown is not None:
+            found.append((request, state, shown))
+    return found
 
 
 def neighborhood_states(campaign_id: int, today: date) -> dict[str, str]:
     """NTA code -> map state, for every neighborhood with at least one counted request."""
-    rows = campaign_rows(campaign_id)
-    released = released_ids(campaign_id)
     by_place: dict[str, list[str]] = {}
-    for row in rows:
-        by_place.setdefault(row.nta_code, []).append(request_state(row, row.id in released, today))
+    for request, _state, shown in counted_requests(campaign_id, today):
+        by_place.setdefault(request.nta_code, []).append(shown)
     return {code: furthest(states) for code, states in by_place.items()}

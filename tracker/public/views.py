@@ -11,13 +11,11 @@ from tracker import geo, permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.lifecycle import ALWAYS_ALLOWED, EVENT_TYPES
-from tracker.models import Campaign, Document, Request
-from tracker.operations import request_state
+from tracker.models import Campaign, Document
 from tracker.operations.campaigns import public_campaign
-from tracker.public import bp
-from tracker.public.i18n import LANGUAGES, chosen_language
-from tracker.public.states import LABELS, ORDER, campaign_rows, neighborhood_states, released_ids
-from tracker.public.states import request_state as map_state
+from tracker.public import bp, words
+from tracker.public.i18n import LANGUAGES, chosen_language, language_url, remember_choice
+from tracker.public.states import LABELS, ORDER, counted_requests, furthest, neighborhood_states
 
 PER_PAGE = 20
 # Timeline entries the public sees: what happened between the requester and the agency, never notes.
@@ -32,9 +30,14 @@ def campaign_or_404(slug: str) -> Campaign:
     return campaign
 
 
+bp.after_request(remember_choice)
+
+
 @bp.app_context_processor
 def _public_helpers():
-    return {"public_languages": LANGUAGES}
+    return {"public_languages": LANGUAGES, "status_labels": words.STATUS_LABELS, "event_labels": words.EVENT_LABELS,
+            "deadline_labels": words.DEADLINE_LABELS, "next_steps": words.NEXT_STEPS, "long_date": words.long_date,
+            "default_letter": words.letter_in_spanish_applies, "language_url": language_url}
 
 
 @bp.get("/")
@@ -66,23 +69,15 @@ def neighborhood(slug: str, code: str):
     place = geo.find_neighborhood(code)
     if place is None:
         abort(404)
-    today = legal_today()
-    rows = campaign_rows(found.id, place.code)
-    released = released_ids(found.id)
-    requests = []
-    for row in rows:
-        item = db.session.get(Request, row.id)
-        state = request_state(item, today)
-        events = [e for e in item.events if e.type in PUBLIC_EVENTS]
-        requests.append({"request": item, "state": map_state(row, row.id in released, today),
-                         "events": events, "deadlines": state.deadlines})
+    requests = [{"request": item, "state": shown, "events": [e for e in item.events if e.type in PUBLIC_EVENTS],
+                 "deadlines": state.deadlines, "status": state.status}
+                for item, state, shown in counted_requests(found.id, legal_today(), place.code)]
     documents = []
-    if rows:
+    if requests:
         documents = db.session.scalars(select(Document).where(
-            Document.request_id.in_([r.id for r in rows]), Document.visibility == "public",
+            Document.request_id.in_([r["request"].id for r in requests]), Document.visibility == "public",
             Document.parent_id.is_(None)).order_by(Document.released_on.desc(), Document.id)).all()
-    states = [r["state"] for r in requests]
-    overall = max(states, key=ORDER.index, default="none")
+    overall = furthest(r["state"] for r in requests)
     return render_template("public/neighborhood.html", campaign=found, place=place, requests=requests,
                            documents=documents, state=overall, labels=LABELS, lang=chosen_language())
 

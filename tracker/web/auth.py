@@ -115,7 +115,7 @@ def logout_everywhere():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@bp.route("/invitation/<secret:token>", methods=["GET", "POST"])
 def invitation(token: str):
     """Set a first password from an invitation link; the link works once."""
     form = Form()

@@ -62,7 +62,7 @@ def feed_url(user: User, campaign: Campaign | None = None) -> str:
     return f"{base}/calendar/{secret}/campaign/{campaign.id}.ics"
 
 
-@bp.get("/calendar/<secret>.ics")
+@bp.get("/calendar/<secret:secret>.ics")
 def feed(secret: str):
     """Every open and missed deadline of the requests assigned to the secret's owner."""
     user = _feed_owner(secret)
@@ -71,7 +71,7 @@ def feed(secret: str):
     return _ics(body, "foil-deadlines")
 
 
-@bp.get("/calendar/<secret>/campaign/<int:campaign_id>.ics")
+@bp.get("/calendar/<secret:secret>/campaign/<int:campaign_id>.ics")
 def campaign_feed(secret: str, campaign_id: int):
     """Every deadline of a campaign's requests, for the lawyers who watch it."""
     user = _feed_owner(secret)

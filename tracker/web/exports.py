@@ -179,9 +179,14 @@ def write_bundle(target, r: Request, user) -> dict:
                                             "reason": "carries attachments this person may not see"})
                 continue
             try:
-                add(path, blobs.get(m.raw_sha256), f"original email {m.message_id or m.id}")
+                entry = add(path, blobs.get(m.raw_sha256), f"original email {m.message_id or m.id}")
             except (FileNotFoundError, ValueError) as exc:
                 manifest["missing"].append({"path": path, "sha256": m.raw_sha256, "reason": str(exc)})
+            else:
+                if m.redacted_at is not None:
+                    # Not the bytes as they arrived or left: rewritten when a resident was forgotten.
+                    entry["redacted"] = {"on": m.redacted_at.date().isoformat(), "why": m.redaction,
+                                         "sha256": m.raw_sha256}
         for d in documents:
             path = f"documents/{d.id:05d}-{safe_name(d.filename, 'document')}"
             try:
