@@ -1,0 +1,303 @@
+"""Redaction boxes on a PDF page: how much of the page they black out, and whether text survives under them.
+
+A redaction box is a solid dark rectangle: a filled vector path with a dark fill colour, a ``/Redact``
+annotation (marked for redaction; its text is still in the file until the redaction is applied), or, on
+a scanned page, a solid dark region of the rendered picture (blackout_scan.py). Overlapping boxes count
+once: the share is the area of their union over the page's area.
+
+Text that a box covers is never part of the page's text: it goes to ``hidden_text``, and a page with
+any is a ``failed_redaction`` (the box hides it from the eye, not from a copy and paste). A dark box with
+light text drawn on top of it is a label (a heading bar), not a redaction. Runs in the extraction child.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+# A fill at most this luminance (0 black .. 255 white) and at least this opaque is "dark".
+DARK_LUMINANCE = 80
+OPAQUE_ALPHA = 200
+# Boxes smaller than this in either direction (points) are rules, bullets or underlines, not redactions.
+MIN_BOX_SIDE = 4.0
+MIN_BOX_AREA = 60.0
+# A page this much covered is blacked out entirely (page margins are often left white).
+WITHHELD_SHARE = 0.90
+# A placeholder page says so in a few words; a long page that mentions "denied in full" is a letter.
+PLACEHOLDER_MAX_CHARS = 400
+# A page whose largest picture covers this much of it is measured as a scan too.
+SCAN_SHARE = 0.25
+_FORM_DEPTH = 8
+_MAX_OBJECTS = 20_000
+
+_WHAT = r"(?:this\s+)?(?:page|pages|document|record|records|material|information|content)s?"
+_WITHHELD = r"(?:withheld|denied|exempt(?:ed)?|redacted|removed|omitted|excluded|blacked\s+out)"
+_WHOLE = r"(?:in\s+full|in\s+(?:its|their)\s+entirety|entirely|completely|in\s+whole)"
+PLACEHOLDER_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    # "withheld in full", "denied in its entirety", "exempt in full pursuant to ...", "redacted in full"
+    rf"\b{_WITHHELD}\s+{_WHOLE}\b",
+    # "page intentionally withheld", "this page has been intentionally left blank to withhold ..."
+    rf"\b{_WHAT}\s+(?:(?:has|have)\s+been\s+|was\s+|were\s+|is\s+|are\s+)?(?:intentionally\s+|deliberately\s+)?{_WITHHELD}\b",
+    # "withheld page", "full page withheld", "entire page redacted"
+    rf"\b(?:full|entire|whole)\s+{_WHAT}\s+{_WITHHELD}\b",
+    rf"\b{_WITHHELD}\s+{_WHAT}\b",
+))
+
+
+@dataclass(frozen=True)
+class Box:
+    """A dark rectangle in PDF page coordinates; ``order`` is its place in the paint order."""
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+    order: float = float("inf")  # annotations are drawn over all of the page's content
+
+    @property
+    def area(self) -> float:
+        """Area in square points."""
+        return max(0.0, self.right - self.left) * max(0.0, self.top - self.bottom)
+
+    def contains(self, x: float, y: float) -> bool:
+        """Whether the point lies inside the box."""
+        return self.left <= x <= self.right and self.bottom <= y <= self.top
+
+
+@dataclass
+class PageRedactions:
+    """What the boxes on one page do: the share they cover, and the page's text split by them."""
+
+    redacted_share: float = 0.0
+    withheld_in_full: bool = False
+    failed_redaction: bool = False
+    text: str = ""  # the page's text outside every box
+    hidden_text: str = ""  # text that a box covers but a copy and paste still reads
+    boxes: list[Box] = field(default_factory=list)
+
+
+def union_area(boxes, width: float, height: float) -> float:
+    """Area of the union of ``boxes`` clipped to the page ``(0, 0, width, height)``, overlaps counted once."""
+    clipped = [(max(0.0, b.left), max(0.0, b.bottom), min(width, b.right), min(height, b.top)) for b in boxes]
+    clipped = [c for c in clipped if c[2] > c[0] and c[3] > c[1]]
+    if not clipped:
+        return 0.0
+    xs = np.unique([c[0] for c in clipped] + [c[2] for c in clipped])
+    ys = np.unique([c[1] for c in clipped] + [c[3] for c in clipped])
+    covered = np.zeros((len(ys) - 1, len(xs) - 1), dtype=bool)
+    for left, bottom, right, top in clipped:
+        i0, i1 = np.searchsorted(xs, left), np.searchsorted(xs, right)
+        j0, j1 = np.searchsorted(ys, bottom), np.searchsorted(ys, top)
+        covered[j0:j1, i0:i1] = True
+    cells = np.outer(np.diff(ys), np.diff(xs))
+    return float(cells[covered].sum())
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a page's text is a short notice that the page is withheld (in English)."""
+    compact = " ".join(text.split())
+    if not compact or len(compact) > PLACEHOLDER_MAX_CHARS:
+        return False
+    return any(p.search(compact) for p in PLACEHOLDER_PATTERNS)
+
+
+def is_dark(r: int, g: int, b: int, a: int = 255) -> bool:
+    """A fill colour dark and opaque enough to hide what is under it."""
+    return a >= OPAQUE_ALPHA and 0.299 * r + 0.587 * g + 0.114 * b <= DARK_LUMINANCE
+
+
+def _address(raw) -> int:
+    return ctypes.cast(raw, ctypes.c_void_p).value or 0
+
+
+def _fill(obj) -> tuple[int, int, int, int] | None:
+    r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    if not pdfium_c.FPDFPageObj_GetFillColor(obj, r, g, b, a):
+        return None
+    return r.value, g.value, b.value, a.value
+
+
+def _path_boxes(obj, matrix: pdfium.PdfMatrix, order: int) -> list[Box]:
+    """The axis-aligned rectangles among a filled dark path's subpaths (curves are not boxes)."""
+    mode, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(obj, mode, stroke) or mode.value == pdfium_c.FPDF_FILLMODE_NONE:
+        return []
+    colour = _fill(obj)
+    if colour is None or not is_dark(*colour):
+        return []
+    own = pdfium.PdfMatrix.from_raw(_matrix(obj)).multiply(matrix)
+    boxes, points, curved = [], [], False
+    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO and points:
+            boxes += _rectangle(points, curved, order)
+            points, curved = [], False
+        x, y = ctypes.c_float(), ctypes.c_float()
+        pdfium_c.FPDFPathSegment_GetPoint(segment, x, y)
+        points.append(own.on_point(x.value, y.value))
+        curved = curved or kind == pdfium_c.FPDF_SEGMENT_BEZIERTO
+    return boxes + _rectangle(points, curved, order)
+
+
+def _rectangle(points, curved: bool, order: int) -> list[Box]:
+    """A box when the points trace an axis-aligned rectangle big enough to hide words."""
+    if curved or len(points) < 4:
+        return []
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
+    tolerance = 0.5
+    on_edges = all((abs(x - left) < tolerance or abs(x - right) < tolerance)
+                   and (abs(y - bottom) < tolerance or abs(y - top) < tolerance) for x, y in points)
+    box = Box(left, bottom, right, top, order)
+    if not on_edges or min(right - left, top - bottom) < MIN_BOX_SIDE or box.area < MIN_BOX_AREA:
+        return []
+    return [box]
+
+
+def _matrix(obj):
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
+    return matrix
+
+
+def _walk(count, get, matrix: pdfium.PdfMatrix, depth: int, state: dict) -> None:
+    """Visit objects in paint order (form XObjects inside out), collecting boxes and text objects' order."""
+    for i in range(count):
+        if state["seen"] >= _MAX_OBJECTS:
+            return
+        obj = get(i)
+        state["seen"] += 1
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            state["boxes"] += _path_boxes(obj, matrix, state["seen"])
+        elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            state["text"][_address(obj)] = state["seen"]
+        elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            state["picture"] = max(state["picture"], _image_area(obj, matrix))
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _FORM_DEPTH:
+            inner = pdfium.PdfMatrix.from_raw(_matrix(obj)).multiply(matrix)
+            _walk(pdfium_c.FPDFFormObj_CountObjects(obj), lambda j, o=obj: pdfium_c.FPDFFormObj_GetObject(o, j),
+                  inner, depth + 1, state)
+
+
+def _image_area(obj, matrix: pdfium.PdfMatrix) -> float:
+    """Area in square points that an image object covers on the page (its bounds, through the forms)."""
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+        return 0.0
+    corners = [matrix.on_point(x, y) for x in (left.value, right.value) for y in (bottom.value, top.value)]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    return (max(xs) - min(xs)) * (max(ys) - min(ys))
+
+
+def vector_boxes(page: pdfium.PdfPage) -> tuple[list[Box], dict[int, int], float]:
+    """The page's dark filled rectangles and /Redact annotations, the paint order of its text objects,
+    and the area of its largest picture (square points)."""
+    state = {"seen": 0, "boxes": [], "text": {}, "picture": 0.0}
+    raw = page.raw
+    _walk(pdfium_c.FPDFPage_CountObjects(raw), lambda i: pdfium_c.FPDFPage_GetObject(raw, i),
+          pdfium.PdfMatrix(), 0, state)
+    return state["boxes"] + redact_annotations(page), state["text"], state["picture"]
+
+
+def redact_annotations(page: pdfium.PdfPage) -> list[Box]:
+    """The rectangles of the page's /Redact annotations (drawn over everything; text under them is live)."""
+    boxes = []
+    for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+        if not annot:
+            continue
+        try:
+            if pdfium_c.FPDFAnnot_GetSubtype(annot) != pdfium_c.FPDF_ANNOT_REDACT:
+                continue
+            rect = pdfium_c.FS_RECTF()
+            if pdfium_c.FPDFAnnot_GetRect(annot, rect):
+                box = Box(min(rect.left, rect.right), min(rect.bottom, rect.top),
+                          max(rect.left, rect.right), max(rect.bottom, rect.top))
+                if box.area > 0:
+                    boxes.append(box)
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return boxes
+
+
+def split_text(textpage: pdfium.PdfTextPage, boxes: list[Box], text_order: dict[int, int], text: str):
+    """(visible text, hidden text, boxes that are redactions): each character under a box is hidden unless
+    it is light text painted over the box, which makes that box a label rather than a redaction."""
+    if not boxes or not any(textpage.get_text_bounded(b.left, b.bottom, b.right, b.top).strip() for b in boxes):
+        return text, "", boxes
+    from .pdf import clean_pdfium_text  # pdf.py imports this module
+
+    raw = textpage.raw
+    chars = []  # (character, box index or None, painted after that box with a light colour)
+    labels: set[int] = set()
+    for i in range(textpage.count_chars()):
+        ch = chr(pdfium_c.FPDFText_GetUnicode(raw, i))
+        under = None
+        if not ch.isspace():
+            left, bottom, right, top = textpage.get_charbox(i)
+            x, y = (left + right) / 2, (bottom + top) / 2
+            under = next((k for k, b in enumerate(boxes) if b.contains(x, y)), None)
+            if under is not None and _painted_light_over(raw, i, boxes[under], text_order):
+                labels.add(under)
+        chars.append((ch, under))
+    visible, hidden, interrupted = [], [], False
+    for ch, under in chars:
+        if under is None or under in labels:
+            visible.append(ch)
+            interrupted = True
+        else:
+            if interrupted and hidden:
+                hidden.append(" ")
+            hidden.append(ch)
+            interrupted = False
+    kept = [b for k, b in enumerate(boxes) if k not in labels]
+    return clean_pdfium_text("".join(visible)), " ".join("".join(hidden).split()), kept
+
+
+def _painted_light_over(raw_textpage, index: int, box: Box, text_order: dict[int, int]) -> bool:
+    """Whether this character is visible text painted after (over) the box in a light colour."""
+    obj = pdfium_c.FPDFText_GetTextObject(raw_textpage, index)
+    if not obj:
+        return False
+    order = text_order.get(_address(obj))
+    if order is None or order < box.order:
+        return False
+    if pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
+        return False
+    colour = _fill(obj)
+    return colour is not None and not is_dark(*colour)
+
+
+def measure_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage | None, text: str) -> PageRedactions:
+    """Measure one PDF page's redactions and split ``text`` (the page's text layer) by its boxes.
+
+    A page whose picture covers at least SCAN_SHARE of it is a scan: its picture is drawn at 72 dpi and
+    searched for burnt-in boxes too. ``textpage`` None means ``text`` is not the text layer (OCR read it),
+    so it is kept whole.
+    """
+    width, height = page.get_size()
+    boxes, text_order, picture = vector_boxes(page)
+    if picture >= SCAN_SHARE * width * height:
+        from .blackout_scan import page_picture_boxes
+
+        boxes += page_picture_boxes(page)
+    visible, hidden = text, ""
+    if textpage is not None:
+        visible, hidden, boxes = split_text(textpage, boxes, text_order, text)
+    area = max(width * height, 1.0)
+    share = min(1.0, union_area(boxes, width, height) / area)
+    return PageRedactions(
+        redacted_share=round(share, 4),
+        withheld_in_full=share >= WITHHELD_SHARE or is_placeholder(visible),
+        failed_redaction=bool(hidden.strip()),
+        text=visible,
+        hidden_text=hidden,
+        boxes=boxes,
+    )
