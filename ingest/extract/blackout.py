@@ -16,7 +16,6 @@ import ctypes
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -74,6 +73,7 @@ class PageRedactions:
     """What the boxes on one page do: the share they cover, and the page's text split by them."""
 
     redacted_share: float = 0.0
+    page_area: float = 0.0  # square points
     withheld_in_full: bool = False
     failed_redaction: bool = False
     text: str = ""  # the page's text outside every box
@@ -87,6 +87,8 @@ def union_area(boxes, width: float, height: float) -> float:
     clipped = [c for c in clipped if c[2] > c[0] and c[3] > c[1]]
     if not clipped:
         return 0.0
+    import numpy as np  # deferred: most pages have no box, and the child starts faster without it
+
     xs = np.unique([c[0] for c in clipped] + [c[2] for c in clipped])
     ys = np.unique([c[1] for c in clipped] + [c[3] for c in clipped])
     covered = np.zeros((len(ys) - 1, len(xs) - 1), dtype=bool)
@@ -295,6 +297,7 @@ def measure_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage | None, text
     share = min(1.0, union_area(boxes, width, height) / area)
     return PageRedactions(
         redacted_share=round(share, 4),
+        page_area=round(width * height, 1),
         withheld_in_full=share >= WITHHELD_SHARE or is_placeholder(visible),
         failed_redaction=bool(hidden.strip()),
         text=visible,

@@ -47,7 +47,7 @@ def frame_redactions(image: Image.Image, text: str) -> dict:
         small = small.resize((max(1, int(small.width * factor)), max(1, int(small.height * factor))))
     share, _rects = image_boxes(small, per_point * factor)
     small.close()
-    return {"redacted_share": round(share, 4),
+    return {"redacted_share": round(share, 4), "page_area": round(image.width * image.height / per_point ** 2, 1),
             "withheld_in_full": share >= WITHHELD_SHARE or is_placeholder(text), "failed_redaction": False}
 
 

@@ -111,6 +111,7 @@ def _add_redactions(event: dict, page: pdfium.PdfPage, textpage) -> None:
     except pdfium.PdfiumError:
         return  # a page pdfium cannot measure keeps its text and no figures (it was read, not measured)
     event.update(text=found.text, hidden_text=found.hidden_text, redacted_share=found.redacted_share,
+                 page_area=found.page_area,
                  withheld_in_full=found.withheld_in_full, failed_redaction=found.failed_redaction)
 
 

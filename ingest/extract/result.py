@@ -78,6 +78,7 @@ class PageText:
     text: str
     ocr: bool = False
     redacted_share: float = 0.0
+    page_area: float = 0.0  # square points; weighs the page in a document's or production's share
     withheld_in_full: bool = False
     failed_redaction: bool = False
     hidden_text: str = ""
