@@ -3,7 +3,8 @@
 Dense text is dark too, so dark pixels are not counted as such. The picture is first opened (eroded,
 then dilated) with a square a few points wide, which removes strokes of type and handwriting but keeps
 anything solid; what is left is split into connected regions, and a region counts as a box only when it
-is large enough and fills most of its bounding rectangle. The share is the kept regions' pixels over the
+is large enough and solid: each of its rows and columns one unbroken run (overlapping boxes make an L or
+a staircase, which still is), filling a fair part of its bounding rectangle. The share is the kept regions' pixels over the
 picture's, so overlapping boxes count once.
 """
 
@@ -22,7 +23,8 @@ STROKE_POINTS = 5
 # A region is a box when it is at least this big (points) and fills this much of its bounding rectangle.
 MIN_SIDE_POINTS = 6
 MIN_AREA_POINTS = 80
-MIN_FILL = 0.85
+MIN_FILL = 0.9
+MIN_FILL_BOUNDS = 0.4
 # Scans are measured at this many pixels per point (72 dpi): enough for boxes, cheap to draw.
 SCALE = 1.0
 
@@ -42,19 +44,52 @@ def dark_regions(gray: np.ndarray, pixels_per_point: float = SCALE) -> tuple[flo
         return 0.0, []
     min_side = MIN_SIDE_POINTS * pixels_per_point
     min_area = MIN_AREA_POINTS * pixels_per_point * pixels_per_point
-    sizes = ndimage.sum_labels(solid, labels, index=np.arange(1, count + 1))
     kept_pixels = 0.0
     rects = []
     for number, found in enumerate(ndimage.find_objects(labels), start=1):
         if found is None:
             continue
-        rows, cols = found
-        height, width = rows.stop - rows.start, cols.stop - cols.start
-        pixels = float(sizes[number - 1])
-        if min(height, width) < min_side or pixels < min_area or pixels / (height * width) < MIN_FILL:
+        region = labels[found] == number
+        height, width = region.shape
+        pixels = float(region.sum())
+        if min(height, width) < min_side or pixels < min_area or not is_boxlike(region):
             continue
         kept_pixels += pixels
-        rects.append((cols.start, rows.start, cols.stop, rows.stop))
+        rows, cols = found
+        rects += _rectangles(region, cols.start, rows.start)
+    return min(1.0, kept_pixels / gray.size), rects
+
+
+def is_boxlike(region: np.ndarray) -> bool:
+    """Whether a region is solid rectangles: every row and column of it one unbroken run (overlapping
+    boxes make an L or a staircase, which is still that), filling a fair part of its bounding rectangle."""
+    if region.sum() < MIN_FILL_BOUNDS * region.size:
+        return False
+    return _run_fill(region) >= MIN_FILL and _run_fill(region.T) >= MIN_FILL
+
+
+def _run_fill(region: np.ndarray) -> float:
+    """Pixels over the spans from each row's first to its last pixel (1.0 when every row is one run)."""
+    present = region.any(axis=1)
+    rows = region[present]
+    first = rows.argmax(axis=1)
+    last = rows.shape[1] - 1 - rows[:, ::-1].argmax(axis=1)
+    return float(rows.sum()) / float((last - first + 1).sum())
+
+
+def _rectangles(region: np.ndarray, x0: int, y0: int) -> list[tuple[int, int, int, int]]:
+    """The region as rectangles, one per band of identical rows (x0, y0, x1, y1 in the picture)."""
+    out = []
+    start = 0
+    spans = [(int(r.argmax()), len(r) - int(r[::-1].argmax())) if r.any() else None for r in region]
+    for y in range(1, len(spans) + 1):
+        if y == len(spans) or spans[y] != spans[start]:
+            if spans[start] is not None:
+                out.append((x0 + spans[start][0], y0 + start, x0 + spans[start][1], y0 + y))
+            start = y
+    return out
+
+
     return min(1.0, kept_pixels / gray.size), rects
 
 
