@@ -32,6 +32,8 @@ PLACEHOLDER_MAX_CHARS = 400
 # A page whose largest picture covers this much of it is measured as a scan too.
 SCAN_SHARE = 0.25
 _FORM_DEPTH = 8
+# A page with this many visible text objects is born digital; its pictures are not searched for boxes.
+_VISIBLE_TEXT = 20
 _MAX_OBJECTS = 20_000
 
 _WHAT = r"(?:this\s+)?(?:page|pages|document|record|records|material|information|content)s?"
@@ -132,6 +134,10 @@ def _path_boxes(obj, matrix: pdfium.PdfMatrix, order: int) -> list[Box]:
     colour = _fill(obj)
     if colour is None or not is_dark(*colour):
         return []
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and matrix.a == matrix.d == 1 \
+            and min(right.value - left.value, top.value - bottom.value) < MIN_BOX_SIDE:
+        return []  # a rule or an underline (only judged so where no form scales it)
     own = pdfium.PdfMatrix.from_raw(_matrix(obj)).multiply(matrix)
     boxes, points, curved = [], [], False
     for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
@@ -180,6 +186,9 @@ def _walk(count, get, matrix: pdfium.PdfMatrix, depth: int, state: dict) -> None
             state["boxes"] += _path_boxes(obj, matrix, state["seen"])
         elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
             state["text"][_address(obj)] = state["seen"]
+            if state["visible"] < _VISIBLE_TEXT and \
+                    pdfium_c.FPDFTextObj_GetTextRenderMode(obj) != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
+                state["visible"] += 1
         elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             state["picture"] = max(state["picture"], _image_area(obj, matrix))
         elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _FORM_DEPTH:
@@ -200,12 +209,14 @@ def _image_area(obj, matrix: pdfium.PdfMatrix) -> float:
 
 def vector_boxes(page: pdfium.PdfPage) -> tuple[list[Box], dict[int, int], float]:
     """The page's dark filled rectangles and /Redact annotations, the paint order of its text objects,
-    and the area of its largest picture (square points)."""
-    state = {"seen": 0, "boxes": [], "text": {}, "picture": 0.0}
+    and the area of its largest picture (square points) when the page is a scan: a picture with no
+    visible text drawn over it (an OCR text layer is invisible), not a born-digital page with a photo."""
+    state = {"seen": 0, "boxes": [], "text": {}, "picture": 0.0, "visible": 0}
     raw = page.raw
     _walk(pdfium_c.FPDFPage_CountObjects(raw), lambda i: pdfium_c.FPDFPage_GetObject(raw, i),
           pdfium.PdfMatrix(), 0, state)
-    return state["boxes"] + redact_annotations(page), state["text"], state["picture"]
+    picture = state["picture"] if state["visible"] < _VISIBLE_TEXT else 0.0
+    return state["boxes"] + redact_annotations(page), state["text"], picture
 
 
 def redact_annotations(page: pdfium.PdfPage) -> list[Box]:
@@ -232,35 +243,66 @@ def redact_annotations(page: pdfium.PdfPage) -> list[Box]:
 def split_text(textpage: pdfium.PdfTextPage, boxes: list[Box], text_order: dict[int, int], text: str):
     """(visible text, hidden text, boxes that are redactions): each character under a box is hidden unless
     it is light text painted over the box, which makes that box a label rather than a redaction."""
-    if not boxes or not any(textpage.get_text_bounded(b.left, b.bottom, b.right, b.top).strip() for b in boxes):
+    covering = [k for k, b in enumerate(boxes) if textpage.get_text_bounded(b.left, b.bottom, b.right, b.top).strip()]
+    if not covering:
         return text, "", boxes
     from .pdf import clean_pdfium_text  # pdf.py imports this module
 
     raw = textpage.raw
-    chars = []  # (character, box index or None, painted after that box with a light colour)
+    count = textpage.count_chars()
+    whole = textpage.get_text_range()
+    if len(whole) != count:  # characters outside the BMP: read them one by one
+        whole = "".join(chr(pdfium_c.FPDFText_GetUnicode(raw, i)) for i in range(count))
+    areas = [(k, boxes[k].left, boxes[k].bottom, boxes[k].right, boxes[k].top) for k in covering]
+    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    under: dict[int, int] = {}  # character index -> the box covering its centre
     labels: set[int] = set()
-    for i in range(textpage.count_chars()):
-        ch = chr(pdfium_c.FPDFText_GetUnicode(raw, i))
-        under = None
-        if not ch.isspace():
-            left, bottom, right, top = textpage.get_charbox(i)
-            x, y = (left + right) / 2, (bottom + top) / 2
-            under = next((k for k, b in enumerate(boxes) if b.contains(x, y)), None)
-            if under is not None and _painted_light_over(raw, i, boxes[under], text_order):
-                labels.add(under)
-        chars.append((ch, under))
-    visible, hidden, interrupted = [], [], False
-    for ch, under in chars:
-        if under is None or under in labels:
-            visible.append(ch)
-            interrupted = True
-        else:
-            if interrupted and hidden:
-                hidden.append(" ")
-            hidden.append(ch)
-            interrupted = False
+    for i in _characters_near(raw, 0, count, areas):
+        ch = whole[i]
+        if ch.isspace() or not pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top):
+            continue
+        x, y = (left.value + right.value) / 2, (bottom.value + top.value) / 2
+        for k, x0, y0, x1, y1 in areas:
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                under[i] = k
+                if _painted_light_over(raw, i, boxes[k], text_order):
+                    labels.add(k)
+                break
+    hidden_at = sorted(i for i, k in under.items() if k not in labels)
+    visible = list(whole)
+    hidden, previous = [], None
+    for i in hidden_at:
+        if previous is not None and i != previous + 1:
+            hidden.append(" ")  # visible text came between: a word boundary
+        hidden.append(whole[i])
+        visible[i] = ""
+        previous = i
     kept = [b for k, b in enumerate(boxes) if k not in labels]
-    return clean_pdfium_text("".join(visible)), " ".join("".join(hidden).split()), kept
+    return clean_pdfium_text("".join(visible)), " ".join(clean_pdfium_text("".join(hidden)).split()), kept
+
+
+def _characters_near(raw, start: int, end: int, areas, run: int = 32):
+    """Indices of the characters in [start, end) on text lines that touch one of the areas: pdfium's
+    rectangles of a range of characters are tested, and a range that touches none is skipped whole."""
+    left, top, right, bottom = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    pending = [(start, end)]
+    while pending:
+        a, b = pending.pop()
+        touched = False
+        for j in range(pdfium_c.FPDFText_CountRects(raw, a, b - a)):
+            if not pdfium_c.FPDFText_GetRect(raw, j, left, top, right, bottom):
+                continue
+            if any(left.value <= x1 and right.value >= x0 and bottom.value <= y1 and top.value >= y0
+                   for _k, x0, y0, x1, y1 in areas):
+                touched = True
+                break
+        if not touched:
+            continue
+        if b - a <= run:
+            yield from range(a, b)
+        else:
+            middle = (a + b) // 2
+            pending += [(middle, b), (a, middle)]
 
 
 def _painted_light_over(raw_textpage, index: int, box: Box, text_order: dict[int, int]) -> bool:
