@@ -151,7 +151,8 @@ def withheld_sentence(figures: Figures, released_on: date | None = None) -> str 
         return f"{opening}, {parts[0]}, and {parts[1]}."
     if withheld:
         return f"{opening}, {parts[0]}."
-    return f"{_percent(blacked)} of the page area of the {_pages(figures.pages_released)}{when} was blacked out."
+    sentence = f"{_percent(blacked)} of the page area of the {_pages(figures.pages_released)}{when} was blacked out."
+    return sentence[0].upper() + sentence[1:]
 
 
 def _percent(share: float) -> str:

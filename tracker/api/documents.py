@@ -129,14 +129,9 @@ def get_redaction_figures(request_id: int):
     """Pages released, withheld in full, the median share redacted and the share of released page area
     blacked out: per production, per ground the agency cited, and in total."""
     from tracker.api.requests import load_request
-    from tracker.operations.productions import request_redaction_report
-    from tracker.redaction_figures import withheld_sentence
+    from tracker.operations.productions import request_redaction_figures
 
-    report = request_redaction_report(load_request(request_id))
-    body = report.to_dict()
-    for item, production in zip(body["productions"], report.productions, strict=True):
-        item["sentence"] = withheld_sentence(production.figures, production.released_on)
-    return jsonify(body)
+    return jsonify(request_redaction_figures(load_request(request_id)))
 
 
 @bp.patch("/documents/<int:document_id>")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import Document, Event, Page
-from tracker.redaction_figures import PageMeasure, Production, RedactionReport, redaction_report
+from tracker.redaction_figures import PageMeasure, Production, RedactionReport, redaction_report, withheld_sentence
 
 RELEASE_EVENT = "records_released"
 
@@ -57,3 +57,12 @@ def request_productions(request) -> list[Production]:
 def request_redaction_report(request) -> RedactionReport:
     """Figures per production, per ground and in total for one request."""
     return redaction_report(request_productions(request))
+
+
+def request_redaction_figures(request) -> dict:
+    """The report as plain data, each production with the sentence an appeal may state (or None)."""
+    report = request_redaction_report(request)
+    body = report.to_dict()
+    for item, production in zip(body["productions"], report.productions, strict=True):
+        item["sentence"] = withheld_sentence(production.figures, production.released_on)
+    return body

@@ -35,6 +35,7 @@ BLUEPRINTS = [
     "letters",
     "portal",
     "page_images",
+    "redaction_flags",
     "coverage",
 ]
 
