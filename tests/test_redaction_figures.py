@@ -86,3 +86,76 @@ def test_withheld_sentence(figures, released_on, sentence):
 @pytest.mark.parametrize(("day", "text"), [(date(2027, 3, 3), "3 March 2027"), (date(2026, 12, 25), "25 December 2026")])
 def test_long_date(day, text):
     assert long_date(day) == text
+
+
+# -- the figures of a real production, measured on its pages, on the request page, in the API and bundle --
+
+fpdf = pytest.importorskip("fpdf", reason="fpdf2 (test dependency) makes the PDFs these tests read")
+
+
+def production_pdf() -> bytes:
+    """Three letter pages: one blacked out entirely, one placeholder, one ordinary page."""
+    doc = fpdf.FPDF(unit="pt", format="letter")
+    doc.set_font("Helvetica", size=11)
+    doc.add_page()
+    doc.set_fill_color(0)
+    doc.rect(0, 0, 612, 792, style="F")
+    doc.add_page()
+    doc.set_xy(100, 300)
+    doc.cell(400, 20, "Page withheld in full pursuant to POL 87(2)(e)(iv)")
+    doc.add_page()
+    doc.set_xy(40, 60)
+    doc.multi_cell(500, 14, "Purchase order for camera maintenance, fiscal year 2026. " * 5)
+    return bytes(doc.output())
+
+
+@pytest.fixture
+def production(app, make_request, make_user):
+    from tracker.dispatch import commit
+    from tracker.operations.documents import add_document, extract_text, store_extraction
+    from tracker.operations.requests import record_event
+
+    lawyer = make_user("lawyer", "counsel@example.org")
+    request = make_request(received_on=date(2026, 10, 1))
+    event = record_event(request, "records_released", date(2026, 11, 3), lawyer,
+                         {"exemptions": ["87(2)(e)(iv)", "87(2)(f)"]})
+    document = add_document(production_pdf(), "production.pdf", request=request, event=event,
+                            released_on=date(2026, 11, 3), queue_extraction=False, actor=lawyer)
+    store_extraction(document, extract_text(document.sha256, document.media_type))
+    commit()
+    return request, document, lawyer
+
+
+SENTENCE = ("Of the 3 pages released on 3 November 2026, 2 were withheld in full, and 33% of the released page area "
+            "was blacked out.")
+
+
+def test_the_api_states_the_figures(app, production, api_as):
+    request, document, _ = production
+    lawyer = api_as("lawyer")
+    body = lawyer.get(f"/api/v1/requests/{request.id}/redaction-figures").json
+    (item,) = body["productions"]
+    assert (item["released_on"], item["pages_released"], item["pages_withheld_in_full"]) == ("2026-11-03", 3, 2)
+    assert item["grounds"] == ["87(2)(e)(iv)", "87(2)(f)"] and item["sentence"] == SENTENCE
+    assert item["median_redacted_share"] == 0.0 and item["blacked_out_share"] == pytest.approx(1 / 3, abs=0.001)
+    assert set(body["grounds"]) == {"87(2)(e)(iv)", "87(2)(f)"}
+    doc = lawyer.get(f"/api/v1/documents/{document.id}").json
+    assert doc["pages_withheld_in_full"] == 2 and doc["redacted_share"] == pytest.approx(1 / 3, abs=0.001)
+    page = lawyer.get(f"/api/v1/documents/{document.id}/pages/1").json
+    assert (page["redacted_share"], page["withheld_in_full"], page["failed_redaction"]) == (1.0, True, False)
+    assert api_as("researcher").get(f"/api/v1/requests/{request.id}/redaction-figures").status_code == 403
+
+
+def test_the_request_page_and_the_bundle_state_the_figures(app, production, client, login):
+    import io
+    import json
+    import zipfile
+
+    request, _, _ = production
+    login("lawyer")
+    html = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "What was blacked out" in html and SENTENCE in html
+    bundle = zipfile.ZipFile(io.BytesIO(client.get(f"/requests/{request.id}/bundle.zip").data))
+    figures = json.loads(bundle.read("redactions.json"))
+    assert figures["productions"][0]["sentence"] == SENTENCE
+    assert figures["total"]["pages_withheld_in_full"] == 2
