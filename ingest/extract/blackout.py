@@ -84,22 +84,24 @@ class PageRedactions:
 
 
 def union_area(boxes, width: float, height: float) -> float:
-    """Area of the union of ``boxes`` clipped to the page ``(0, 0, width, height)``, overlaps counted once."""
+    """Area of the union of ``boxes`` clipped to the page ``(0, 0, width, height)``, overlaps counted once.
+
+    A sweep across the page: between two neighbouring vertical edges, the covered height is the union of
+    the boxes' vertical extents there. Quadratic in the boxes, of which a page has a handful.
+    """
     clipped = [(max(0.0, b.left), max(0.0, b.bottom), min(width, b.right), min(height, b.top)) for b in boxes]
     clipped = [c for c in clipped if c[2] > c[0] and c[3] > c[1]]
-    if not clipped:
-        return 0.0
-    import numpy as np  # deferred: most pages have no box, and the child starts faster without it
-
-    xs = np.unique([c[0] for c in clipped] + [c[2] for c in clipped])
-    ys = np.unique([c[1] for c in clipped] + [c[3] for c in clipped])
-    covered = np.zeros((len(ys) - 1, len(xs) - 1), dtype=bool)
-    for left, bottom, right, top in clipped:
-        i0, i1 = np.searchsorted(xs, left), np.searchsorted(xs, right)
-        j0, j1 = np.searchsorted(ys, bottom), np.searchsorted(ys, top)
-        covered[j0:j1, i0:i1] = True
-    cells = np.outer(np.diff(ys), np.diff(xs))
-    return float(cells[covered].sum())
+    edges = sorted({c[0] for c in clipped} | {c[2] for c in clipped})
+    total = 0.0
+    for x0, x1 in zip(edges, edges[1:]):
+        spans = sorted((c[1], c[3]) for c in clipped if c[0] <= x0 and c[2] >= x1)
+        covered, reach = 0.0, float("-inf")
+        for bottom, top in spans:
+            if top > reach:
+                covered += top - max(bottom, reach)
+                reach = top
+        total += covered * (x1 - x0)
+    return total
 
 
 def is_placeholder(text: str) -> bool:

@@ -27,6 +27,7 @@ MIN_FILL = 0.9
 MIN_FILL_BOUNDS = 0.4
 # Scans are measured at this many pixels per point (72 dpi): enough for boxes, cheap to draw.
 SCALE = 1.0
+MAX_PIXELS = 4_000_000
 
 
 def dark_regions(gray: np.ndarray, pixels_per_point: float = SCALE) -> tuple[float, list[tuple[int, int, int, int]]]:
@@ -104,6 +105,7 @@ def page_picture_boxes(page, scale: float = SCALE) -> list[Box]:
     if page.get_rotation() % 360:
         return []
     width, height = page.get_size()
+    scale = min(scale, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)  # a huge page is drawn smaller
     bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
     try:
         gray = bitmap.to_numpy()
