@@ -121,24 +121,27 @@ def _address(raw) -> int:
     return ctypes.cast(raw, ctypes.c_void_p).value or 0
 
 
+# Reused out-parameters: the page walk asks these of every path, and the child reads one page at a time.
+_MODE, _STROKE = ctypes.c_int(), ctypes.c_int()
+_R, _G, _B, _A = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+_L, _BO, _RI, _T = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+
+
 def _fill(obj) -> tuple[int, int, int, int] | None:
-    r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
-    if not pdfium_c.FPDFPageObj_GetFillColor(obj, r, g, b, a):
+    if not pdfium_c.FPDFPageObj_GetFillColor(obj, _R, _G, _B, _A):
         return None
-    return r.value, g.value, b.value, a.value
+    return _R.value, _G.value, _B.value, _A.value
 
 
 def _path_boxes(obj, matrix: pdfium.PdfMatrix, order: int) -> list[Box]:
     """The axis-aligned rectangles among a filled dark path's subpaths (curves are not boxes)."""
-    mode, stroke = ctypes.c_int(), ctypes.c_int()
-    if not pdfium_c.FPDFPath_GetDrawMode(obj, mode, stroke) or mode.value == pdfium_c.FPDF_FILLMODE_NONE:
+    if not pdfium_c.FPDFPath_GetDrawMode(obj, _MODE, _STROKE) or _MODE.value == pdfium_c.FPDF_FILLMODE_NONE:
         return []
     colour = _fill(obj)
     if colour is None or not is_dark(*colour):
         return []
-    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-    if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and matrix.a == matrix.d == 1 \
-            and min(right.value - left.value, top.value - bottom.value) < MIN_BOX_SIDE:
+    if pdfium_c.FPDFPageObj_GetBounds(obj, _L, _BO, _RI, _T) and matrix.a == matrix.d == 1 \
+            and min(_RI.value - _L.value, _T.value - _BO.value) < MIN_BOX_SIDE:
         return []  # a rule or an underline (only judged so where no form scales it)
     own = pdfium.PdfMatrix.from_raw(_matrix(obj)).multiply(matrix)
     boxes, points, curved = [], [], False
@@ -176,27 +179,36 @@ def _matrix(obj):
     return matrix
 
 
-def _walk(count, get, matrix: pdfium.PdfMatrix, depth: int, state: dict) -> None:
-    """Visit objects in paint order (form XObjects inside out), collecting boxes and text objects' order."""
+def _walk(container, form: bool, matrix: pdfium.PdfMatrix, depth: int, state: dict) -> None:
+    """Visit objects in paint order (form XObjects inside out), collecting boxes and pictures, and the
+    paint order of text objects when ``state["text"]`` is a dict."""
+    count = (pdfium_c.FPDFFormObj_CountObjects if form else pdfium_c.FPDFPage_CountObjects)(container)
+    get = pdfium_c.FPDFFormObj_GetObject if form else pdfium_c.FPDFPage_GetObject
+    kind_of = pdfium_c.FPDFPageObj_GetType
+    text_order = state["text"]
     for i in range(count):
         if state["seen"] >= _MAX_OBJECTS:
             return
-        obj = get(i)
+        obj = get(container, i)
         state["seen"] += 1
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+        kind = kind_of(obj)
+        if kind == _PATH:
             state["boxes"] += _path_boxes(obj, matrix, state["seen"])
-        elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            state["text"][_address(obj)] = state["seen"]
-            if state["visible"] < _VISIBLE_TEXT and \
+        elif kind == _TEXT:
+            if text_order is not None:
+                text_order[_address(obj)] = state["seen"]
+            elif state["visible"] < _VISIBLE_TEXT and \
                     pdfium_c.FPDFTextObj_GetTextRenderMode(obj) != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
                 state["visible"] += 1
-        elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        elif kind == _IMAGE:
             state["picture"] = max(state["picture"], _image_area(obj, matrix))
-        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _FORM_DEPTH:
+        elif kind == _FORM and depth < _FORM_DEPTH:
             inner = pdfium.PdfMatrix.from_raw(_matrix(obj)).multiply(matrix)
-            _walk(pdfium_c.FPDFFormObj_CountObjects(obj), lambda j, o=obj: pdfium_c.FPDFFormObj_GetObject(o, j),
-                  inner, depth + 1, state)
+            _walk(obj, True, inner, depth + 1, state)
+
+
+_PATH, _TEXT = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_TEXT
+_IMAGE, _FORM = pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM
 
 
 def _image_area(obj, matrix: pdfium.PdfMatrix) -> float:
@@ -209,16 +221,22 @@ def _image_area(obj, matrix: pdfium.PdfMatrix) -> float:
     return (max(xs) - min(xs)) * (max(ys) - min(ys))
 
 
-def vector_boxes(page: pdfium.PdfPage) -> tuple[list[Box], dict[int, int], float]:
-    """The page's dark filled rectangles and /Redact annotations, the paint order of its text objects,
-    and the area of its largest picture (square points) when the page is a scan: a picture with no
-    visible text drawn over it (an OCR text layer is invisible), not a born-digital page with a photo."""
-    state = {"seen": 0, "boxes": [], "text": {}, "picture": 0.0, "visible": 0}
-    raw = page.raw
-    _walk(pdfium_c.FPDFPage_CountObjects(raw), lambda i: pdfium_c.FPDFPage_GetObject(raw, i),
-          pdfium.PdfMatrix(), 0, state)
+def vector_boxes(page: pdfium.PdfPage) -> tuple[list[Box], float]:
+    """The page's dark filled rectangles and /Redact annotations, and the area of its largest picture
+    (square points) when the page is a scan: a picture with no visible text drawn over it (an OCR text
+    layer is invisible), not a born-digital page with a photo."""
+    state = {"seen": 0, "boxes": [], "text": None, "picture": 0.0, "visible": 0}
+    _walk(page.raw, False, pdfium.PdfMatrix(), 0, state)
     picture = state["picture"] if state["visible"] < _VISIBLE_TEXT else 0.0
-    return state["boxes"] + redact_annotations(page), state["text"], picture
+    return state["boxes"] + redact_annotations(page), picture
+
+
+def text_paint_order(page: pdfium.PdfPage) -> dict[int, int]:
+    """Each text object's place in the paint order (by its handle), to tell text under a box from text
+    drawn over it; read only for pages where a box covers text."""
+    state = {"seen": 0, "boxes": [], "text": {}, "picture": 0.0, "visible": 0}
+    _walk(page.raw, False, pdfium.PdfMatrix(), 0, state)
+    return state["text"]
 
 
 def redact_annotations(page: pdfium.PdfPage) -> list[Box]:
@@ -242,7 +260,7 @@ def redact_annotations(page: pdfium.PdfPage) -> list[Box]:
     return boxes
 
 
-def split_text(textpage: pdfium.PdfTextPage, boxes: list[Box], text_order: dict[int, int], text: str):
+def split_text(textpage: pdfium.PdfTextPage, boxes: list[Box], page: pdfium.PdfPage, text: str):
     """(visible text, hidden text, boxes that are redactions): each character under a box is hidden unless
     it is light text painted over the box, which makes that box a label rather than a redaction."""
     covering = [k for k, b in enumerate(boxes) if textpage.get_text_bounded(b.left, b.bottom, b.right, b.top).strip()]
@@ -250,6 +268,7 @@ def split_text(textpage: pdfium.PdfTextPage, boxes: list[Box], text_order: dict[
         return text, "", boxes
     from .pdf import clean_pdfium_text  # pdf.py imports this module
 
+    text_order = text_paint_order(page)
     raw = textpage.raw
     count = textpage.count_chars()
     whole = textpage.get_text_range()
@@ -329,14 +348,14 @@ def measure_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage | None, text
     so it is kept whole.
     """
     width, height = page.get_size()
-    boxes, text_order, picture = vector_boxes(page)
+    boxes, picture = vector_boxes(page)
     if picture >= SCAN_SHARE * width * height:
         from .blackout_scan import page_picture_boxes
 
         boxes += page_picture_boxes(page)
     visible, hidden = text, ""
     if textpage is not None:
-        visible, hidden, boxes = split_text(textpage, boxes, text_order, text)
+        visible, hidden, boxes = split_text(textpage, boxes, page, text)
     area = max(width * height, 1.0)
     share = min(1.0, union_area(boxes, width, height) / area)
     return PageRedactions(
