@@ -66,7 +66,8 @@ def test_a_ground_cited_twice_counts_its_pages_once():
     # A sliver blacked out is not worth a clause.
     (Figures(1240, 312, 0.1, 0.005), date(2027, 3, 3),
      "Of the 1,240 pages released on 3 March 2027, 312 were withheld in full."),
-    (Figures(10, 1, 0.0, 0.0), date(2027, 11, 21), "Of the 10 pages released on 21 November 2027, 1 was withheld in full."),
+    (Figures(10, 1, 0.0, 0.0), date(2027, 11, 21),
+     "Of the 10 pages released on 21 November 2027, 1 was withheld in full."),
     (Figures(1, 1, 1.0, 1.0), None, "Of the 1 page released, 1 was withheld in full, and 100% of the released "
                                     "page area was blacked out."),
     (Figures(200, 0, 0.2, 0.25), date(2027, 3, 3),
@@ -83,7 +84,8 @@ def test_withheld_sentence(figures, released_on, sentence):
     assert withheld_sentence(figures, released_on) == sentence
 
 
-@pytest.mark.parametrize(("day", "text"), [(date(2027, 3, 3), "3 March 2027"), (date(2026, 12, 25), "25 December 2026")])
+@pytest.mark.parametrize(("day", "text"), [(date(2027, 3, 3), "3 March 2027"),
+                                           (date(2026, 12, 25), "25 December 2026")])
 def test_long_date(day, text):
     assert long_date(day) == text
 

@@ -93,7 +93,7 @@ def union_area(boxes, width: float, height: float) -> float:
     clipped = [c for c in clipped if c[2] > c[0] and c[3] > c[1]]
     edges = sorted({c[0] for c in clipped} | {c[2] for c in clipped})
     total = 0.0
-    for x0, x1 in zip(edges, edges[1:]):
+    for x0, x1 in zip(edges, edges[1:], strict=False):
         spans = sorted((c[1], c[3]) for c in clipped if c[0] <= x0 and c[2] >= x1)
         covered, reach = 0.0, float("-inf")
         for bottom, top in spans:

@@ -4,8 +4,8 @@ Dense text is dark too, so dark pixels are not counted as such. The picture is f
 then dilated) with a square a few points wide, which removes strokes of type and handwriting but keeps
 anything solid; what is left is split into connected regions, and a region counts as a box only when it
 is large enough and solid: each of its rows and columns one unbroken run (overlapping boxes make an L or
-a staircase, which still is), filling a fair part of its bounding rectangle. The share is the kept regions' pixels over the
-picture's, so overlapping boxes count once.
+a staircase, which still is), filling a fair part of its bounding rectangle. The share is the kept
+regions' pixels over the picture's, so overlapping boxes count once.
 """
 
 from __future__ import annotations
@@ -89,9 +89,6 @@ def _rectangles(region: np.ndarray, x0: int, y0: int) -> list[tuple[int, int, in
                 out.append((x0 + spans[start][0], y0 + start, x0 + spans[start][1], y0 + y))
             start = y
     return out
-
-
-    return min(1.0, kept_pixels / gray.size), rects
 
 
 def image_boxes(image: Image.Image, pixels_per_point: float) -> tuple[float, list[tuple[int, int, int, int]]]:
