@@ -8,6 +8,8 @@ reaped before each reading) are per core even when other work shares the machine
 Figures: a generated 500-page PDF; ``--small`` generated text-layer PDFs of 1 to 5 pages through the
 warm pool (goal: 250 pages per CPU second); a generated ``--scan-pages`` scan OCR'd by one worker and
 by two (goal: two take at most 0.6 of one's time); the fixtures in ../shared/fixtures when present.
+``--no-redaction`` turns off the measurement of redaction boxes, to compare what measuring costs; a
+generated 200-page PDF with boxes on every page shows the cost where there are boxes to measure.
 Needs fpdf2 (a test dependency). The last line is JSON.
 """
 
@@ -30,6 +32,13 @@ FIXTURES = Path(
     os.environ.get("FOILTRACK_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures")
 )
 SCANS = ["linn-brochure-two-column-scan.pdf", "linn-four-orientations-scan.pdf", "linn-skewed-scan.pdf"]
+# Whether extraction measures redaction boxes (``--no-redaction`` turns it off, for comparison).
+MEASURE = {"redaction": True}
+
+
+def limits(**settings) -> Limits:
+    """Limits for one run, with redaction measurement on or off as the command line says."""
+    return Limits(redaction=MEASURE["redaction"], **settings)
 
 
 def cpu_seconds() -> float:
@@ -61,7 +70,7 @@ def text_layer_rate(paths: list[Path], repeat: int = 3, workers: int = 1) -> dic
         started, cpu = time.perf_counter(), cpu_seconds()
         pages = 0
         for path in paths:
-            result = extract(path, limits=Limits(ocr=False, workers=workers))
+            result = extract(path, limits=limits(ocr=False, workers=workers))
             pages += len(result.pages)
         elapsed, used = time.perf_counter() - started, cpu_seconds() - cpu
         best = elapsed if best is None else min(best, elapsed)
@@ -73,6 +82,24 @@ def text_layer_rate(paths: list[Path], repeat: int = 3, workers: int = 1) -> dic
         "cpu_seconds": round(best_cpu, 3),
         "pages_per_cpu_second": round(pages / best_cpu, 1),
     }
+
+
+def redacted_pdf(path: Path, pages: int = 200) -> Path:
+    """A text-layer PDF whose every page has three black boxes, one of them over live text."""
+    import fpdf
+
+    doc = fpdf.FPDF()
+    doc.set_font("Helvetica", size=10)
+    line = "The officer's report names the witness and the location of the camera in the precinct. "
+    for number in range(pages):
+        doc.add_page()
+        doc.multi_cell(0, 5, f"Page {number + 1}. " + line * 25)
+        doc.set_fill_color(0)
+        doc.rect(20, 40, 80, 6, style="F")  # over text
+        doc.rect(20, 200, 120, 30, style="F")
+        doc.rect(100, 210, 60, 30, style="F")  # overlapping the one before
+    doc.output(str(path))
+    return path
 
 
 def small_pdfs(folder: Path, count: int) -> list[Path]:
@@ -97,7 +124,7 @@ def small_documents_rate(paths: list[Path]) -> dict:
     started, cpu = time.perf_counter(), cpu_seconds()
     pages = failed = 0
     for path in paths:
-        result = extract(path, limits=Limits(ocr=False))
+        result = extract(path, limits=limits(ocr=False))
         pages += len(result.pages)
         failed += result.status != "ok"
     elapsed, used = time.perf_counter() - started, cpu_seconds() - cpu
@@ -135,8 +162,8 @@ def ocr_workers(path: Path) -> dict:
     for workers in (1, 2):
         started = time.perf_counter()
         # A wall-clock limit far past the default's five minutes: a busy machine must not cut one run short.
-        limits = Limits(ocr_dpi=200, workers=workers, split_min_bytes=0, wall_seconds=3600)
-        result = extract(path, limits=limits)
+        settings = limits(ocr_dpi=200, workers=workers, split_min_bytes=0, wall_seconds=3600)
+        result = extract(path, limits=settings)
         figures[f"workers_{workers}_seconds"] = round(time.perf_counter() - started, 2)
         figures[f"workers_{workers}_ocr_pages"] = sum(p.ocr for p in result.pages)
         shutdown_pool()
@@ -148,9 +175,9 @@ def parser_rate(paths: list[Path]) -> dict:
     """Pages per second of the PDF page loop alone, in this process (no child start-up per file)."""
     from ingest.extract.pdf import extract_pdf
 
-    limits = Limits(ocr=False)
+    settings = limits(ocr=False)
     started, cpu = time.perf_counter(), cpu_seconds()
-    pages = sum(1 for path in paths for event in extract_pdf(str(path), limits) if event["event"] == "page")
+    pages = sum(1 for path in paths for event in extract_pdf(str(path), settings) if event["event"] == "page")
     elapsed, used = time.perf_counter() - started, cpu_seconds() - cpu
     return {
         "pages": pages,
@@ -165,7 +192,7 @@ def ocr_rate(paths: list[Path], dpi: int) -> dict:
     started, cpu = time.perf_counter(), cpu_seconds()
     pages = 0
     for path in paths:
-        result = extract(path, limits=Limits(ocr_dpi=dpi))
+        result = extract(path, limits=limits(ocr_dpi=dpi))
         pages += sum(p.ocr for p in result.pages)
     elapsed, used = time.perf_counter() - started, cpu_seconds() - cpu
     return {
@@ -182,7 +209,10 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=1000, help="small PDFs to extract (0 skips)")
     parser.add_argument("--scan-pages", type=int, default=40, help="pages of the generated scan (0 skips)")
     parser.add_argument("--no-fixtures", action="store_true", help="skip the figures on ../shared/fixtures")
+    parser.add_argument("--no-redaction", action="store_true",
+                        help="do not measure redaction boxes (to compare the cost of measuring them)")
     args = parser.parse_args()
+    MEASURE["redaction"] = not args.no_redaction
     figures: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         big = generated_pdf(Path(tmp) / "generated-500.pdf")
@@ -190,6 +220,11 @@ def main() -> None:
         print(
             f"text layer, generated 500-page PDF: {rate['pages_per_second']} pages/s wall, "
             f"{rate['pages_per_cpu_second']} pages per CPU second"
+        )
+        figures["generated_redacted_200_pages"] = rate = text_layer_rate([redacted_pdf(Path(tmp) / "red.pdf")])
+        print(
+            f"text layer, generated 200-page PDF with boxes on every page: {rate['pages_per_second']} pages/s "
+            f"wall, {rate['pages_per_cpu_second']} pages per CPU second"
         )
         figures["generated_500_pages_two_workers"] = rate = text_layer_rate([big], workers=2)
         print(
@@ -213,7 +248,7 @@ def main() -> None:
                 f"(ratio {rate['ratio']})"
             )
     if args.no_fixtures:
-        print(json.dumps({"bench": "extract", "cores": 1, **figures}))
+        print(json.dumps({"bench": "extract", "cores": 1, "redaction": MEASURE["redaction"], **figures}))
         return
     gov = sorted((FIXTURES / "pdf" / "gov").glob("*.pdf"))
     if gov:
@@ -237,7 +272,7 @@ def main() -> None:
             )
     else:
         print("OCR figures skipped: ../shared/fixtures/pdf/scanned is absent")
-    print(json.dumps({"bench": "extract", "cores": 1, **figures}))
+    print(json.dumps({"bench": "extract", "cores": 1, "redaction": MEASURE["redaction"], **figures}))
 
 
 if __name__ == "__main__":

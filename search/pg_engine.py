@@ -335,6 +335,9 @@ def _access_and_filters(allowed: frozenset[str], filters: Mapping[str, object] |
         elif name == "exclude_document_id":
             params[key] = [int(v) for v in values]
             clauses.append(f"(document_id IS NULL OR NOT document_id = ANY(:{key}))")
+        elif name == "exclude_key":
+            params[key] = [str(v) for v in values]
+            clauses.append(f"NOT key = ANY(:{key})")
         else:
             column = _COLUMNS[FILTER_FIELDS[name]]
             is_id = column.endswith("_id")

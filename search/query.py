@@ -31,6 +31,7 @@ FILTER_FIELDS = {
     "released_from": "released_on",  # ISO dates, inclusive
     "released_to": "released_on",
     "exclude_document_id": "document_id",  # documents the database no longer lets this searcher see
+    "exclude_key": "key",  # pages (by record key) the database no longer lets this searcher see
 }
 MAX_RESULTS_WINDOW = 1000  # deepest hit a page of results may reach (page * per_page)
 MIN_PREFIX = 2
@@ -203,6 +204,7 @@ SPECIAL_FILTERS = {
     "released_from": _released(start=True),
     "released_to": _released(start=False),
     "exclude_document_id": lambda values: wq.Not(wq.Or([wq.Term("document_id", str(v)) for v in values])),
+    "exclude_key": lambda values: wq.Not(wq.Or([wq.Term("key", str(v)) for v in values])),
 }
 
 

@@ -126,6 +126,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("portal.confirm", "POST"): TEAM,
     ("page_images.image", "GET"): SIGNED_IN,      # documents.view, then the document's own visibility
     ("page_images.visibility", "POST"): LEGAL,
+    ("documents.redaction_decision", "POST"): LEGAL,
     ("campaigns.letter", "POST"): LEGAL,
     ("residents.forget_resident", "POST"): LEGAL,
 }

@@ -21,6 +21,7 @@ PERMISSIONS = frozenset({
     "message.send",            # email the agency from the campaign address (requests, follow-ups)
     "document.view",           # documents up to the role's visibility ceiling (see VISIBLE)
     "document.set_visibility",
+    "redaction.review",        # read text left under a failed redaction; keep such a page hidden or release it
     "document.upload",         # add files by hand (a portal production, a letter that came by post)
     "appeal.view",             # read appeals and their deadlines (logging appeal events is event.create)
     "appeal.manage",           # draft, send and edit appeals
@@ -113,6 +114,27 @@ def can_see_request(user, request) -> bool:
 def can_see_document(user, document) -> bool:
     """Whether `user` may read `document` (its visibility within the role's ceiling)."""
     return can(user, "document.view") and document.visibility in visible_documents(user)
+
+
+def can_see_page(user, document, page) -> bool:
+    """Whether `user` may read this page of `document`: a page held back for a failed redaction is for
+    the team alone (never researchers or the public), even in a public document."""
+    if not can_see_document(user, document):
+        return False
+    return not page.held_back or "internal" in visible_documents(user)
+
+
+def can_see_all_pages(user, document, any_held_back: bool) -> bool:
+    """Whether `user` may have the whole file: no page of it (``any_held_back`` says whether some page
+    is) is held back from them, since the original file still holds the text under a failed redaction."""
+    if not can_see_document(user, document):
+        return False
+    return not any_held_back or "internal" in visible_documents(user)
+
+
+def can_read_under_redaction(user) -> bool:
+    """Whether `user` may read the text a failed redaction left in the file (lawyers and admins)."""
+    return can(user, "redaction.review")
 
 
 def can_download_original(user, message) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from .blackout import measure_page
 from .ocr import OcrError, ocr_image
 from .result import ERROR_MEMORY, ERROR_PASSWORD, ERROR_TOO_MANY_PAGES, Limits, has_text
 
@@ -63,36 +64,55 @@ def _extract_with_pdfium(doc: pdfium.PdfDocument, path: str, limits: Limits, sta
         yield {"event": "fail", "status": "failed", "error": f"{ERROR_TOO_MANY_PAGES} ({count})"}
         return
     plumber = _LazyPlumber(path)
-    ocr_done = 0
+    ocr = {"done": 0}
     try:
         for index in range(start_page - 1, count, step):
             number = index + 1
             yield {"event": "begin", "page": number}
             page = doc[index]
             try:
-                text = clean_pdfium_text(page.get_textpage().get_text_range())
-                if len(text) >= _SURE_TEXT_CHARS and has_text(text, limits.min_text_chars):
-                    yield {"event": "page", "page": number, "text": text, "ocr": False}
-                    continue
-                n_text, n_image = _count_objects(page)
-                if n_text > len(text):
-                    # Fewer characters than text objects: pdfium lost text (seen with vertical CJK
-                    # in CID fonts); pdfminer reads those, so keep whichever found more.
-                    alternative = plumber.page_text(index)
-                    if _visible(alternative) > _visible(text):
-                        text = alternative
-                if has_text(text, limits.min_text_chars) or not n_image or not limits.ocr:
-                    yield {"event": "page", "page": number, "text": text, "ocr": False}
-                    continue
-                if ocr_done >= limits.max_ocr_pages:
-                    yield {"event": "page", "page": number, "text": text, "ocr": False}
-                    continue
-                ocr_done += 1
-                yield _ocr_page(page, number, text, limits)
+                textpage = page.get_textpage()
+                layer = clean_pdfium_text(textpage.get_text_range())
+                event = _read_page(page, index, layer, plumber, limits, ocr)
+                if limits.redaction and event["event"] == "page":
+                    # The text layer is split by the boxes; OCR's or pdfminer's text is kept whole.
+                    _add_redactions(event, page, textpage if event["text"] == layer else None)
+                yield event
             finally:
                 page.close()
     finally:
         plumber.close()
+
+
+def _read_page(page: pdfium.PdfPage, index: int, text: str, plumber, limits: Limits, ocr: dict) -> dict:
+    """One page's event: its text layer, pdfminer's text where pdfium lost some, or OCR of a scan."""
+    number = index + 1
+    if len(text) >= _SURE_TEXT_CHARS and has_text(text, limits.min_text_chars):
+        return {"event": "page", "page": number, "text": text, "ocr": False}
+    n_text, n_image = _count_objects(page)
+    if n_text > len(text):
+        # Fewer characters than text objects: pdfium lost text (seen with vertical CJK
+        # in CID fonts); pdfminer reads those, so keep whichever found more.
+        alternative = plumber.page_text(index)
+        if _visible(alternative) > _visible(text):
+            text = alternative
+    if has_text(text, limits.min_text_chars) or not n_image or not limits.ocr:
+        return {"event": "page", "page": number, "text": text, "ocr": False}
+    if ocr["done"] >= limits.max_ocr_pages:
+        return {"event": "page", "page": number, "text": text, "ocr": False}
+    ocr["done"] += 1
+    return _ocr_page(page, number, text, limits)
+
+
+def _add_redactions(event: dict, page: pdfium.PdfPage, textpage) -> None:
+    """Add the page's redaction figures to its event; the text keeps only what lies outside the boxes."""
+    try:
+        found = measure_page(page, textpage, event["text"])
+    except pdfium.PdfiumError:
+        return  # a page pdfium cannot measure keeps its text and no figures (it was read, not measured)
+    event.update(text=found.text, hidden_text=found.hidden_text, redacted_share=found.redacted_share,
+                 page_area=found.page_area,
+                 withheld_in_full=found.withheld_in_full, failed_redaction=found.failed_redaction)
 
 
 def _count_objects(page: pdfium.PdfPage) -> tuple[int, int]:

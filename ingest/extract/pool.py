@@ -65,6 +65,8 @@ class ExtractionChild:
             **os.environ,
             "OMP_THREAD_LIMIT": "1",
             "PYTHONPATH": os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p),
+            # numpy's BLAS would reserve buffers for every core at import, under the child's memory limit.
+            "OPENBLAS_NUM_THREADS": "1",
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ingest.extract.child"],

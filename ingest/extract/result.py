@@ -43,6 +43,7 @@ class Limits:
     max_pages: int = 5000  # EXTRACT_MAX_PAGES: longer documents are refused outright
     max_ocr_pages: int = 2000  # pages past this many OCR'd pages keep whatever text layer they have
     ocr: bool = True
+    redaction: bool = True  # measure redaction boxes on every page (bench/extract_bench.py --no-redaction)
     ocr_languages: str = "eng"  # OCR_LANGUAGES, tesseract syntax ("eng+deu")
     ocr_dpi: int = 300
     max_pixels: int = 40_000_000  # rendered pixels per page for OCR; the DPI is lowered to fit
@@ -66,11 +67,21 @@ class Limits:
 
 @dataclass
 class PageText:
-    """One page's text; ``number`` counts from 1 and ``ocr`` says the text came from Tesseract."""
+    """One page's text; ``number`` counts from 1 and ``ocr`` says the text came from Tesseract.
+
+    ``text`` is what is legible outside redaction boxes; ``hidden_text`` is text a box covers that the
+    file still holds (a failed redaction). ``redacted_share`` is the share of the page's area the boxes
+    cover (0 to 1) and ``withheld_in_full`` a page blacked out entirely or standing in for one withheld.
+    """
 
     number: int
     text: str
     ocr: bool = False
+    redacted_share: float = 0.0
+    page_area: float = 0.0  # square points; weighs the page in a document's or production's share
+    withheld_in_full: bool = False
+    failed_redaction: bool = False
+    hidden_text: str = ""
 
 
 @dataclass

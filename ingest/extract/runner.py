@@ -144,7 +144,14 @@ def _assemble(strands: list[list[Run]], media_type: str) -> ExtractResult:
                 result.page_count = event["page_count"]
                 result.encrypted = result.encrypted or event["encrypted"]
             elif kind == "page":
-                pages[event["page"]] = PageText(event["page"], event["text"], event["ocr"])
+                pages[event["page"]] = PageText(
+                    event["page"], event["text"], event["ocr"],
+                    redacted_share=float(event.get("redacted_share", 0.0)),
+                    page_area=float(event.get("page_area", 0.0)),
+                    withheld_in_full=bool(event.get("withheld_in_full", False)),
+                    failed_redaction=bool(event.get("failed_redaction", False)),
+                    hidden_text=event.get("hidden_text", ""),
+                )
             elif kind == "page_error":
                 pages[event["page"]] = PageText(event["page"], event.get("text", ""), False)
                 page_errors[event["page"]] = event["error"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -42,14 +42,45 @@ class Document(db.Model):
     )
 
 
+# A lawyer's decision on a page with a failed redaction: keep it out of public view, or release the
+# text that is visible outside the boxes (the text under them is never released).
+REDACTION_DECISIONS = ("keep_hidden", "release")
+
+
 class Page(db.Model):
     __tablename__ = "pages"
-    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "number"),
+        one_of("redaction_decision", REDACTION_DECISIONS),
+        CheckConstraint("redacted_share >= 0 AND redacted_share <= 1", name="redacted_share_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
+    # The text legible outside redaction boxes: what search indexes and pages show.
     text: Mapped[str] = mapped_column(Text, default="")
     ocr: Mapped[bool] = mapped_column(default=False)
+    # Share of the page's area under redaction boxes (overlaps once), 0 to 1.
+    redacted_share: Mapped[float] = mapped_column(default=0.0)
+    # The page's area in square points (0 when unknown): weighs it in a document's or production's share.
+    area: Mapped[float] = mapped_column(default=0.0)
+    withheld_in_full: Mapped[bool] = mapped_column(default=False)
+    # A box drawn over text the file still holds; that text is kept apart, for lawyers only.
+    failed_redaction: Mapped[bool] = mapped_column(default=False)
+    text_under_redaction: Mapped[str] = mapped_column(Text, default="")
+    redaction_decision: Mapped[str | None] = mapped_column(String(20))
 
     document: Mapped[Document] = relationship(back_populates="pages")
+
+    @property
+    def held_back(self) -> bool:
+        """A failed redaction no lawyer has released: the page stays out of public view and search."""
+        return bool(self.failed_redaction) and self.redaction_decision != "release"
+
+
+def page_visibility(document_visibility: str, held_back: bool) -> str:
+    """Who may see a page: its document's visibility, at least internal while the page is held back."""
+    if held_back and document_visibility == "public":
+        return "internal"
+    return document_visibility

@@ -6,14 +6,14 @@ import logging
 import re
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from tracker import audit, permissions
 from tracker.dispatch import after_commit
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.models.base import VISIBILITIES
-from tracker.models.documents import TEXT_STATUSES
+from tracker.models.documents import REDACTION_DECISIONS, TEXT_STATUSES
 from tracker.operations.errors import Forbidden, Invalid
 
 MESSAGE_TYPES = ("message/rfc822", "message/global", "message/news")
@@ -196,17 +196,24 @@ def store_extraction(document: Document, result, *, reindex: bool = True) -> Doc
         if page.number in numbers or page.number < 1:
             continue
         numbers.add(page.number)
-        db.session.add(
-            Page(document_id=document.id, number=page.number, text=clean_text(page.text), ocr=bool(page.ocr))
-        )
+        db.session.add(Page(
+            document_id=document.id, number=page.number, text=clean_text(page.text), ocr=bool(page.ocr),
+            redacted_share=min(1.0, max(0.0, float(getattr(page, "redacted_share", 0.0) or 0.0))),
+            area=max(0.0, float(getattr(page, "page_area", 0.0) or 0.0)),
+            withheld_in_full=bool(getattr(page, "withheld_in_full", False)),
+            failed_redaction=bool(getattr(page, "failed_redaction", False)),
+            text_under_redaction=clean_text(getattr(page, "hidden_text", "")),
+        ))
     document.page_count = max(int(result.page_count or 0), max(numbers, default=0))
     document.text_status = result.status if result.status in TEXT_STATUSES else "failed"
     document.text_error = clean_text(result.error or "", 2000)
     members = [_add_member(document, member) for member in getattr(result, "members", None) or []]
     db.session.flush()
+    failed = sorted(p.number for p in result.pages if getattr(p, "failed_redaction", False))
     audit.record(audit.SYSTEM, "document.extract", document,
                  changes={"text_status": document.text_status, "pages": document.page_count,
-                          "error": document.text_error, "members": len(members)})
+                          "error": document.text_error, "members": len(members),
+                          "failed_redaction_pages": failed})
     if reindex:
         after_commit("foiltrack.index.document", document.id)
         for member in members:
@@ -289,3 +296,35 @@ def _containers(document: Document) -> list[Document]:
         found.append(parent)
         parent_id = parent.parent_id
     return found
+
+
+# -- failed redactions --------------------------------------------------------------------------------
+
+
+def any_held_back(document: Document) -> bool:
+    """Whether some page of the document is held back for a failed redaction no lawyer has released."""
+    return db.session.scalar(select(func.count(Page.id)).where(
+        Page.document_id == document.id, Page.failed_redaction.is_(True),
+        or_(Page.redaction_decision.is_(None), Page.redaction_decision != "release"))) > 0
+
+
+def decide_failed_redaction(page: Page, decision: str, actor) -> Page:
+    """A lawyer's decision on a page whose redaction failed: ``keep_hidden`` (out of public view and
+    search) or ``release`` (the text outside the boxes becomes as visible as its document; the text
+    under them never is). Audited; the page is re-indexed after commit."""
+    if not permissions.can_read_under_redaction(actor):
+        raise Forbidden("only lawyers and admins decide what happens to a page with a failed redaction")
+    if decision not in REDACTION_DECISIONS:
+        raise Invalid(f"decision must be one of {', '.join(REDACTION_DECISIONS)}", field="decision")
+    if not page.failed_redaction:
+        raise Invalid(f"page {page.number} has no failed redaction to decide on", field="decision")
+    before = page.redaction_decision
+    page.redaction_decision = decision
+    db.session.flush()
+    document = page.document
+    audit.record(actor, "page.redaction_decision", document, request=document.request_id,
+                 changes={"page": page.number, "decision": {"before": before, "after": decision}},
+                 summary=f"page {page.number}: " + ("released the text outside the boxes" if decision == "release"
+                                                    else "kept hidden from researchers and the public"))
+    after_commit("foiltrack.index.document", document.id)
+    return page

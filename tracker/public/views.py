@@ -119,6 +119,8 @@ def document(document_id: int):
     except ValueError:
         number = 1
     page = db.session.scalar(select(Page).where(Page.document_id == found.id, Page.number == number))
+    if page is not None and not permissions.can_see_page(permissions.PUBLIC, found, page):
+        abort(404)  # held back while the campaign's lawyers review a failed redaction on it
     place = None
     owner = found.request
     if owner is not None and owner.visibility == "public" and owner.nta_code and owner.campaign \

@@ -235,8 +235,8 @@ def matching_pages(user, q: str, filters: Mapping[str, object] | None,
     resolved = resolve_filters(filters)
     if engines.uses_postgres():
         ids = sorted(set(ids) - engines.hidden_documents(ids, allowed))
-        return engines.postgres_engine().matching(q, allowed_visibility=allowed, filters=resolved,
-                                                  document_ids=ids)
+        return _without_held(engines.postgres_engine().matching(q, allowed_visibility=allowed,
+                                                                filters=resolved, document_ids=ids), allowed)
     wquery, terms = compile_query(q, allowed, resolved)
     ids = sorted(set(ids) - engines.hidden_documents(ids, allowed))  # the database has the last word
     if not ids:
@@ -255,7 +255,13 @@ def matching_pages(user, q: str, filters: Mapping[str, object] | None,
                 found.append(_alert_hit(stored, snippet(text, terms)))
             return sorted(found, key=lambda h: (h.document_id or 0, h.page))
 
-    return _with_index(run)
+    return _without_held(_with_index(run), allowed)
+
+
+def _without_held(hits: list[Hit], allowed: frozenset[str]) -> list[Hit]:
+    """The hits less pages the database holds back from this searcher (not yet re-indexed as such)."""
+    gone = engines.hidden_pages((h.key for h in hits), allowed)
+    return [h for h in hits if h.key not in gone] if gone else hits
 
 
 def _alert_hit(stored: dict, marked: str) -> Hit:

@@ -1,7 +1,10 @@
 """What the index is built from: PageRecords read from the database (the truth; the index is a cache).
 
 One record per page of a document, one per message body, and one per request (title and description).
-A page carries its document's visibility.
+A page carries its document's visibility, except that a page with a failed redaction (a box over text
+the file still holds) is at least ``internal`` until a lawyer releases it: researchers and the public
+never find it, even in a public document. Its text is only what lies outside the boxes; the text under
+them is never indexed.
 A message body is always ``internal``: raw mail holds names, phone numbers and negotiating positions
 that the campaign has not decided to publish, so researchers never search it; staff (volunteers,
 lawyers, admins) do. A record's release date is the document's ``released_on`` when set, otherwise the
@@ -22,6 +25,7 @@ from search.records import PageRecord
 from tracker.clock import local
 from tracker.extensions import db
 from tracker.models import Agency, Campaign, Document, Message, Page, Request
+from tracker.models.documents import page_visibility
 
 BATCH = 2000
 MESSAGE_MEDIA_TYPE = "message/rfc822"
@@ -47,7 +51,8 @@ def _page_select():
     via = aliased(Request)
     request_id = func.coalesce(Document.request_id, Message.request_id)
     return (
-        select(Page.id, Page.number, Page.text, Page.ocr, Document.id.label("document_id"), Document.filename,
+        select(Page.id, Page.number, Page.text, Page.ocr, Page.failed_redaction, Page.redaction_decision,
+               Document.id.label("document_id"), Document.filename,
                Document.media_type, Document.visibility, Document.released_on, Document.created_at,
                Message.sent_at, Message.received_at, request_id.label("request_id"),
                Agency.id.label("agency_id"), Agency.name.label("agency"),
@@ -71,8 +76,13 @@ def _page_record(row) -> PageRecord | None:
         campaign_id=row.campaign_id, campaign=row.campaign or "", document_id=row.document_id,
         filename=row.filename or "",
         page=max(1, row.number), released_on=released, media_type=row.media_type or "",
-        visibility=row.visibility, ocr=bool(row.ocr),
+        visibility=page_visibility(row.visibility, held_back(row)), ocr=bool(row.ocr),
     )
+
+
+def held_back(row) -> bool:
+    """A page whose failed redaction no lawyer has released (the same rule as Page.held_back)."""
+    return bool(row.failed_redaction) and row.redaction_decision != "release"
 
 
 def _message_select():

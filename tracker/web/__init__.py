@@ -34,6 +34,7 @@ BLUEPRINTS = [
     "letters",
     "portal",
     "page_images",
+    "redaction_flags",
     "coverage",
 ]
 

@@ -196,6 +196,8 @@ def write_bundle(target, r: Request, user) -> dict:
             else:
                 # Checked against the hash recorded on arrival: a mismatch would mean a corrupted store.
                 entry["recorded_sha256_matches"] = entry["sha256"] == d.sha256
+        add("redactions.json", json.dumps(_redaction_figures(r), indent=2, ensure_ascii=False).encode("utf-8"),
+            "pages released, withheld in full and blacked out, per production and per ground cited (measured)")
         trail = db.session.scalars(audit.trail(request_id=r.id).order_by(None)
                                    .order_by(AuditEntry.at, AuditEntry.id)).all()
         add("audit.json", json.dumps([audit.as_dict(e) for e in trail], indent=2, ensure_ascii=False)
@@ -203,6 +205,13 @@ def write_bundle(target, r: Request, user) -> dict:
         bundle.writestr("SHA256SUMS", "\n".join(sums) + "\n")
         bundle.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     return manifest
+
+
+def _redaction_figures(r: Request) -> dict:
+    """The request's redaction figures, with the sentence an appeal may state for each production."""
+    from tracker.operations.productions import request_redaction_figures
+
+    return request_redaction_figures(r)
 
 
 @bp.get("/requests/<int:request_id>/bundle.zip")

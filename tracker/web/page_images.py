@@ -8,6 +8,9 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, requ
 from flask_login import current_user
 
 from ingest.extract.render import RenderFailed, render_page
+from tracker import permissions
+from tracker.extensions import db
+from tracker.models import Page
 from tracker.operations import OperationError
 from tracker.operations.documents import blob_store, extract_limits, set_visibility
 from tracker.operations.uploads import production_documents
@@ -32,6 +35,9 @@ def image(document_id: int, number: int):
         abort(404, description="Only PDF pages are drawn; open the original file instead.")
     if not 1 <= number <= max(document.page_count or 0, 1) or number > 100_000:
         abort(404, description=f"Document {document_id} has no page {number}.")
+    page = db.session.scalar(db.select(Page).where(Page.document_id == document.id, Page.number == number))
+    if page is not None and not permissions.can_see_page(current_user, document, page):
+        abort(404, description=f"Page {number} is held back while the campaign's lawyers review its redactions.")
     cached = image_cache(document.sha256, number)
     if not cached.is_file():
         try:
