@@ -212,3 +212,38 @@ def test_api_409_when_nothing_to_appeal(lawyer, make_request, app, api_as):
     assert response.json["error"]["code"] == "nothing_to_appeal"
     assert "no denial to appeal" in response.json["error"]["message"]
     assert api_as("volunteer").get(f"/api/v1/requests/{request.id}/appeal-letter").status_code == 403
+
+
+def test_what_the_productions_withheld_is_stated_as_fact_before_the_grounds():
+    sentence = "Of the 1,240 pages released on March 3, 2023, 312 were withheld in full."
+    letter = letters.draft_appeal(REQUEST, AGENCY, letters.DenialFacts(kind="partially_granted", on=date(2023, 3, 3),
+                                                                        exemptions=["87(2)(e)"]),
+                                  date(2023, 3, 10), withheld=[sentence])
+    assert sentence in letter.body
+    assert letter.body.index(sentence) < letter.body.index("Each ground the agency relied on fails")
+    assert "how much the agency withheld" not in draft(exemptions=["87(2)(e)"]).body  # nothing measured: nothing said
+
+
+def test_api_draft_states_the_measured_withholding_of_a_production(lawyer, make_agency, make_request, app):
+    from tracker.dispatch import commit
+    from tracker.extensions import db
+    from tracker.models import Document, Page
+    from tracker.operations import record_event
+
+    request = make_request(make_agency(), title="Camera contracts", received_on=date(2023, 1, 6))
+    record_event(request, "acknowledged", date(2023, 1, 12), None)
+    released = record_event(request, "partially_granted", date(2023, 3, 3), None,
+                            data={"exemptions": ["87(2)(e)"]})
+    production = record_event(request, "records_released", date(2023, 3, 3), None, data={"pages": 4})
+    document = Document(request_id=request.id, filename="production.pdf", media_type="application/pdf", size=10,
+                        sha256="0" * 64, visibility="internal", event_id=production.id,
+                        released_on=date(2023, 3, 3))
+    db.session.add(document)
+    db.session.flush()
+    for number, (share, whole) in enumerate([(0.0, False), (0.5, False), (1.0, True), (1.0, True)], start=1):
+        db.session.add(Page(document_id=document.id, number=number, text="", redacted_share=share,
+                            withheld_in_full=whole, area=612 * 792))
+    commit()
+    assert released is not None
+    body = lawyer.get(f"/api/v1/requests/{request.id}/appeal-letter").json["body"]
+    assert "Of the 4 pages released on March 3, 2023, 2 were withheld in full" in body, body

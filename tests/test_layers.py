@@ -48,3 +48,14 @@ def test_a_mended_arrow_must_leave_the_ignore_list(tmp_path):
     done = _lint(tmp_path)
     assert done.returncode != 0
     assert "tracker.models -> tracker.web" in done.stdout + done.stderr
+
+
+def test_every_part_of_the_application_has_its_layer():
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    [layers] = [c["layers"] for c in contracts if c["id"] == "layers"]
+    placed = {name.strip() for layer in layers for name in layer.split(":")}
+    parts = {f"tracker.{p.stem}" for p in (ROOT / "tracker").glob("*.py") if p.stem != "__init__"}
+    parts |= {f"tracker.{p.name}" for p in (ROOT / "tracker").iterdir() if (p / "__init__.py").exists()}
+    assert sorted(parts - placed) == []

@@ -61,21 +61,21 @@ def test_a_ground_cited_twice_counts_its_pages_once():
 
 @pytest.mark.parametrize(("figures", "released_on", "sentence"), [
     (Figures(1240, 312, 0.1, 0.3), date(2027, 3, 3),
-     "Of the 1,240 pages released on 3 March 2027, 312 were withheld in full, and 30% of the released page "
+     "Of the 1,240 pages released on March 3, 2027, 312 were withheld in full, and 30% of the released page "
      "area was blacked out."),
     # A sliver blacked out is not worth a clause.
     (Figures(1240, 312, 0.1, 0.005), date(2027, 3, 3),
-     "Of the 1,240 pages released on 3 March 2027, 312 were withheld in full."),
+     "Of the 1,240 pages released on March 3, 2027, 312 were withheld in full."),
     (Figures(10, 1, 0.0, 0.0), date(2027, 11, 21),
-     "Of the 10 pages released on 21 November 2027, 1 was withheld in full."),
+     "Of the 10 pages released on November 21, 2027, 1 was withheld in full."),
     (Figures(1, 1, 1.0, 1.0), None, "Of the 1 page released, 1 was withheld in full, and 100% of the released "
                                     "page area was blacked out."),
     (Figures(200, 0, 0.2, 0.25), date(2027, 3, 3),
-     "25% of the page area of the 200 pages released on 3 March 2027 was blacked out."),
+     "25% of the page area of the 200 pages released on March 3, 2027 was blacked out."),
     (Figures(200, 0, 0.01, 0.011), date(2027, 3, 3),
-     "1% of the page area of the 200 pages released on 3 March 2027 was blacked out."),
+     "1% of the page area of the 200 pages released on March 3, 2027 was blacked out."),
     (Figures(200, 0, 0.9, 0.996), date(2027, 3, 3),
-     "More than 99% of the page area of the 200 pages released on 3 March 2027 was blacked out."),
+     "More than 99% of the page area of the 200 pages released on March 3, 2027 was blacked out."),
     # Nothing withheld, nothing blacked out to speak of: no claim to make.
     (Figures(200, 0, 0.0, 0.004), date(2027, 3, 3), None),
     (Figures(0, 0, None, None), date(2027, 3, 3), None),
@@ -84,8 +84,8 @@ def test_withheld_sentence(figures, released_on, sentence):
     assert withheld_sentence(figures, released_on) == sentence
 
 
-@pytest.mark.parametrize(("day", "text"), [(date(2027, 3, 3), "3 March 2027"),
-                                           (date(2026, 12, 25), "25 December 2026")])
+@pytest.mark.parametrize(("day", "text"), [(date(2027, 3, 3), "March 3, 2027"),
+                                           (date(2026, 12, 25), "December 25, 2026")])
 def test_long_date(day, text):
     assert long_date(day) == text
 
@@ -128,7 +128,7 @@ def production(app, make_request, make_user):
     return request, document, lawyer
 
 
-SENTENCE = ("Of the 3 pages released on 3 November 2026, 2 were withheld in full, and 33% of the released page area "
+SENTENCE = ("Of the 3 pages released on November 3, 2026, 2 were withheld in full, and 33% of the released page area "
             "was blacked out.")
 
 

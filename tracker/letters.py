@@ -185,10 +185,13 @@ def _answer_paragraph(answer_due: date, by_post: bool) -> str:
 
 
 def draft_appeal(request: RequestFacts, agency: AgencyFacts, denial: DenialFacts, today: date,
-                 *, signature: str = "", reply_to: str = "", by_post: bool = False) -> Letter:
+                 *, signature: str = "", reply_to: str = "", by_post: bool = False,
+                 withheld: Sequence[str] = ()) -> Letter:
     """Draft the appeal of `denial`, dated and sent `today` (by email, or `by_post`).
 
     It is addressed to the appeals officer the denial names, else the agency's appeals officer on record.
+    `withheld`: what the productions measured show was withheld ("Of the 1,240 pages released on ..., 312
+    were withheld in full."), stated as facts before the grounds are answered.
     """
     answer_due = deadlines.appeal_determination_due(today, agency.closures)
     officer = denial.appeals_officer_named.strip() or agency.appeals_officer.strip() or DEFAULT_OFFICER
@@ -203,6 +206,8 @@ def draft_appeal(request: RequestFacts, agency: AgencyFacts, denial: DenialFacts
         f"Freedom of Information Law in the request {_request_line(request)}.",
         _denial_paragraph(denial),
     ]
+    if withheld:
+        paragraphs.append("The records released so far show how much the agency withheld. " + " ".join(withheld))
     grounds = [g for g in denial.exemptions if describe(g) is not None]
     if denial.kind == "no_records" and "no_records" not in grounds:
         grounds.append("no_records")

@@ -120,8 +120,8 @@ def redaction_report(productions: Iterable[Production]) -> RedactionReport:
 
 
 def long_date(day: date) -> str:
-    """A date as the letter writes it: 3 March 2027."""
-    return f"{day.day} {day:%B %Y}"
+    """A date as the appeal letter writes it: March 3, 2027."""
+    return f"{day:%B} {day.day}, {day.year}"
 
 
 def _pages(n: int) -> str:
@@ -131,7 +131,7 @@ def _pages(n: int) -> str:
 def withheld_sentence(figures: Figures, released_on: date | None = None) -> str | None:
     """The fact an appeal can state about a production, or None when its figures show nothing withheld.
 
-    "Of the 1,240 pages released on 3 March 2027, 312 were withheld in full, and 41% of the released
+    "Of the 1,240 pages released on March 3, 2027, 312 were withheld in full, and 41% of the released
     page area was blacked out."
     """
     if not figures.pages_released:

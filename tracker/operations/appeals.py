@@ -80,7 +80,17 @@ def appeal_letter(request: Request, actor: User | None, today: date | None = Non
     signature = actor.display_name if actor is not None else ""
     return letters.draft_appeal(request_facts(request, state), agency_facts(request),
                                 denial_facts(request, state), today, signature=signature,
-                                reply_to=reply_address(request), by_post=by_post)
+                                reply_to=reply_address(request), by_post=by_post,
+                                withheld=withheld_facts(request))
+
+
+def withheld_facts(request: Request) -> list[str]:
+    """What the request's productions show the agency withheld, as sentences an appeal states as facts."""
+    from tracker.operations.productions import request_redaction_report
+    from tracker.redaction_figures import withheld_sentence
+
+    sentences = (withheld_sentence(p.figures, p.released_on) for p in request_redaction_report(request).productions)
+    return [sentence for sentence in sentences if sentence]
 
 
 def file_appeal(request: Request, actor: User, to: str, subject: str, body: str, *,
