@@ -165,10 +165,11 @@ class AppealList(Paged):
 
 
 class AppealLetterSend(Body):
-    to: Text | None = None
-    subject: Text | None = None
-    body: Text | None = None
-    tracking_number: Text | None = None
+    # Each may be left out (the draft's own is used) but not sent as null: a letter needs a subject.
+    to: Text = Field(None, description="left out: the agency's appeals address")
+    subject: Text = Field(None, description="left out: the draft's subject")
+    body: Text = Field(None, description="left out: the draft's text")
+    tracking_number: Text = Field(None, description="the agency's appeal number, if it gave one")
 
 
 class AppealPatch(Body):
@@ -249,6 +250,19 @@ def _field(error: dict) -> str:
     return ".".join(str(part) for part in error["loc"])
 
 
+def problems(exc: ValidationError) -> dict[str, str]:
+    """Each field pydantic found wrong, with the message the API and the pages both show for it.
+
+    The field is named in the message ("agency_id: Input should be less than or equal to ..."), so an
+    error read out of context still says which value to fix.
+    """
+    found: dict[str, str] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        field = _field(error)
+        found.setdefault(field, f"{field}: {error['msg'][:300]}")
+    return found
+
+
 def _problem(exc: ValidationError, status: int, code: str, unknown_status: int = 400):
     """The ApiError for the first problem pydantic found, naming its field."""
     from tracker.api import ApiError
@@ -257,11 +271,10 @@ def _problem(exc: ValidationError, status: int, code: str, unknown_status: int =
     unknown = sorted({str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden"})
     if unknown:
         return ApiError(unknown_status, "unknown_field", f"unknown fields: {', '.join(unknown)}", unknown[0])
-    first = errors[0]
-    field = _field(first)
-    if code == "invalid_filter" and first["loc"] and first["loc"][0] in ("page", "per_page"):
+    field, message = next(iter(problems(exc).items()))
+    if code == "invalid_filter" and field.split(".")[0] in ("page", "per_page"):
         code = "invalid_page"
-    return ApiError(status, code, f"{field}: {first['msg'][:300]}", field)
+    return ApiError(status, code, message, field)
 
 
 def described(*, body: type[Body] | None = None, query: type[Query] | None = None,

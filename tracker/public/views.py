@@ -18,6 +18,8 @@ from tracker.public import bp
 from tracker.public.i18n import LANGUAGES, chosen_language
 from tracker.public.states import LABELS, ORDER, campaign_rows, neighborhood_states, released_ids
 from tracker.public.states import request_state as map_state
+from tracker.web.forms import query_args
+from tracker.web.schemas import DocumentPage, SearchPage
 
 PER_PAGE = 20
 # Timeline entries the public sees: what happened between the requester and the agency, never notes.
@@ -94,10 +96,7 @@ def search():
 
     q = request.args.get("q", "").strip()
     campaign_name = request.args.get("campaign", "").strip()
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 500))
-    except ValueError:
-        page = 1
+    page = min(query_args(SearchPage).page, 500)
     results, error = None, ""
     if q:
         filters = {"campaign": campaign_name} if campaign_name else {}
@@ -119,10 +118,7 @@ def document(document_id: int):
     found = db.session.get(Document, document_id)
     if found is None or not permissions.can_see_document(permissions.PUBLIC, found):
         abort(404)
-    try:
-        number = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        number = 1
+    number = query_args(DocumentPage).page
     page = db.session.scalar(select(Page).where(Page.document_id == found.id, Page.number == number))
     place = None
     owner = found.request

@@ -14,7 +14,7 @@ from tracker.operations import OperationError
 from tracker.operations.bulk import PLACEHOLDERS, fill, follow_up_each, log_event_each, reassign_each
 from tracker.web.access import require
 from tracker.web.exports import csv_response
-from tracker.web.forms import Form
+from tracker.web.forms import Form, as_id
 from tracker.web.request_filters import request_query
 
 bp = Blueprint("bulk", __name__)
@@ -30,7 +30,7 @@ FOLLOW_UP_BODY = ("Dear Records Access Officer,\n\nI write to follow up on my Fr
 def _selection(matching: list[Request], form: Form) -> list[Request]:
     if form.get("all") == "1":
         return matching
-    wanted = {int(x) for x in form.getlist("ids") if x.isdigit()}
+    wanted = {as_id(x) for x in form.getlist("ids")} - {None}
     return [r for r in matching if r.id in wanted]
 
 

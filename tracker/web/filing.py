@@ -18,6 +18,7 @@ from tracker.operations.uploads import Upload, add_documents
 from tracker.web.access import require, visible_request
 from tracker.web.filters import deadline_label, event_label, nydate
 from tracker.web.forms import Form
+from tracker.web.schemas import NewRequestForm
 
 bp = Blueprint("filing", __name__, url_prefix="/requests")
 
@@ -54,17 +55,17 @@ def new():
     if request.method == "GET":
         return _new_form(Form({}))
     form = Form()
-    ids = form.getlist("agency")
-    agencies = [db.session.get(Agency, int(i)) for i in ids if i.isdigit()]
-    if not ids or None in agencies or len(agencies) != len(ids):
+    checked = form.check(NewRequestForm)
+    ids = checked.agency if checked else []
+    agencies = [db.session.get(Agency, i) for i in ids]
+    if checked and (not ids or None in agencies):
         form.error("agency", "Choose at least one agency from the list.")
     title = form.required("title", "a title")
     description = form.get("description")
     received_on = form.date("received_on", "the day the agency received it", required=False)
     if received_on and received_on > legal_today():
         form.error("received_on", "That day is in the future. Leave it empty until the request is sent.")
-    chosen = form.get("campaign")
-    campaign = form.get("new_campaign") or (int(chosen) if chosen.isdigit() else None)
+    campaign = form.get("new_campaign") or (checked.campaign if checked else None)
     tracking = form.get("tracking_number")
     if tracking and len(agencies) > 1:
         form.error("tracking_number",
