@@ -29,10 +29,22 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class TrackerApp(Flask):
+    """Flask, logging a server error's traceback once per cause (tracker.error_log)."""
+
+    def log_exception(self, exc_info) -> None:
+        """Log an unhandled exception: in full the first time its cause is seen, then one line."""
+        from flask import request
+
+        from tracker.error_log import log_server_error
+
+        log_server_error(self, self.logger, f"Exception on {request.path} [{request.method}]", exc_info[1])
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app; `config` overrides FOILTRACK_* environment variables and defaults."""
     values = settings.load(config)
-    app = Flask(
+    app = TrackerApp(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder="static",

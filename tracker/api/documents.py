@@ -11,6 +11,7 @@ from tracker.api.schemas import DocumentPatch, DocumentUpload, described
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.operations.documents import set_visibility
+from tracker.web.filters import filename
 
 
 def load_document(document_id: int) -> Document:
@@ -27,7 +28,7 @@ def document_json(d: Document, user) -> dict:
     linked = permissions.can_see_document_links(user, d)
     return {
         "id": d.id,
-        "filename": d.filename,
+        "filename": filename(d.filename),
         "media_type": d.media_type,
         "size": d.size,
         "sha256": d.sha256,

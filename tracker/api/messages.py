@@ -12,6 +12,7 @@ from tracker.api.schemas import MessageAssign, MessageList, described
 from tracker.extensions import db
 from tracker.models import Message, Request
 from tracker.operations.mail import assign_message, redeliver
+from tracker.web.filters import filename
 
 INCOMING_STATUSES = ("delivered", "unmatched", "rejected")
 
@@ -39,7 +40,7 @@ def message_json(m: Message, user) -> dict:
         "is_bounce": m.is_bounce,
         "suggestions": list(m.suggestions or []),
         "documents": [
-            {"id": d.id, "filename": d.filename, "media_type": d.media_type, "size": d.size,
+            {"id": d.id, "filename": filename(d.filename), "media_type": d.media_type, "size": d.size,
              "pages": d.page_count, "text_status": d.text_status, "visibility": d.visibility,
              "parent_id": d.parent_id}
             for d in m.documents if d.visibility in visible

@@ -16,6 +16,7 @@ from tracker.models import Agency, Campaign, Message, Request, TrackingNumber, U
 from tracker.models.requests import request_assignees
 from tracker.operations import file_request, record_event, request_state, update_request
 from tracker.operations.requests import parse_date
+from tracker.web.filters import filename
 
 
 def load_request(request_id: int) -> Request:
@@ -44,7 +45,7 @@ def message_summaries(r: Request, user) -> list[dict]:
             "is_auto_reply": m.is_auto_reply,
             "is_bounce": m.is_bounce,
             "documents": [
-                {"id": d.id, "filename": d.filename, "media_type": d.media_type, "pages": d.page_count,
+                {"id": d.id, "filename": filename(d.filename), "media_type": d.media_type, "pages": d.page_count,
                  "text_status": d.text_status, "visibility": d.visibility}
                 for d in m.documents if d.visibility in visible
             ],

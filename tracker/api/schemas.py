@@ -28,8 +28,9 @@ from __future__ import annotations
 from functools import wraps
 from typing import Annotated, Any, ClassVar
 
+from email_validator import EmailNotValidError, validate_email
 from flask import g, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 MAX_ID = 2**31 - 1  # as tracker.MAX_ID: the largest id an INTEGER column holds in PostgreSQL
 
@@ -37,6 +38,24 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID, description="a record's id")]
 Text = Annotated[str, Field(max_length=100_000)]
 Date = Annotated[str, Field(description="a date, YYYY-MM-DD", json_schema_extra={"format": "date"})]
 Names = Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=1000)]
+
+
+def _one_address(value: str) -> str:
+    """One email address (or nothing): never a list, a display name or a line break that would add a
+    header to the letters sent to it."""
+    value = value.strip()
+    if not value:
+        return ""
+    if any(c in value for c in "\r\n,;<>"):
+        raise ValueError("give one email address, without a name, a list or a line break")
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"not an email address: {exc}") from None
+
+
+Address = Annotated[str, Field(max_length=320, description="one email address, or empty for none",
+                               json_schema_extra={"format": "email"}), AfterValidator(_one_address)]
 
 
 class Body(BaseModel):
@@ -68,8 +87,8 @@ class AgencyFields(Body):
     name: Text | None = None
     short_name: Text | None = None
     jurisdiction: Text | None = None
-    foil_email: Text | None = None
-    appeals_email: Text | None = None
+    foil_email: Address | None = None
+    appeals_email: Address | None = None
     appeals_officer: Text | None = None
     appeals_address: Text | None = None
     portal_url: Text | None = None

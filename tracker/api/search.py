@@ -12,6 +12,7 @@ from tracker.api import serialize as out
 from tracker.api.schemas import SearchQuery, described
 from tracker.extensions import db
 from tracker.models import Request
+from tracker.web.filters import filename
 
 FILTERS = ("agency", "campaign", "year", "type", "released_from", "released_to", "request")
 FACET_NAMES = {"agency": "agency", "campaign": "campaign", "year": "year", "media_type": "type"}
@@ -45,7 +46,7 @@ def results_json(results: SearchResults, user) -> dict:
             "request_id": h.request_id if h.request_id in visible else None,
             "page": h.page,
             "snippet": h.snippet,
-            "filename": h.filename,
+            "filename": filename(h.filename),
             "agency": h.agency or None,
             "campaign": h.campaign or None,
             "released_on": out.iso(h.released_on),

@@ -7,14 +7,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from tracker import audit, deadlines, lifecycle
+from tracker import audit, deadlines, lifecycle, permissions
 from tracker.clock import legal_today
 from tracker.dispatch import after_commit, lock_row
 from tracker.extensions import db
 from tracker.models import Agency, Appeal, Event, Request, TrackingNumber, User
 from tracker.models.requests import REQUEST_VISIBILITIES
 from tracker.operations.directory import find_campaign
-from tracker.operations.errors import Conflict, Invalid
+from tracker.operations.errors import Conflict, Forbidden, Invalid
 
 MAX_TITLE = 500
 # What the audit trail keeps of a request, before and after each edit.
@@ -259,6 +259,8 @@ def record_event(
     if not isinstance(event_type, str) or event_type not in lifecycle.EVENT_TYPES:
         raise Invalid(f"unknown event type {event_type!r}; known types: {', '.join(lifecycle.EVENT_TYPES)}",
                       code="unknown_event_type", field="type")
+    if actor is not None and not permissions.can_log_event(actor, event_type):
+        raise Forbidden(f"{event_type} is logged by lawyers and administrators only", field="type")
     occurred = parse_date(occurred_on, "occurred_on")
     clean = _clean_event_data(event_type, data)
     if not isinstance(note, str):

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker import permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.grounds import GROUNDS, STATUTE_PREFIX, SUBPARAGRAPHS
@@ -100,7 +101,8 @@ def new():
 
 def _event_form(found, form: Form, status: int = 200):
     return render_template(
-        "requests/log_event.html", request=found, form=form, types=LOGGABLE, fields=EVENT_FIELDS,
+        "requests/log_event.html", request=found, form=form, fields=EVENT_FIELDS,
+        types=[t for t in LOGGABLE if permissions.can_log_event(current_user, t)],
         grounds=[(key, ground_text(key)) for key in GROUNDS], traffic=TRAFFIC_GROUNDS,
         subparagraphs=[(key, ground_text(key)) for key in SUBPARAGRAPHS],
         state=request_state(found), today=legal_today(),
@@ -180,7 +182,7 @@ def log_event(request_id: int):
             add_tracking_number(found, form.get("tracking_number"), "request")
     except OperationError as exc:
         form.operation_error(exc, "letter" if exc.field == "file" else "type")
-        return _event_form(found, form, 422)
+        return _event_form(found, form, 403 if exc.status == 403 else 422)
     after = request_state(found)
     attached = f" {len(letters)} file{'' if len(letters) == 1 else 's'} attached." if letters else ""
     flash(f"Logged: {event_label(event_type)} on {nydate(occurred)}.{attached} {describe_change(before, after)}",

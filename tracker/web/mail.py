@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.models import Document, Message, Request, TrackingNumber
 from tracker.operations import OperationError, outbox
 from tracker.web.access import require, visible_request
+from tracker.web.filters import filename
 from tracker.web.forms import Form, as_id, attempt
 from tracker.web.schemas import MessageAssignForm
 
@@ -219,7 +220,7 @@ def attachment(message_id: int, document_id: int):
     try:
         handle = _blobs().open(document.sha256)
     except (FileNotFoundError, ValueError):
-        abort(404, description=f"The file {document.filename} is missing from the blob store. Tell an "
+        abort(404, description=f"The file {filename(document.filename)} is missing from the blob store. Tell an "
                                "administrator.")
     response = send_file(handle, mimetype=document.media_type or "application/octet-stream",
                          as_attachment=True, download_name=document.filename or f"document-{document.id}")

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.api.schemas import Id, Text
+from tracker.api.schemas import Address, Id, Text
 
 # Far beyond any real list or document, and small enough that a row offset stays a database integer.
 MAX_PAGE = 1_000_000
@@ -88,3 +88,10 @@ class MessageAssignForm(PageForm):
     reference: Text | None = None
     request_id: Id | None = None
     page: PageNumber = 1
+
+
+class AgencyForm(PageForm):
+    """An agency's addresses, as the API checks them: one address each (or none)."""
+
+    foil_email: Address | None = None
+    appeals_email: Address | None = None

@@ -12,6 +12,7 @@ from tracker.clock import legal_today
 from tracker.operations import OperationError
 from tracker.operations.uploads import Upload, add_documents
 from tracker.web.access import require, visible_request
+from tracker.web.filters import filename
 from tracker.web.forms import Form
 
 bp = Blueprint("uploads", __name__)
@@ -43,9 +44,9 @@ def add(request_id: int):
             status = exc.status
         else:
             if _wants_json():
-                return jsonify({"items": [{"id": d.id, "filename": d.filename,
+                return jsonify({"items": [{"id": d.id, "filename": filename(d.filename),
                                            "url": url_for("documents.view", document_id=d.id)} for d in added]}), 201
-            names = ", ".join(d.filename for d in added)
+            names = ", ".join(filename(d.filename) for d in added)
             flash(f"Added {len(added)} file{'' if len(added) == 1 else 's'} ({names}). Their text is being "
                   "extracted; they appear in search when it is done.", "success")
             return redirect(url_for("requests.view", request_id=found.id) + "#documents")
