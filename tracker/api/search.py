@@ -82,6 +82,7 @@ def search_pages():
     sort: relevance (default) or date; page from 1, per_page up to 100. A query that cannot be searched
     answers 400 invalid_query with a message to show; `total` is an estimate when total_is_estimate.
     """
+    from tracker.searching.filters import NoSuchRequest
     from tracker.searching.service import SearchUnavailable, search_for
 
     q = request.args.get("q", "")
@@ -93,6 +94,8 @@ def search_pages():
     filters = {name: request.args.get(name) for name in FILTERS if request.args.get(name)}
     try:
         results = search_for(g.api_user, q, filters, page=page, per_page=per_page, sort=sort)
+    except NoSuchRequest as exc:
+        raise ApiError(404, "not_found", str(exc), "request") from None
     except QueryError as exc:
         raise ApiError(400, "invalid_query", str(exc)) from None
     except SearchUnavailable as exc:

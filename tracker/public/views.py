@@ -7,6 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from search.parse import QueryError
+from search.query import SearchResults
 from tracker import geo, permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
@@ -92,6 +93,7 @@ def neighborhood(slug: str, code: str):
 @bp.get("/search")
 def search():
     """Public search: public pages only (the access clause is in the query), with snippets."""
+    from tracker.searching.filters import NoSuchRequest
     from tracker.searching.service import SearchUnavailable, search_for
 
     q = request.args.get("q", "").strip()
@@ -102,6 +104,8 @@ def search():
         filters = {"campaign": campaign_name} if campaign_name else {}
         try:
             results = search_for(permissions.PUBLIC, q, filters, page=page, per_page=PER_PAGE)
+        except NoSuchRequest:  # no hint that a request outside the public ones exists
+            results = SearchResults(total=0, total_is_estimate=False, hits=[], page=page, per_page=PER_PAGE)
         except QueryError as exc:
             error = str(exc)
         except SearchUnavailable:
