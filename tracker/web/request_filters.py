@@ -52,8 +52,11 @@ class Filters:
 
 def _checked(args) -> dict[str, str]:
     """What is wrong with the filters, by field, as the API says it (tracker.web.schemas.RequestFilters)."""
+    values = model_values(RequestFilters, args)
+    if values.get("assignee") == "me":
+        del values["assignee"]
     try:
-        RequestFilters.model_validate(model_values(RequestFilters, args))
+        RequestFilters.model_validate(values)
     except ValidationError as exc:
         return problems(exc)
     return {}

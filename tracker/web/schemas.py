@@ -8,7 +8,7 @@ naming the field. Text fields arrive stripped; an empty field is a field left ou
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,7 +42,7 @@ class RequestFilters(Paging):
 
     agency: Id | None = None
     campaign: Id | None = None
-    assignee: Id | Literal["me"] | None = None
+    assignee: Id | None = Field(None, description="a person's id (or \"me\", read before this check)")
     nta: ShortText | None = None
     status: ShortText | None = None
     window: ShortText | None = None
