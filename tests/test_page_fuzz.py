@@ -235,8 +235,6 @@ def test_no_page_answers_a_server_error(page_app, records, as_role, make_user, m
                 continue
             response.close()
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-            if os.environ.get("FUZZ_TRACE"):
-                print(response.status_code, response.headers.get("Location", ""), _describe(role, target, pairs, files)[:200])
             if response.status_code >= 500:
                 failures.append(f"answered {response.status_code}: {_describe(role, target, pairs, files)}")
     elapsed = time.monotonic() - started
