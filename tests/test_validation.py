@@ -49,6 +49,11 @@ def _counts() -> dict[str, int]:
      "request_ids.0:"),
     ("admin", "post", "/litigation/new", {"caption": "A v. B", "request_ids": "{denied}, ٣"}, 422,
      "request_ids.1:"),
+    # A NUL character: PostgreSQL refuses it in text ("A string literal cannot contain NUL").
+    ("lawyer", "post", "/requests/new", {"agency": "{agency}", "title": "a\x00b"}, 400,
+     "title: a form field may not contain NUL characters"),
+    ("anonymous", "get", "/public/search?q=a%00b", None, 400, "q: a query parameter may not contain NUL"),
+    ("volunteer", "post", "/requests/{denied}/notes", {"note": "\x00"}, 400, "note: a form field may not"),
     ("volunteer", "post", "/requests/{denied}/events/new",
      {"type": "records_released", "occurred_on": "2024-02-02", "pages": "²"}, 422, "whole number"),
 ])

@@ -51,6 +51,18 @@ def as_id(text: str) -> int | None:
         return None
 
 
+def refuse_nul_characters() -> None:
+    """Before a page runs: a query or form value holding a NUL character (which PostgreSQL cannot store in
+    text, and no person types) is the 400 page naming the field, as the API answers it."""
+    if request.blueprint == "api":
+        return  # the API checks its own, answering JSON
+    for source, what in ((request.args, "a query parameter"), (request.form, "a form field")):
+        for name, value in source.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                shown = name.replace("\x00", "\\x00")[:100]
+                abort(400, description=f"{shown}: {what} may not contain NUL characters")
+
+
 def query_args(model: type[M]) -> M:
     """This request's query string checked against `model`; a wrong value is the 400 page, which names
     the field with the message the API gives for it."""
