@@ -42,6 +42,8 @@ def _counts() -> dict[str, int]:
     ("lawyer", "get", "/requests/?page=" + "9" * 40, None, 400, "page: Input should be"),
     ("lawyer", "get", "/requests/?campaign=%C2%B2", None, 400, "campaign:"),  # "²" passes str.isdigit
     ("lawyer", "get", "/?campaign=" + HUGE, None, 400, "campaign: Input should be"),
+    ("admin", "get", "/audit/?request=%C2%B2", None, 400, "request: Input should be a valid integer"),
+    ("admin", "get", "/audit/?user=" + HUGE, None, 400, "user: Input should be less than or equal to"),
     ("lawyer", "post", "/requests/new", {"agency": HUGE, "title": "x"}, 422, "agency.0: Input should be"),
     ("lawyer", "post", "/requests/new", {"agency": "{agency}", "campaign": HUGE, "title": "x"}, 422,
      "campaign: Input should be"),
