@@ -51,6 +51,10 @@ def _counts() -> dict[str, int]:
      "request_ids.0:"),
     ("admin", "post", "/litigation/new", {"caption": "A v. B", "request_ids": "{denied}, ٣"}, 422,
      "request_ids.1:"),
+    # Text longer than its column: PostgreSQL's "value too long for type character varying(300)".
+    ("admin", "post", "/agencies/new", {"name": "x" * 20_000}, 422, "name: String should have at most 300"),
+    ("admin", "post", "/agencies/{agency}/edit", {"name": "NYPD", "short_name": "N" * 41}, 422,
+     "short_name: String should have at most 40"),
     # A NUL character: PostgreSQL refuses it in text ("A string literal cannot contain NUL").
     ("lawyer", "post", "/requests/new", {"agency": "{agency}", "title": "a\x00b"}, 400,
      "title: a form field may not contain NUL characters"),
@@ -83,6 +87,23 @@ def test_a_huge_reference_typed_in_triage_is_no_match(records, as_role):
     from tracker.models import Message
 
     assert db.session.get(Message, records["message"].id).status == "unmatched"
+
+
+@pytest.mark.parametrize(("method", "url", "body", "field"), [
+    ("post", "/api/v1/agencies", {"name": "x" * 301}, "name"),
+    ("post", "/api/v1/agencies", {"name": "Parks", "short_name": "P" * 41}, "short_name"),
+    ("patch", "/api/v1/agencies/{agency}", {"portal_url": "https://x.org/" + "a" * 500}, "portal_url"),
+    ("patch", "/api/v1/agencies/{agency}", {"jurisdiction": "j" * 201}, "jurisdiction"),
+])
+def test_agency_text_longer_than_its_column_is_refused(records, api_as, method, url, body, field):
+    from tracker.extensions import db
+    from tracker.models import Agency
+
+    url = url.format(agency=records["agency"].id)
+    response = getattr(api_as("admin"), method)(url, data=json.dumps(body),
+                                                headers={"Content-Type": "application/json"})
+    assert response.status_code == 422 and response.json["error"]["field"] == field, response.json
+    assert db.session.scalar(db.select(db.func.count()).select_from(Agency)) == 1
 
 
 @pytest.mark.parametrize(("body", "status", "field"), [

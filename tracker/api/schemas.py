@@ -83,22 +83,30 @@ class Paged(Query):
 
 # Agencies ---------------------------------------------------------------------------------------------
 
+# An agency's text fields, as long as their columns hold (the API and the agency form share them).
+AgencyName = Annotated[str, Field(max_length=300)]
+ShortName = Annotated[str, Field(max_length=40)]
+Jurisdiction = Annotated[str, Field(max_length=200)]
+OfficerName = Annotated[str, Field(max_length=300)]
+PortalUrl = Annotated[str, Field(max_length=500)]
+
+
 class AgencyFields(Body):
-    name: Text | None = None
-    short_name: Text | None = None
-    jurisdiction: Text | None = None
+    name: AgencyName | None = None
+    short_name: ShortName | None = None
+    jurisdiction: Jurisdiction | None = None
     foil_email: Address | None = None
     appeals_email: Address | None = None
-    appeals_officer: Text | None = None
+    appeals_officer: OfficerName | None = None
     appeals_address: Text | None = None
-    portal_url: Text | None = None
+    portal_url: PortalUrl | None = None
     tracking_patterns: Names | None = Field(None, description="regular expressions of its tracking numbers")
     closure_days: list[Date] | None = Field(None, description="days it was closed, YYYY-MM-DD")
     senders: Names | None = Field(None, description="further addresses and domains it writes from")
 
 
 class AgencyCreate(AgencyFields):
-    name: Text
+    name: AgencyName
 
 
 # Requests ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.api.schemas import Address, Id, Text
+from tracker.api.schemas import Address, AgencyName, Id, Jurisdiction, OfficerName, PortalUrl, ShortName, Text
 
 # Far beyond any real list or document, and small enough that a row offset stays a database integer.
 MAX_PAGE = 1_000_000
@@ -91,7 +91,12 @@ class MessageAssignForm(PageForm):
 
 
 class AgencyForm(PageForm):
-    """An agency's addresses, as the API checks them: one address each (or none)."""
+    """An agency's text fields, as the API checks them: lengths its columns hold, one address each."""
 
+    name: AgencyName | None = None
+    short_name: ShortName | None = None
+    jurisdiction: Jurisdiction | None = None
     foil_email: Address | None = None
     appeals_email: Address | None = None
+    appeals_officer: OfficerName | None = None
+    portal_url: PortalUrl | None = None
