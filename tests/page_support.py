@@ -41,7 +41,8 @@ def unmatched_message(app):
 @pytest.fixture
 def records(page_app, make_agency, make_request, make_user):
     """One of each record, by name: a public request with a public document, an internal request whose
-    document is public, a denied request under appeal and in court, an unmatched message, a campaign."""
+    document is public, a denied request under appeal and in court, one just denied (its appeal to draft),
+    an unmatched message, a campaign."""
     from tracker.dispatch import commit
     from tracker.operations import record_event
     from tracker.operations.litigation import create_litigation
@@ -56,11 +57,14 @@ def records(page_app, make_agency, make_request, make_user):
     record_event(denied, "appeal_filed", date(2024, 1, 20), None, {"filed_by": "post"})
     record_event(denied, "appeal_denied", date(2024, 2, 1), None)
     suit = create_litigation(None, "Doe v. NYPD", request_ids=[denied.id])
+    refused = make_request(agency=nypd, title="Footage", received_on=date(2024, 1, 8))
+    record_event(refused, "denied", date(2024, 1, 10), None)
     commit()
     shown = add_pages(public, ["Facial recognition contract."], filename="contract.pdf")
     hidden = add_pages(internal, ["Facial recognition strategy memo."], filename="memo.pdf")
     message = unmatched_message(page_app)
     return {"agency": nypd, "public": public, "internal": internal, "denied": denied, "litigation": suit,
+            "refused": refused,
             "document": shown, "internal_document": hidden, "message": message,
             "campaign": public.campaign}
 

@@ -55,6 +55,12 @@ def _counts() -> dict[str, int]:
     ("admin", "post", "/agencies/new", {"name": "x" * 20_000}, 422, "name: String should have at most 300"),
     ("admin", "post", "/agencies/{agency}/edit", {"name": "NYPD", "short_name": "N" * 41}, 422,
      "short_name: String should have at most 40"),
+    ("admin", "post", "/campaigns/", {"name": "é" * 3000}, 422, "name: String should have at most 300"),
+    ("lawyer", "post", "/appeals/{appeal}", {"tracking_number": "x" * 20_000}, 422,
+     "tracking_number: String should have at most 100"),
+    ("lawyer", "post", "/requests/{refused}/appeal-letter", {"to": "appeals@nypd.example.org", "subject": "Appeal",
+                                                           "body": "We appeal.", "tracking_number": "9" * 101}, 422,
+     "tracking_number: String should have at most 100"),
     # A NUL character: PostgreSQL refuses it in text ("A string literal cannot contain NUL").
     ("lawyer", "post", "/requests/new", {"agency": "{agency}", "title": "a\x00b"}, 400,
      "title: a form field may not contain NUL characters"),
@@ -64,10 +70,14 @@ def _counts() -> dict[str, int]:
      {"type": "records_released", "occurred_on": "2024-02-02", "pages": "²"}, 422, "whole number"),
 ])
 def test_inputs_that_gave_a_500_name_the_field(records, as_role, role, method, url, form, status, says):
+    from tracker.extensions import db
+    from tracker.models import Appeal
+
+    records["appeal"] = db.session.scalar(db.select(Appeal).order_by(Appeal.id))
     ids = {name: str(getattr(value, "id", "")) for name, value in records.items()}
     url = url.format(**ids)
     if form:
-        form = {k: v.replace("{agency}", ids["agency"]).replace("{denied}", ids["denied"]) for k, v in form.items()}
+        form = {k: v.format(**ids) for k, v in form.items()}
     before = _counts()
     response = getattr(as_role(role), method)(url, data=form)
     page = response.get_data(as_text=True)

@@ -89,6 +89,9 @@ ShortName = Annotated[str, Field(max_length=40)]
 Jurisdiction = Annotated[str, Field(max_length=200)]
 OfficerName = Annotated[str, Field(max_length=300)]
 PortalUrl = Annotated[str, Field(max_length=500)]
+# As long as their columns hold: a campaign's name, an agency's tracking number for a request or an appeal.
+CampaignName = Annotated[str, Field(max_length=300)]
+TrackingNumber = Annotated[str, Field(max_length=100)]
 
 
 class AgencyFields(Body):
@@ -196,11 +199,11 @@ class AppealLetterSend(Body):
     to: Text = Field(None, description="left out: the agency's appeals address")
     subject: Text = Field(None, description="left out: the draft's subject")
     body: Text = Field(None, description="left out: the draft's text")
-    tracking_number: Text = Field(None, description="the agency's appeal number, if it gave one")
+    tracking_number: TrackingNumber = Field(None, description="the agency's appeal number, if it gave one")
 
 
 class AppealPatch(Body):
-    tracking_number: Text | None = None
+    tracking_number: TrackingNumber | None = None
     letter: Text | None = None
     outcome: Text | None = None
     decided_on: Date | None = None
@@ -235,7 +238,7 @@ class LitigationPatch(Body):
 # Campaigns, people, the audit trail --------------------------------------------------------------------
 
 class CampaignFields(Body):
-    name: Text | None = None
+    name: CampaignName | None = None
     description: Text | None = None
     slug: Text | None = Field(None, description="the public page's address: /public/<slug>/")
     agency_id: Id | None = None
@@ -244,7 +247,7 @@ class CampaignFields(Body):
 
 
 class CampaignCreate(CampaignFields):
-    name: Text
+    name: CampaignName
 
 
 class UserPatch(Body):

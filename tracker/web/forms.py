@@ -117,12 +117,13 @@ class Form:
 
     def check(self, model: type[M], **given) -> M | None:
         """The form's values (and `given` ones, already split) checked against `model`, or None with the
-        API's message on each field that is wrong."""
+        API's message on each field that is wrong (and `status` 422, to show the form again)."""
         try:
             return model.model_validate({**model_values(model, self.values), **given})
         except ValidationError as exc:
             for field, message in problems(exc).items():
                 self.error(field.split(".")[0], message)
+            self.status = 422
             return None
 
     def get(self, name: str, default: str = "") -> str:

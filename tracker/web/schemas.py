@@ -12,7 +12,18 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.api.schemas import Address, AgencyName, Id, Jurisdiction, OfficerName, PortalUrl, ShortName, Text
+from tracker.api.schemas import (
+    Address,
+    AgencyName,
+    CampaignName,
+    Id,
+    Jurisdiction,
+    OfficerName,
+    PortalUrl,
+    ShortName,
+    Text,
+    TrackingNumber,
+)
 
 # Far beyond any real list or document, and small enough that a row offset stays a database integer.
 MAX_PAGE = 1_000_000
@@ -100,3 +111,15 @@ class AgencyForm(PageForm):
     appeals_email: Address | None = None
     appeals_officer: OfficerName | None = None
     portal_url: PortalUrl | None = None
+
+
+class CampaignForm(PageForm):
+    """A new campaign, as the API checks it."""
+
+    name: CampaignName | None = None
+
+
+class AppealForm(PageForm):
+    """An appeal's tracking number (on its page, or with the letter that files it), as the API checks it."""
+
+    tracking_number: TrackingNumber | None = None
