@@ -61,6 +61,11 @@ def _counts() -> dict[str, int]:
     ("lawyer", "post", "/requests/{refused}/appeal-letter", {"to": "appeals@nypd.example.org", "subject": "Appeal",
                                                            "body": "We appeal.", "tracking_number": "9" * 101}, 422,
      "tracking_number: String should have at most 100"),
+    ("lawyer", "post", "/requests/new", {"agency": "{agency}", "title": "x", "tracking_number": "9" * 101}, 422,
+     "tracking_number: String should have at most 100"),
+    ("admin", "post", "/people/", {"email": "a" * 330 + "@example.org", "role": "volunteer"}, 422, "email:"),
+    ("admin", "post", "/people/", {"email": "new@example.org", "name": "n" * 201, "role": "volunteer"}, 422,
+     "name: String should have at most 200"),
     # A NUL character: PostgreSQL refuses it in text ("A string literal cannot contain NUL").
     ("lawyer", "post", "/requests/new", {"agency": "{agency}", "title": "a\x00b"}, 400,
      "title: a form field may not contain NUL characters"),

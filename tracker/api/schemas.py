@@ -92,6 +92,7 @@ PortalUrl = Annotated[str, Field(max_length=500)]
 # As long as their columns hold: a campaign's name, an agency's tracking number for a request or an appeal.
 CampaignName = Annotated[str, Field(max_length=300)]
 TrackingNumber = Annotated[str, Field(max_length=100)]
+PersonName = Annotated[str, Field(max_length=200)]
 
 
 class AgencyFields(Body):
@@ -124,11 +125,11 @@ class RequestList(Paged):
 
 
 class TrackingNumberEntry(Body):
-    number: Text
+    number: TrackingNumber
     kind: Text = Field("request", description="request or appeal")
 
 
-TrackingNumbers = Annotated[list[Annotated[str, Field(max_length=1000)] | TrackingNumberEntry],
+TrackingNumbers = Annotated[list[TrackingNumber | TrackingNumberEntry],
                             Field(max_length=1000, description="numbers, or {number, kind} objects")]
 
 

@@ -19,6 +19,7 @@ from tracker.api.schemas import (
     Id,
     Jurisdiction,
     OfficerName,
+    PersonName,
     PortalUrl,
     ShortName,
     Text,
@@ -85,6 +86,7 @@ class NewRequestForm(PageForm):
     agency: list[Id] = Field(default_factory=list)
     campaign: Id | None = None
     assignee: list[ShortText] = Field(default_factory=list)
+    tracking_number: TrackingNumber | None = None
 
 
 class LitigationForm(PageForm):
@@ -123,3 +125,10 @@ class AppealForm(PageForm):
     """An appeal's tracking number (on its page, or with the letter that files it), as the API checks it."""
 
     tracking_number: TrackingNumber | None = None
+
+
+class InviteForm(PageForm):
+    """Someone invited to the service: one email address, a name as long as its column holds."""
+
+    email: Address | None = None
+    name: PersonName | None = None
