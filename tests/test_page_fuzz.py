@@ -79,16 +79,28 @@ def _route_values(records: dict, spare_user_id: int) -> dict[str, str]:
     }
 
 
-def _pages(app, values: dict[str, str]) -> list[str]:
-    """Every page (GET route outside the API) with its arguments filled in."""
+# Hostile values for the text parts of paths (a campaign's slug, a neighborhood code, a private link).
+HOSTILE_PATHS = ("x" * 2000, "²", "%00", "(" * 250, "résumé\u202e", "..", "9" * 5000)
+
+
+def _pages(app, values: dict[str, str], hostile: bool = False) -> list[str]:
+    """Every page (GET route outside the API) with its arguments filled in; with `hostile`, the pages
+    with each text argument of a route replaced, in turn, by hostile values instead."""
+    from urllib.parse import quote
+
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api.") or rule.endpoint in SKIP or "GET" not in rule.methods:
             continue
-        path = rule.rule
+        variants = [] if hostile else [dict(values)]
         for name in rule.arguments:
-            path = path.replace(f"<int:{name}>", values[name]).replace(f"<{name}>", values[name])
-        urls.append(path)
+            if hostile and f"<int:{name}>" not in rule.rule:
+                variants += [{**values, name: quote(bad, safe="")} for bad in HOSTILE_PATHS]
+        for chosen in variants:
+            path = rule.rule
+            for name in rule.arguments:
+                path = path.replace(f"<int:{name}>", chosen[name]).replace(f"<{name}>", chosen[name])
+            urls.append(path)
     return sorted(set(urls))
 
 
@@ -116,7 +128,7 @@ def _read(html: str, page_path: str) -> set[Target]:
                 continue
             if element.tag == "select":
                 options = element.xpath(".//option/@value")
-                value = options[0] if options else ""
+                value = next((o for o in options if o), "")  # a real choice, not the placeholder
                 if element.multiple:
                     multiple.add(name)
             elif element.tag == "input" and element.get("type") in ("checkbox", "radio"):
@@ -152,6 +164,7 @@ def _walk(app, clients: dict, values: dict[str, str]) -> Found:
     pages = _pages(app, values)
     for role, client in clients.items():
         targets = found.by_role.setdefault(role, set())
+        targets.update(Target("GET", url) for url in _pages(app, values, hostile=True))  # sent, not walked
         for url in pages:
             targets.add(Target("GET", url))
             response = client.get(url)
@@ -167,7 +180,7 @@ def _case(rng: random.Random, target: Target):
     """The values of one case: each field kept or replaced by a hostile value, sometimes sent twice."""
     pairs = []
     for name, value in target.fields:
-        chosen = rng.choice(HOSTILE) if rng.random() < 0.6 else value
+        chosen = rng.choice(HOSTILE) if rng.random() < 0.5 else value
         pairs.append((name, chosen))
         if name in target.multiple and rng.random() < 0.3:
             pairs.append((name, rng.choice(HOSTILE)))
