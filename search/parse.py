@@ -9,7 +9,9 @@ Grammar (OR binds tighter than the implicit AND, so ``police OR sheriff report``
     atom    := "(" query ")" | FIELD ":" (word | phrase | "(" query ")") | phrase | word
 
 Unbalanced quotes and brackets are repaired (closed at the end, stray closers dropped); a query left
-with nothing to look for raises QueryError with a message the user can act on.
+with nothing to look for raises QueryError with a message the user can act on, and so does one nested more
+than MAX_DEPTH deep (brackets, NOT and field: each add a level), which every engine would otherwise
+compile by recursion.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ USER_FIELDS = {
     "request": "request_id",
     "document": "document_id",
 }
+
+MAX_LENGTH = 1000
+MAX_DEPTH = 20
+TOO_DEEP = (f"That search nests more than {MAX_DEPTH} levels deep (brackets, NOT and field: each add one): "
+            "take out some brackets.")
 
 _LEX = re.compile(r'\s*(?:(?P<open>\()|(?P<close>\))|"(?P<phrase>[^"]*)(?:"|$)'
                   r"|(?P<field>[A-Za-z]+):(?=[^\s)])|(?P<minus>-)(?=[^\s\-])|(?P<word>[^\s()\"]+))")
@@ -77,6 +84,12 @@ class _Parser:
         self.pos += 1
         return token
 
+    @staticmethod
+    def deeper(depth: int) -> int:
+        if depth >= MAX_DEPTH:
+            raise QueryError(TOO_DEEP)
+        return depth + 1
+
     def query(self, depth: int) -> Node | None:
         parts = []
         while self.peek() is not None:
@@ -109,14 +122,14 @@ class _Parser:
             self.take()
             if self.peek() in (None, "close", "AND", "OR"):
                 return None
-            child = self.unary(depth)
+            child = self.unary(self.deeper(depth))
             return Node("not", children=(child,)) if child is not None else None
         return self.atom(depth)
 
     def atom(self, depth: int) -> Node | None:
         kind, value = self.take()
         if kind == "open":
-            inner = self.query(depth + 1)
+            inner = self.query(self.deeper(depth))
             if self.peek() == "close":
                 self.take()
             return inner  # a missing ")" is supplied at the end of the query
@@ -125,7 +138,7 @@ class _Parser:
         if kind == "field":
             if self.peek() is None:
                 return None
-            child = self.atom(depth)
+            child = self.atom(self.deeper(depth))
             return Node("field", value.lower(), (child,)) if child is not None else None
         if kind == "word":
             if value.endswith("*") and value.strip("*"):
@@ -143,8 +156,8 @@ def _combine(op: str, parts: list[Node]) -> Node | None:
 
 def parse(q: str) -> Node:
     """Parse a user's query into a Node tree, repairing what can be repaired."""
-    if len(q) > 1000:
-        raise QueryError("That search is too long: keep it under 1,000 characters.")
+    if len(q) > MAX_LENGTH:
+        raise QueryError(f"That search is too long: keep it under {MAX_LENGTH:,} characters.")
     tree = _Parser(_lex(q)).query(0)
     if tree is None:
         raise QueryError("Type a word or a \"quoted phrase\" to search for.")
@@ -178,6 +191,8 @@ def check_syntax(q: str) -> None:
             continue
         elif char == "(":
             depth += 1
+            if depth > MAX_DEPTH:
+                raise QueryError(TOO_DEEP)
         elif char == ")":
             depth -= 1
             if depth < 0:

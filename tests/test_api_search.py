@@ -154,16 +154,20 @@ def test_a_bad_release_date_is_a_400_saying_what_to_type(corpus, researcher):
     assert "YYYY-MM-DD" in response.json["error"]["message"]
 
 
-def test_search_within_one_request_by_reference_or_id(corpus, researcher):
+def test_search_within_one_request_by_reference_or_id(corpus, researcher, api_as):
     from tracker.extensions import db
     from tracker.models import Request
 
+    lawyer = api_as("lawyer")
     cameras = db.session.get(Request, corpus["first"].request_id)
     for value in (cameras.reference, str(cameras.id)):
-        body = researcher.get("/api/v1/search", query_string={"q": "facial", "request": value}).json
+        body = lawyer.get("/api/v1/search", query_string={"q": "facial", "request": value}).json
         assert {h["document_id"] for h in body["hits"]} == {corpus["first"].id}
+        # The request is internal: a researcher hears what a request that does not exist would answer.
+        hidden = researcher.get("/api/v1/search", query_string={"q": "facial", "request": value})
+        assert hidden.status_code == 404 and "hits" not in hidden.json
     response = researcher.get("/api/v1/search", query_string={"q": "facial", "request": "FT-1999-99999"})
-    assert response.status_code == 400
+    assert response.status_code == 404 and response.json["error"]["field"] == "request"
 
 
 def test_staff_find_request_titles_and_descriptions_researchers_never(app, corpus, api_as, make_request):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,3 +82,82 @@ def test_release_date_ranges_match_what_whoosh_matches(tmp_path):
             wquery, _ = compile_query("radar", allowed, filters)
             expected = sum(1 for _ in wquery.docs(index.searcher()))
             assert found.total == expected > 0, filters
+
+
+# Nesting depth: brackets, NOT and field: each add a level; past MAX_DEPTH every engine refuses the query
+# with the same message (a RecursionError and a 125 KB traceback per request before).
+NESTED = [
+    ("(" * 250 + "cameras" + ")" * 250, False),
+    ("(" * 250 + "cameras", False),  # unclosed: the parser would close them at the end
+    ("NOT " * 200 + "cameras", False),
+    ("- " * 10 + "-" * 300 + "cameras", True),  # a run of minus signs is one word, not 300 levels
+    ("agency:" * 130 + "nypd", False),
+    ("(" * 20 + "cameras" + ")" * 20, True),
+    ("(" * 21 + "cameras" + ")" * 21, False),
+    ("cameras " + "(a OR " * 19 + "b" + ")" * 19, True),
+]
+
+
+@pytest.mark.parametrize(("q", "accepted"), NESTED)
+def test_the_parser_and_check_refuse_nesting_past_the_limit(q, accepted):
+    from search.parse import MAX_DEPTH, TOO_DEEP, QueryError, check_syntax, parse
+
+    assert MAX_DEPTH == 20
+    if accepted:
+        parse(q)
+        return
+    with pytest.raises(QueryError) as refused:
+        check_syntax(q) if q.count("(") > 20 and q.count(")") == q.count("(") else parse(q)
+    assert str(refused.value) == TOO_DEEP
+
+
+@pytest.mark.parametrize(("q", "accepted"), NESTED)
+def test_both_engines_compile_or_refuse_the_same_nesting(q, accepted):
+    from search.parse import TOO_DEEP, QueryError
+    from search.pg_query import compile_tsquery
+    from search.query import compile_query
+
+    def stem_of(words):
+        return {w: [w] for w in words}
+
+    for compile_one in (lambda: compile_query(q, frozenset({"public"})),
+                        lambda: compile_tsquery(q, stem_of)):
+        if accepted:
+            compile_one()
+        else:
+            with pytest.raises(QueryError, match="levels deep") as refused:
+                compile_one()
+            assert str(refused.value) == TOO_DEEP
+
+
+def test_a_whoosh_index_answers_a_deep_query_with_the_message(tmp_path):
+    from search.parse import TOO_DEEP, QueryError
+
+    rebuild(tmp_path / "ix", [PageRecord(key="page:1", text="cameras", document_id=1, page=1,
+                                         visibility="public")])
+    with SearchIndex(tmp_path / "ix", create=False) as index:
+        with pytest.raises(QueryError) as refused:
+            search(index, "(" * 250 + "cameras" + ")" * 250, allowed_visibility=frozenset({"public"}))
+        assert str(refused.value) == TOO_DEEP
+        assert [h.key for h in search(index, "(((cameras)))", allowed_visibility=frozenset({"public"})).hits] \
+            == ["page:1"]
+
+
+@pytest.mark.postgres
+def test_postgres_search_answers_a_deep_query_with_the_message(request):
+    import sqlalchemy as sa
+
+    from search.engines import PostgresEngine
+    from search.parse import TOO_DEEP, QueryError
+    from tests.conftest import migrated_postgres_database
+
+    sql = sa.create_engine(migrated_postgres_database(request))
+    request.addfinalizer(sql.dispose)
+    engine = PostgresEngine(sql)
+    engine.write([PageRecord(key="page:1", text="cameras", document_id=1, page=1, visibility="public")])
+    for q in ("(" * 250 + "cameras" + ")" * 250, "NOT " * 200 + "cameras"):
+        with pytest.raises(QueryError) as refused:
+            engine.search(q, allowed_visibility=frozenset({"public"}))
+        assert str(refused.value) == TOO_DEEP
+    assert [h.key for h in engine.search("(((cameras)))", allowed_visibility=frozenset({"public"})).hits] == \
+        ["page:1"]

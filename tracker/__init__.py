@@ -10,15 +10,13 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 import config as settings
+from tracker.models.base import MAX_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 # The largest request body accepted (Flask's MAX_CONTENT_LENGTH, 413 beyond it): nothing the app takes is
 # bigger than a letter, and an unbounded body (a JSON post, or a file part the CSRF check parses before
 # sign-in) would fill memory or the temporary disk.
 MAX_REQUEST_BYTES = 16 << 20
-# The largest id our id columns hold: they are INTEGER, 32 bits in PostgreSQL (SQLite's hold 64), so a
-# bigger number in a URL or a filter would be an "out of range" error from the database, not a 404.
-MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
@@ -29,10 +27,22 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class TrackerApp(Flask):
+    """Flask, logging a server error's traceback once per cause (tracker.error_log)."""
+
+    def log_exception(self, exc_info) -> None:
+        """Log an unhandled exception: in full the first time its cause is seen, then one line."""
+        from flask import request
+
+        from tracker.error_log import log_server_error
+
+        log_server_error(self, self.logger, f"Exception on {request.path} [{request.method}]", exc_info[1])
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app; `config` overrides FOILTRACK_* environment variables and defaults."""
     values = settings.load(config)
-    app = Flask(
+    app = TrackerApp(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder="static",

@@ -46,6 +46,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "anonymous": frozenset({"request.view_public", "document.view", "search"}),
 }
 
+# Events that need more than event.create: filing an Article 78 petition is litigation, which is for
+# lawyers and administrators (litigation.manage), whichever page or endpoint logs it.
+EVENT_PERMISSIONS: dict[str, str] = {"article78_filed": "litigation.manage"}
+
 # The most sensitive documents each role may see (DESIGN §3: public, internal, privileged).
 VISIBLE: dict[str, frozenset[str]] = {
     "admin": frozenset(VISIBILITIES),
@@ -84,6 +88,13 @@ def can(user, permission: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def can_log_event(user, event_type: str) -> bool:
+    """Whether the event type's own rule (EVENT_PERMISSIONS) lets `user` log it; every page and endpoint
+    that logs events also requires event.create."""
+    needed = EVENT_PERMISSIONS.get(event_type)
+    return needed is None or can(user, needed)
 
 
 def can_see_document_links(user, document) -> bool:

@@ -211,8 +211,8 @@ def _grounds_section(w: _Writer, facts: PetitionFacts) -> None:
     if not grounds:
         w.allege("Respondents gave no ground at all for withholding the records: they let the time to answer "
                  "pass without a decision. Having stated no exemption, they cannot carry their burden of proof.")
-    for citation, words, argument in _ground_arguments(grounds):
-        w.allege(f"{citation} ({words}). {argument}")
+    for citation, words, answer in _ground_arguments(grounds):
+        w.allege(f"{citation} ({words}). {answer}")
 
 
 def _cause_of_action(w: _Writer, facts: PetitionFacts) -> None:

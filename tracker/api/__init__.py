@@ -179,6 +179,7 @@ def _unexpected(exc: Exception):
     from flask import current_app
 
     from tracker.database_outage import RETRY_AFTER_SECONDS, database_unreachable, forget_unit_of_work
+    from tracker.error_log import log_server_error
 
     forget_unit_of_work()
     if database_unreachable(exc):
@@ -187,7 +188,7 @@ def _unexpected(exc: Exception):
                                           "the database did not answer; check whether the change was made, then retry")
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response, status
-    current_app.logger.exception("API error")
+    log_server_error(current_app, current_app.logger, f"API error on {request.path} [{request.method}]", exc)
     return error_response(500, "internal_error", "something went wrong on our side; it was logged")
 
 

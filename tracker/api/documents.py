@@ -13,6 +13,7 @@ from tracker.api.schemas import Body, DocumentPatch, DocumentUpload, described
 from tracker.extensions import db
 from tracker.models import Document, Page
 from tracker.operations.documents import decide_failed_redaction, set_visibility
+from tracker.web.filters import filename
 
 FAILED_REDACTION_WARNING = ("A redaction box on this page covers text that the file still holds. The text "
                             "under the box is shown to lawyers and admins only; it is never public.")
@@ -37,7 +38,7 @@ def document_json(d: Document, user) -> dict:
     linked = permissions.can_see_document_links(user, d)
     return {
         "id": d.id,
-        "filename": d.filename,
+        "filename": filename(d.filename),
         "media_type": d.media_type,
         "size": d.size,
         "sha256": d.sha256,

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from tracker import MAX_ID, permissions
+from tracker import permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
 from tracker.api.schemas import MessageAssign, MessageList, described
 from tracker.extensions import db
 from tracker.models import Message, Request
+from tracker.models.base import MAX_ID
 from tracker.operations.mail import assign_message, redeliver
+from tracker.web.filters import filename
 
 INCOMING_STATUSES = ("delivered", "unmatched", "rejected")
 
@@ -39,7 +41,7 @@ def message_json(m: Message, user) -> dict:
         "is_bounce": m.is_bounce,
         "suggestions": list(m.suggestions or []),
         "documents": [
-            {"id": d.id, "filename": d.filename, "media_type": d.media_type, "size": d.size,
+            {"id": d.id, "filename": filename(d.filename), "media_type": d.media_type, "size": d.size,
              "pages": d.page_count, "text_status": d.text_status, "visibility": d.visibility,
              "parent_id": d.parent_id}
             for d in m.documents if d.visibility in visible

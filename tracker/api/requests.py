@@ -6,16 +6,18 @@ from flask import g, jsonify, request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker import MAX_ID, permissions
+from tracker import permissions
 from tracker.api import ApiError, bp, json_body, page_args, paginated, requires
 from tracker.api import serialize as out
 from tracker.api.schemas import EventCreate, RequestCreate, RequestList, RequestPatch, RequestView, described
 from tracker.extensions import db
 from tracker.lifecycle import STATUSES
 from tracker.models import Agency, Campaign, Message, Request, TrackingNumber, User
+from tracker.models.base import MAX_ID
 from tracker.models.requests import request_assignees
 from tracker.operations import file_request, record_event, request_state, update_request
 from tracker.operations.requests import parse_date
+from tracker.web.filters import filename
 
 
 def load_request(request_id: int) -> Request:
@@ -44,7 +46,7 @@ def message_summaries(r: Request, user) -> list[dict]:
             "is_auto_reply": m.is_auto_reply,
             "is_bounce": m.is_bounce,
             "documents": [
-                {"id": d.id, "filename": d.filename, "media_type": d.media_type, "pages": d.page_count,
+                {"id": d.id, "filename": filename(d.filename), "media_type": d.media_type, "pages": d.page_count,
                  "text_status": d.text_status, "visibility": d.visibility}
                 for d in m.documents if d.visibility in visible
             ],

@@ -28,15 +28,34 @@ from __future__ import annotations
 from functools import wraps
 from typing import Annotated, Any, ClassVar
 
+from email_validator import EmailNotValidError, validate_email
 from flask import g, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-MAX_ID = 2**31 - 1  # as tracker.MAX_ID: the largest id an INTEGER column holds in PostgreSQL
+from tracker.models.base import MAX_ID
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID, description="a record's id")]
 Text = Annotated[str, Field(max_length=100_000)]
 Date = Annotated[str, Field(description="a date, YYYY-MM-DD", json_schema_extra={"format": "date"})]
 Names = Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=1000)]
+
+
+def _one_address(value: str) -> str:
+    """One email address (or nothing): never a list, a display name or a line break that would add a
+    header to the letters sent to it."""
+    value = value.strip()
+    if not value:
+        return ""
+    if any(c in value for c in "\r\n,;<>"):
+        raise ValueError("give one email address, without a name, a list or a line break")
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"not an email address: {exc}") from None
+
+
+Address = Annotated[str, Field(max_length=320, description="one email address, or empty for none",
+                               json_schema_extra={"format": "email"}), AfterValidator(_one_address)]
 
 
 class Body(BaseModel):
@@ -64,15 +83,27 @@ class Paged(Query):
 
 # Agencies ---------------------------------------------------------------------------------------------
 
+# An agency's text fields, as long as their columns hold (the API and the agency form share them).
+AgencyName = Annotated[str, Field(max_length=300)]
+ShortName = Annotated[str, Field(max_length=40)]
+Jurisdiction = Annotated[str, Field(max_length=200)]
+OfficerName = Annotated[str, Field(max_length=300)]
+PortalUrl = Annotated[str, Field(max_length=500)]
+# As long as their columns hold: a campaign's name, an agency's tracking number for a request or an appeal.
+CampaignName = Annotated[str, Field(max_length=300)]
+TrackingNumber = Annotated[str, Field(max_length=100)]
+PersonName = Annotated[str, Field(max_length=200)]
+
+
 class AgencyFields(Body):
-    name: Text | None = None
-    short_name: Text | None = None
-    jurisdiction: Text | None = None
-    foil_email: Text | None = None
-    appeals_email: Text | None = None
-    appeals_officer: Text | None = None
+    name: AgencyName | None = None
+    short_name: ShortName | None = None
+    jurisdiction: Jurisdiction | None = None
+    foil_email: Address | None = None
+    appeals_email: Address | None = None
+    appeals_officer: OfficerName | None = None
     appeals_address: Text | None = None
-    portal_url: Text | None = None
+    portal_url: PortalUrl | None = None
     tracking_patterns: Names | None = Field(None, description="regular expressions of its tracking numbers")
     closure_days: list[Date] | None = Field(None, description="days it was closed, YYYY-MM-DD")
     senders: Names | None = Field(None, description="further addresses and domains it writes from")
@@ -81,7 +112,7 @@ class AgencyFields(Body):
 
 
 class AgencyCreate(AgencyFields):
-    name: Text
+    name: AgencyName
 
 
 # Requests ---------------------------------------------------------------------------------------------
@@ -96,11 +127,11 @@ class RequestList(Paged):
 
 
 class TrackingNumberEntry(Body):
-    number: Text
+    number: TrackingNumber
     kind: Text = Field("request", description="request or appeal")
 
 
-TrackingNumbers = Annotated[list[Annotated[str, Field(max_length=1000)] | TrackingNumberEntry],
+TrackingNumbers = Annotated[list[TrackingNumber | TrackingNumberEntry],
                             Field(max_length=1000, description="numbers, or {number, kind} objects")]
 
 
@@ -167,14 +198,15 @@ class AppealList(Paged):
 
 
 class AppealLetterSend(Body):
-    to: Text | None = None
-    subject: Text | None = None
-    body: Text | None = None
-    tracking_number: Text | None = None
+    # Each may be left out (the draft's own is used) but not sent as null: a letter needs a subject.
+    to: Text = Field(None, description="left out: the agency's appeals address")
+    subject: Text = Field(None, description="left out: the draft's subject")
+    body: Text = Field(None, description="left out: the draft's text")
+    tracking_number: TrackingNumber = Field(None, description="the agency's appeal number, if it gave one")
 
 
 class AppealPatch(Body):
-    tracking_number: Text | None = None
+    tracking_number: TrackingNumber | None = None
     letter: Text | None = None
     outcome: Text | None = None
     decided_on: Date | None = None
@@ -209,7 +241,7 @@ class LitigationPatch(Body):
 # Campaigns, people, the audit trail --------------------------------------------------------------------
 
 class CampaignFields(Body):
-    name: Text | None = None
+    name: CampaignName | None = None
     description: Text | None = None
     slug: Text | None = Field(None, description="the public page's address: /public/<slug>/")
     agency_id: Id | None = None
@@ -218,7 +250,7 @@ class CampaignFields(Body):
 
 
 class CampaignCreate(CampaignFields):
-    name: Text
+    name: CampaignName
 
 
 class UserPatch(Body):
@@ -251,6 +283,19 @@ def _field(error: dict) -> str:
     return ".".join(str(part) for part in error["loc"])
 
 
+def problems(exc: ValidationError) -> dict[str, str]:
+    """Each field pydantic found wrong, with the message the API and the pages both show for it.
+
+    The field is named in the message ("agency_id: Input should be less than or equal to ..."), so an
+    error read out of context still says which value to fix.
+    """
+    found: dict[str, str] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        field = _field(error)
+        found.setdefault(field, f"{field}: {error['msg'][:300]}")
+    return found
+
+
 def _problem(exc: ValidationError, status: int, code: str, unknown_status: int = 400):
     """The ApiError for the first problem pydantic found, naming its field."""
     from tracker.api import ApiError
@@ -259,11 +304,10 @@ def _problem(exc: ValidationError, status: int, code: str, unknown_status: int =
     unknown = sorted({str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden"})
     if unknown:
         return ApiError(unknown_status, "unknown_field", f"unknown fields: {', '.join(unknown)}", unknown[0])
-    first = errors[0]
-    field = _field(first)
-    if code == "invalid_filter" and first["loc"] and first["loc"][0] in ("page", "per_page"):
+    field, message = next(iter(problems(exc).items()))
+    if code == "invalid_filter" and field.split(".")[0] in ("page", "per_page"):
         code = "invalid_page"
-    return ApiError(status, code, f"{field}: {first['msg'][:300]}", field)
+    return ApiError(status, code, message, field)
 
 
 def described(*, body: type[Body] | None = None, query: type[Query] | None = None,

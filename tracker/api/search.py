@@ -12,6 +12,7 @@ from tracker.api import serialize as out
 from tracker.api.schemas import SearchQuery, described
 from tracker.extensions import db
 from tracker.models import Request
+from tracker.web.filters import filename
 
 FILTERS = ("agency", "campaign", "year", "type", "released_from", "released_to", "request")
 FACET_NAMES = {"agency": "agency", "campaign": "campaign", "year": "year", "media_type": "type"}
@@ -45,7 +46,7 @@ def results_json(results: SearchResults, user) -> dict:
             "request_id": h.request_id if h.request_id in visible else None,
             "page": h.page,
             "snippet": h.snippet,
-            "filename": h.filename,
+            "filename": filename(h.filename),
             "agency": h.agency or None,
             "campaign": h.campaign or None,
             "released_on": out.iso(h.released_on),
@@ -81,6 +82,7 @@ def search_pages():
     sort: relevance (default) or date; page from 1, per_page up to 100. A query that cannot be searched
     answers 400 invalid_query with a message to show; `total` is an estimate when total_is_estimate.
     """
+    from tracker.searching.filters import NoSuchRequest
     from tracker.searching.service import SearchUnavailable, search_for
 
     q = request.args.get("q", "")
@@ -92,6 +94,8 @@ def search_pages():
     filters = {name: request.args.get(name) for name in FILTERS if request.args.get(name)}
     try:
         results = search_for(g.api_user, q, filters, page=page, per_page=per_page, sort=sort)
+    except NoSuchRequest as exc:
+        raise ApiError(404, "not_found", str(exc), "request") from None
     except QueryError as exc:
         raise ApiError(400, "invalid_query", str(exc)) from None
     except SearchUnavailable as exc:

@@ -6,6 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint
 
+# The largest id our id columns hold: they are INTEGER, 32 bits in PostgreSQL (SQLite's hold 64), so a
+# bigger number in a URL, a form or a filter is refused (or a 404), never an "out of range" database error.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """The current time in UTC, as stored in every timestamp column."""

@@ -234,6 +234,8 @@ def record_event(
     if not isinstance(event_type, str) or event_type not in lifecycle.EVENT_TYPES:
         raise Invalid(f"unknown event type {event_type!r}; known types: {', '.join(lifecycle.EVENT_TYPES)}",
                       code="unknown_event_type", field="type")
+    if actor is not None and not permissions.can_log_event(actor, event_type):
+        raise Forbidden(f"{event_type} is logged by lawyers and administrators only", field="type")
     occurred = parse_date(occurred_on, "occurred_on")
     clean = clean_event_data(event_type, data)
     if not isinstance(note, str):

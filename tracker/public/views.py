@@ -7,6 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from search.parse import QueryError
+from search.query import SearchResults
 from tracker import geo, permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
@@ -16,6 +17,8 @@ from tracker.operations.campaigns import public_campaign
 from tracker.public import bp, words
 from tracker.public.i18n import LANGUAGES, chosen_language, language_url, remember_choice
 from tracker.public.states import LABELS, ORDER, counted_requests, furthest, neighborhood_states
+from tracker.web.forms import query_args
+from tracker.web.schemas import DocumentPage, SearchPage
 
 PER_PAGE = 20
 # Timeline entries the public sees: what happened between the requester and the agency, never notes.
@@ -85,19 +88,19 @@ def neighborhood(slug: str, code: str):
 @bp.get("/search")
 def search():
     """Public search: public pages only (the access clause is in the query), with snippets."""
+    from tracker.searching.filters import NoSuchRequest
     from tracker.searching.service import SearchUnavailable, search_for
 
     q = request.args.get("q", "").strip()
     campaign_name = request.args.get("campaign", "").strip()
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 500))
-    except ValueError:
-        page = 1
+    page = min(query_args(SearchPage).page, 500)
     results, error = None, ""
     if q:
         filters = {"campaign": campaign_name} if campaign_name else {}
         try:
             results = search_for(permissions.PUBLIC, q, filters, page=page, per_page=PER_PAGE)
+        except NoSuchRequest:  # no hint that a request outside the public ones exists
+            results = SearchResults(total=0, total_is_estimate=False, hits=[], page=page, per_page=PER_PAGE)
         except QueryError as exc:
             error = str(exc)
         except SearchUnavailable:
@@ -114,10 +117,7 @@ def document(document_id: int):
     found = db.session.get(Document, document_id)
     if found is None or not permissions.can_see_document(permissions.PUBLIC, found):
         abort(404)
-    try:
-        number = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        number = 1
+    number = query_args(DocumentPage).page
     page = db.session.scalar(select(Page).where(Page.document_id == found.id, Page.number == number))
     if page is not None and not permissions.can_see_page(permissions.PUBLIC, found, page):
         abort(404)  # held back while the campaign's lawyers review a failed redaction on it

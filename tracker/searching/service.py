@@ -38,7 +38,7 @@ from search.writelock import acquire_lock
 from tracker import permissions
 from tracker.dispatch import rollback
 from tracker.searching import engines, sources
-from tracker.searching.filters import resolve_filters
+from tracker.searching.filters import check_request_terms, resolve_filters
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,8 @@ def search_for(user, q: str, filters: Mapping[str, object] | None = None, page: 
     """
     allowed = permissions.visible_documents(user) if permissions.can(user, "search") else frozenset()
     check_syntax(q)
-    resolved = resolve_filters(filters)
+    resolved = resolve_filters(filters, user)
+    check_request_terms(q, user)
     budget = current_app.config["SEARCH_BUDGET_SECONDS"]
 
     def run(merged: dict) -> SearchResults:
@@ -232,7 +233,7 @@ def matching_pages(user, q: str, filters: Mapping[str, object] | None,
     """
     ids = sorted(set(document_ids))
     allowed = permissions.visible_documents(user) if permissions.can(user, "search") else frozenset()
-    resolved = resolve_filters(filters)
+    resolved = resolve_filters(filters, user)
     if engines.uses_postgres():
         ids = sorted(set(ids) - engines.hidden_documents(ids, allowed))
         return _without_held(engines.postgres_engine().matching(q, allowed_visibility=allowed,

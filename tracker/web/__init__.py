@@ -50,6 +50,7 @@ def _blueprint_modules():
 def init_app(app: Flask) -> None:
     """Register the page blueprints, the user loader, the template helpers and the error pages."""
     from tracker.web import errors, filters
+    from tracker.web.forms import refuse_nul_characters
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
@@ -76,6 +77,7 @@ def init_app(app: Flask) -> None:
         # that push a context), the next request must not inherit the previous request's person.
         g.pop("_login_user", None)
 
+    app.before_request(refuse_nul_characters)
     for module in _blueprint_modules():
         app.register_blueprint(module.bp)
     filters.init_app(app)

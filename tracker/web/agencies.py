@@ -16,6 +16,7 @@ from tracker.web.access import require
 from tracker.web.charts import response_chart
 from tracker.web.figures import agency_figures
 from tracker.web.forms import Form
+from tracker.web.schemas import AgencyForm
 
 bp = Blueprint("agencies", __name__, url_prefix="/agencies")
 
@@ -80,6 +81,7 @@ def new():
     form = Form() if request.method == "POST" else Form({"jurisdiction": "New York State"})
     if request.method == "POST":
         form.required("name", "the agency's name")
+        form.check(AgencyForm)
         if form:
             try:
                 fields = _agency_fields(form)
@@ -107,6 +109,7 @@ def edit(agency_id: int):
     form = Form()
     form.required("name", "the agency's name")
     form.required("short_name", "a short name")
+    form.check(AgencyForm)
     if form:
         try:
             update_agency(agency, current_user, **_agency_fields(form))

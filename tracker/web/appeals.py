@@ -14,6 +14,7 @@ from tracker.operations import OperationError
 from tracker.operations.appeals import appeal_letter, file_appeal, update_appeal
 from tracker.web.access import require, visible_request
 from tracker.web.forms import Form
+from tracker.web.schemas import AppealForm
 
 bp = Blueprint("appeals", __name__)
 
@@ -49,11 +50,12 @@ def view(appeal_id: int):
         if not permissions.can(current_user, "appeal.manage"):
             abort(403, description="Only lawyers and administrators record appeal decisions.")
         form = Form()
+        form.check(AppealForm)
         changes = {"tracking_number": form.get("tracking_number")}
         if form.get("outcome") and form.get("outcome") != appeal.outcome:
             changes["outcome"] = form.get("outcome")
             changes["decided_on"] = form.get("decided_on") or None
-        if form.save(update_appeal, appeal, current_user, **changes):
+        if form and form.save(update_appeal, appeal, current_user, **changes):
             flash("The appeal was updated.", "info")
             return redirect(url_for("appeals.view", appeal_id=appeal.id))
         status = form.status
@@ -78,8 +80,9 @@ def letter(request_id: int):
     status = 200
     if request.method == "POST":
         form = Form()
-        if form.save(file_appeal, found, current_user, form.get("to"), form.get("subject"),
-                     request.form.get("body", ""), tracking_number=form.get("tracking_number")):
+        checked = form.check(AppealForm)
+        if checked and form.save(file_appeal, found, current_user, form.get("to"), form.get("subject"),
+                                 request.form.get("body", ""), tracking_number=form.get("tracking_number")):
             flash(f"The appeal to {form.get('to')} is queued. It is logged as filed, and the agency's ten "
                   "business days start, when the mail server accepts it; its status shows below.", "info")
             return redirect(url_for("requests.view", request_id=found.id), code=303)

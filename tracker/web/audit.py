@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template
 from sqlalchemy import func, select
 
 from tracker import audit
+from tracker.api.schemas import AuditList
 from tracker.extensions import db
 from tracker.models import Request, User
 from tracker.web.access import require
+from tracker.web.forms import query_args
 from tracker.web.paging import page_window
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-
-
-def _number(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 @bp.get("/")
 @require("users.manage")
 def index():
     """The audit trail, newest first, filtered by request and by person."""
-    request_id, user_id = _number("request"), _number("user")
-    page = _number("page") or 1
+    args = query_args(AuditList)  # the API's own filters: a bad one is the 400 page naming it
+    request_id, user_id, page = args.request, args.user, args.page
     per_page = current_app.config["PAGE_SIZE"]
     query = audit.trail(request_id=request_id, user_id=user_id)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

@@ -22,7 +22,7 @@ from tracker.operations.bulk import (
 )
 from tracker.web.access import require
 from tracker.web.exports import csv_response
-from tracker.web.forms import Form
+from tracker.web.forms import Form, as_id
 from tracker.web.request_filters import request_query
 
 bp = Blueprint("bulk", __name__)
@@ -32,7 +32,7 @@ ACTIONS = {"log": "event.create", "followup": "request.edit", "reassign": "reque
 def _selection(matching: list[Request], form: Form) -> list[Request]:
     if form.get("all") == "1":
         return matching
-    wanted = {int(x) for x in form.getlist("ids") if x.isdigit()}
+    wanted = {as_id(x) for x in form.getlist("ids")} - {None}
     return [r for r in matching if r.id in wanted]
 
 

@@ -18,6 +18,7 @@ from tracker.operations.request_letters import set_campaign_letter
 from tracker.request_letter import DEFAULT_REQUEST_TEMPLATE, VARIABLES
 from tracker.web.access import require
 from tracker.web.forms import Form
+from tracker.web.schemas import CampaignForm
 from tracker.web.worklist import upcoming
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -47,6 +48,7 @@ def create():
     """Start a campaign."""
     form = Form()
     name = form.required("name", "the campaign's name")
+    form.check(CampaignForm)
     if form:
         try:
             campaign = create_campaign(name, form.get("description"), actor=current_user)

@@ -9,6 +9,8 @@ from tracker import permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.models import Campaign, Message
+from tracker.web.forms import query_args
+from tracker.web.schemas import CampaignChoice
 from tracker.web.worklist import GROUPS, open_requests, worklist
 
 bp = Blueprint("dashboard", __name__)
@@ -23,7 +25,7 @@ def index():
         return render_template("dashboard/researcher.html")
     today = legal_today()
     campaigns = db.session.scalars(db.select(Campaign).order_by(Campaign.name)).all()
-    campaign_id = request.args.get("campaign", type=int)
+    campaign_id = query_args(CampaignChoice).campaign
     nta = (request.args.get("nta") or "").strip().upper()
     scope = request.args.get("scope")
     mine = in_neighborhood(open_requests(user_id=current_user.id, campaign_id=campaign_id), nta)

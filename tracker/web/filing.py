@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import letter_language
+from tracker import letter_language, permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.grounds import GROUNDS, STATUTE_PREFIX, SUBPARAGRAPHS, parent
@@ -19,6 +19,7 @@ from tracker.operations.uploads import Upload, add_documents
 from tracker.web.access import require, visible_request
 from tracker.web.filters import deadline_label, event_label, nydate
 from tracker.web.forms import Form
+from tracker.web.schemas import NewRequestForm
 
 bp = Blueprint("filing", __name__, url_prefix="/requests")
 
@@ -56,17 +57,17 @@ def new():
     if request.method == "GET":
         return _new_form(Form({}))
     form = Form()
-    ids = form.getlist("agency")
-    agencies = [db.session.get(Agency, int(i)) for i in ids if i.isdigit()]
-    if not ids or None in agencies or len(agencies) != len(ids):
+    checked = form.check(NewRequestForm)
+    ids = checked.agency if checked else []
+    agencies = [db.session.get(Agency, i) for i in ids]
+    if checked and (not ids or None in agencies):
         form.error("agency", "Choose at least one agency from the list.")
     title = form.required("title", "a title")
     description = form.get("description")
     received_on = form.date("received_on", "the day the agency received it", required=False)
     if received_on and received_on > legal_today():
         form.error("received_on", "That day is in the future. Leave it empty until the request is sent.")
-    chosen = form.get("campaign")
-    campaign = form.get("new_campaign") or (int(chosen) if chosen.isdigit() else None)
+    campaign = form.get("new_campaign") or (checked.campaign if checked else None)
     tracking = form.get("tracking_number")
     if tracking and len(agencies) > 1:
         form.error("tracking_number",
@@ -117,7 +118,8 @@ def _subparagraphs() -> dict[str, list[tuple[str, str]]]:
 
 def _event_form(found, form: Form, status: int = 200):
     return render_template(
-        "requests/log_event.html", request=found, form=form, types=LOGGABLE, fields=EVENT_FIELDS,
+        "requests/log_event.html", request=found, form=form, fields=EVENT_FIELDS,
+        types=[t for t in LOGGABLE if permissions.can_log_event(current_user, t)],
         grounds=[(key, ground_text(key)) for key in GROUNDS], traffic=TRAFFIC_GROUNDS,
         subparagraphs=_subparagraphs(),
         state=request_state(found), today=legal_today(),
@@ -200,7 +202,7 @@ def log_event(request_id: int):
             add_tracking_number(found, form.get("tracking_number"), "request")
     except OperationError as exc:
         form.operation_error(exc, "letter" if exc.field == "file" else "type")
-        return _event_form(found, form, 422)
+        return _event_form(found, form, 403 if exc.status == 403 else 422)
     after = request_state(found)
     attached = f" {len(letters)} file{'' if len(letters) == 1 else 's'} attached." if letters else ""
     flash(f"Logged: {event_label(event_type)} on {nydate(occurred)}.{attached} {describe_change(before, after)}",

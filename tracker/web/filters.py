@@ -32,6 +32,12 @@ STATUS_LABELS = {
     "withdrawn": "Withdrawn",
 }
 
+# Unicode's bidirectional controls (embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069, the
+# marks U+200E/U+200F and the Arabic letter mark U+061C) reorder the text around them when displayed:
+# "résumé\u202efdp.exe" shows as "résuméexe.pdf". A filename shows each one as a visible "[U+202E]" instead.
+BIDI_CONTROLS = {code: f"[U+{code:04X}]" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A),
+                                                      0x200E, 0x200F, 0x061C)}
+
 EVENT_LABELS = {
     "submitted": "Agency received the request",
     "acknowledged": "Agency acknowledged",
@@ -157,9 +163,14 @@ def mail_out_configured() -> bool:
     return bool(current_app.config["SMTP_HOST"])
 
 
+def filename(name: str | None) -> str:
+    """A filename as every page and the API show it: bidirectional controls made visible ([U+202E])."""
+    return (name or "").translate(BIDI_CONTROLS)
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
-    for fn in (nydate, shortdate, nytime, nytime_long, status_label, deadline_label, event_label, citation,
+    for fn in (filename, nydate, shortdate, nytime, nytime_long, status_label, deadline_label, event_label, citation,
                ground_label, ground_text):
         app.add_template_filter(fn)
     app.add_template_global(can)

@@ -1,10 +1,75 @@
-"""Reading what people typed into forms: each reader records a message per field and keeps the text."""
+"""Reading what people typed into forms and query strings: each value is checked against a pydantic model
+(tracker.web.schemas, built from the API's types), and each wrong field gets the API's message."""
 
 from __future__ import annotations
 
+import typing
 from datetime import date
 
-from flask import request
+from flask import abort, request
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from tracker.api.schemas import Id, problems
+
+_ID = TypeAdapter(Id)
+# The longest whole number a form takes (a page count, a fee): far beyond any real one.
+MAX_DIGITS = 12
+
+M = typing.TypeVar("M", bound=BaseModel)
+
+
+def _is_list(annotation) -> bool:
+    return typing.get_origin(annotation) is list
+
+
+def model_values(model: type[BaseModel], source) -> dict:
+    """The fields of `model` read from a form or query string: every value of a list field, one value of
+    the others; text stripped, and an empty value left out (as a form left blank)."""
+    out: dict = {}
+    for name, info in model.model_fields.items():
+        if _is_list(info.annotation):
+            if hasattr(source, "getlist"):
+                raw = source.getlist(name)
+            else:
+                raw = source.get(name) or []
+                raw = [raw] if isinstance(raw, str) else list(raw)
+            values = [str(v).strip() for v in raw if str(v).strip()]
+            if values:
+                out[name] = values
+        else:
+            value = source.get(name)
+            if value is not None and str(value).strip():
+                out[name] = str(value).strip()
+    return out
+
+
+def as_id(text: str) -> int | None:
+    """`text` as a record's id (the API's Id: 1 up to what an id column holds), or None if it is not one."""
+    try:
+        return _ID.validate_python(text.strip())
+    except ValidationError:
+        return None
+
+
+def refuse_nul_characters() -> None:
+    """Before a page runs: a query or form value holding a NUL character (which PostgreSQL cannot store in
+    text, and no person types) is the 400 page naming the field, as the API answers it."""
+    if request.blueprint == "api":
+        return  # the API checks its own, answering JSON
+    for source, what in ((request.args, "a query parameter"), (request.form, "a form field")):
+        for name, value in source.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                shown = name.replace("\x00", "\\x00")[:100]
+                abort(400, description=f"{shown}: {what} may not contain NUL characters")
+
+
+def query_args(model: type[M]) -> M:
+    """This request's query string checked against `model`; a wrong value is the 400 page, which names
+    the field with the message the API gives for it."""
+    try:
+        return model.model_validate(model_values(model, request.args))
+    except ValidationError as exc:
+        abort(400, description=" ".join(problems(exc).values()))
 
 
 def attempt(operation, *args, **kwargs):
@@ -50,6 +115,17 @@ class Form:
             return False
         return True
 
+    def check(self, model: type[M], **given) -> M | None:
+        """The form's values (and `given` ones, already split) checked against `model`, or None with the
+        API's message on each field that is wrong (and `status` 422, to show the form again)."""
+        try:
+            return model.model_validate({**model_values(model, self.values), **given})
+        except ValidationError as exc:
+            for field, message in problems(exc).items():
+                self.error(field.split(".")[0], message)
+            self.status = 422
+            return None
+
     def get(self, name: str, default: str = "") -> str:
         """The typed text of a field, stripped."""
         return (self.values.get(name) or default).strip()
@@ -92,7 +168,7 @@ class Form:
         text = self.get(name).replace(",", "")
         if not text:
             return None
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > MAX_DIGITS:
             self.error(name, f"Enter {what} as a whole number, e.g. 120.")
             return None
         return int(text)

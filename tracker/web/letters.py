@@ -21,7 +21,7 @@ from tracker.operations.request_letters import (
     request_letter_for,
 )
 from tracker.web.access import require, visible_request
-from tracker.web.forms import Form
+from tracker.web.forms import Form, as_id
 
 bp = Blueprint("letters", __name__)
 
@@ -93,7 +93,7 @@ def edited_appeal_pdf(request_id: int):
 
 
 def _chosen() -> list:
-    ids = [int(x) for x in request.values.get("ids", "").split(",") if x.strip().isdigit()]
+    ids = [i for i in (as_id(x) for x in request.values.get("ids", "").split(",")) if i is not None]
     found = [visible_request(i) for i in dict.fromkeys(ids)]
     if not found:
         abort(400, description="Say which requests to file (ids=1,2,3).")

@@ -17,6 +17,7 @@ from tracker.operations.litigation import article78_limit, create_litigation, up
 from tracker.operations.petitions import petition_for_litigation, petition_for_request, petition_state
 from tracker.web.access import require, visible_request
 from tracker.web.forms import Form
+from tracker.web.schemas import LitigationForm
 
 bp = Blueprint("litigation", __name__)
 
@@ -31,14 +32,9 @@ def _suit(litigation_id: int) -> Litigation:
 
 
 def _request_ids(form: Form) -> list[int]:
-    ids = []
-    for text in form.getlist("request_ids"):
-        for part in text.replace(",", " ").split():
-            if not part.isdigit():
-                form.error("request_ids", f"“{part}” is not a request number.")
-                continue
-            ids.append(int(part))
-    return ids
+    parts = [part for text in form.getlist("request_ids") for part in text.replace(",", " ").split()]
+    checked = form.check(LitigationForm, request_ids=parts)
+    return checked.request_ids if checked else []
 
 
 @bp.get("/litigation")

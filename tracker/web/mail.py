@@ -15,7 +15,9 @@ from tracker.extensions import db
 from tracker.models import Document, Message, Request, TrackingNumber
 from tracker.operations import OperationError, outbox
 from tracker.web.access import require, visible_request
-from tracker.web.forms import Form, attempt
+from tracker.web.filters import filename
+from tracker.web.forms import Form, as_id, attempt
+from tracker.web.schemas import MessageAssignForm
 
 bp = Blueprint("mail", __name__)
 
@@ -115,8 +117,8 @@ def find_request(text: str) -> Request | None:
     if found is None and text.upper().startswith("FT-") and text.count("-") == 2:
         # Our reference typed without its check part: a person choosing, not a stranger guessing.
         found = db.session.scalar(select(Request).where(func.upper(Request.reference).like(text.upper() + "-%")))
-    if found is None and text.isdigit():
-        found = db.session.get(Request, int(text))
+    if found is None and as_id(text) is not None:
+        found = db.session.get(Request, as_id(text))
     if found is None:
         found = db.session.scalar(
             select(Request).join(TrackingNumber).where(func.upper(TrackingNumber.number) == text.upper())
@@ -131,15 +133,16 @@ def assign(message_id: int):
     from tracker.operations.mail import assign_message
 
     message = _visible_message(message_id)
-    typed = request.form.get("reference", "").strip()
-    chosen = request.form.get("request_id", "").strip()
-    target = find_request(typed) if typed else (db.session.get(Request, int(chosen)) if chosen.isdigit()
-                                                 else None)
+    form = Form()
+    checked = form.check(MessageAssignForm) or abort(400, description=" ".join(form.errors.values()))
+    typed = checked.reference or ""
+    target = find_request(typed) if typed else (db.session.get(Request, checked.request_id)
+                                                 if checked.request_id else None)
     if target is None or not permissions.can_see_request(current_user, target):
         what = f"“{typed}”" if typed else "the chosen request"
         flash(f"No request matches {what}. Type our reference (e.g. FT-2024-00012) or the agency's tracking "
               "number, or pick a suggestion.", "error")
-        return redirect(url_for("mail.triage", page=request.form.get("page", 1)), code=303)
+        return redirect(url_for("mail.triage", page=checked.page), code=303)
     try:
         learn = request.form.get("learn_sender") == "yes"
         attempt(assign_message, message, target, current_user, learn_sender=learn)
@@ -149,7 +152,7 @@ def assign(message_id: int):
     then = (f" Mail from {message.from_addr} will go there too." if learn and message.from_addr
             else " Later mail from this sender will still wait here.")
     flash(f"“{message.subject or '(no subject)'}” is now on {target.reference}.{then}", "success")
-    return redirect(url_for("mail.triage", page=request.form.get("page", 1)), code=303)
+    return redirect(url_for("mail.triage", page=checked.page), code=303)
 
 
 @bp.post("/messages/<int:message_id>/redeliver")
@@ -217,7 +220,7 @@ def attachment(message_id: int, document_id: int):
     try:
         handle = _blobs().open(document.sha256)
     except (FileNotFoundError, ValueError):
-        abort(404, description=f"The file {document.filename} is missing from the blob store. Tell an "
+        abort(404, description=f"The file {filename(document.filename)} is missing from the blob store. Tell an "
                                "administrator.")
     response = send_file(handle, mimetype=document.media_type or "application/octet-stream",
                          as_attachment=True, download_name=document.filename or f"document-{document.id}")
@@ -260,8 +263,8 @@ def compose(request_id: int):
     if kind not in ("request", "followup"):
         abort(400, description="An email from this page is the request itself or a follow-up.")
     parent = None
-    if request.values.get("in_reply_to", "").isdigit():
-        parent = db.session.get(Message, int(request.values["in_reply_to"]))
+    if as_id(request.values.get("in_reply_to", "")) is not None:
+        parent = db.session.get(Message, as_id(request.values["in_reply_to"]))
         if parent is None or parent.request_id != found.id:
             abort(404, description="The message you are answering is not on this request.")
     if request.method == "GET":

@@ -16,6 +16,7 @@ from tracker.operations.documents import blob_store, extract_limits, set_visibil
 from tracker.operations.uploads import production_documents
 from tracker.web.access import require
 from tracker.web.documents import visible_document
+from tracker.web.filters import filename
 from tracker.web.forms import attempt
 
 bp = Blueprint("page_images", __name__)
@@ -65,7 +66,7 @@ def visibility(document_id: int):
         flash(exc.message[0].upper() + exc.message[1:] + ".", "error")
     else:
         what = (f"All {len(documents)} documents of this production are" if len(documents) > 1
-                else f"{document.filename} is")
+                else f"{filename(document.filename)} is")
         flash(f"{what} now {chosen}.", "success")
     return redirect(url_for("documents.view", document_id=document.id, page=request.form.get("page") or None))
 

@@ -13,6 +13,7 @@ from tracker.operations import OperationError, revoke_token, set_active, set_rol
 from tracker.operations.people import invite_user
 from tracker.web.access import require
 from tracker.web.forms import Form, attempt
+from tracker.web.schemas import InviteForm
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -43,6 +44,7 @@ def invite():
     """Invite someone: a one-time set-password link, or a temporary password, shown once."""
     form = Form()
     form.required("email", "their email address")
+    form.check(InviteForm)
     if form.get("role") not in ROLES:
         form.error("role", "Choose a role from the list.")
     if form:

@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker import permissions
+from tracker.api.schemas import problems
 from tracker.lifecycle import STATUSES
 from tracker.models import Agency, Request, TrackingNumber
 from tracker.models.requests import request_assignees
+from tracker.web.forms import as_id, model_values
+from tracker.web.schemas import RequestFilters
 
 FILTER_NAMES = ("agency", "campaign", "nta", "status", "assignee", "window", "q", "sort")
 WINDOWS = {
@@ -46,12 +50,24 @@ class Filters:
         return {k: v for k, v in merged.items() if v not in (None, "")}
 
 
-def _int(filters: Filters, name: str) -> int | None:
+def _checked(args) -> dict[str, str]:
+    """What is wrong with the filters, by field, as the API says it (tracker.web.schemas.RequestFilters)."""
+    values = model_values(RequestFilters, args)
+    if values.get("assignee") == "me":
+        del values["assignee"]
+    try:
+        RequestFilters.model_validate(values)
+    except ValidationError as exc:
+        return problems(exc)
+    return {}
+
+
+def _int(filters: Filters, name: str, wrong: dict[str, str]) -> int | None:
     text = filters.values.get(name, "")
     if not text:
         return None
-    if not text.isdigit():
-        filters.errors[name] = f"Choose {name} from the list."
+    if name in wrong or as_id(text) is None:
+        filters.errors[name] = wrong.get(name) or f"Choose {name} from the list."
         return None
     return int(text)
 
@@ -59,15 +75,16 @@ def _int(filters: Filters, name: str) -> int | None:
 def request_query(args, user, today: date) -> tuple[Select, Filters]:
     """A Select of the requests `user` may see that match the filters in `args`, sorted as asked."""
     filters = Filters({name: (args.get(name) or "").strip() for name in FILTER_NAMES})
+    wrong = _checked(args)
     query = select(Request).join(Agency, Request.agency_id == Agency.id).options(
         selectinload(Request.agency), selectinload(Request.campaign), selectinload(Request.tracking_numbers))
     full = permissions.can(user, "request.view")
     if not full:
         query = query.where(Request.visibility == "public")
-    agency_id = _int(filters, "agency")
+    agency_id = _int(filters, "agency", wrong)
     if agency_id is not None:
         query = query.where(Request.agency_id == agency_id)
-    campaign_id = _int(filters, "campaign")
+    campaign_id = _int(filters, "campaign", wrong)
     if campaign_id is not None:
         query = query.where(Request.campaign_id == campaign_id)
     nta = filters.values["nta"].upper()
@@ -87,7 +104,7 @@ def request_query(args, user, today: date) -> tuple[Select, Filters]:
             filters.errors["status"] = "Choose a status from the list."
     assignee = filters.values["assignee"]
     if assignee and full:
-        user_id = user.id if assignee == "me" else _int(filters, "assignee")
+        user_id = user.id if assignee == "me" else _int(filters, "assignee", wrong)
         if user_id is not None:
             held = select(request_assignees.c.request_id).where(request_assignees.c.user_id == user_id)
             query = query.where(Request.id.in_(held))

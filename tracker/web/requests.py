@@ -16,8 +16,9 @@ from tracker.lifecycle import STATUSES
 from tracker.models import Agency, Campaign, Document, Message, User
 from tracker.operations import OperationError, record_event, request_state
 from tracker.web.access import require, visible_request
-from tracker.web.forms import Form
+from tracker.web.forms import Form, as_id, query_args
 from tracker.web.request_filters import SORTS, WINDOWS, request_query
+from tracker.web.schemas import Paging
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -35,7 +36,7 @@ def index():
     """Requests with filters, sorting and pages."""
     today = legal_today()
     query, filters = request_query(request.args, current_user, today)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = query_args(Paging).page
     per_page = current_app.config["PAGE_SIZE"]
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pages = max(math.ceil(total / per_page), 1)
@@ -83,7 +84,7 @@ def view(request_id: int):
         upload_form=Form({"released_on": legal_today().isoformat(), "visibility": "internal"}),
         events=[e for e in reversed(found.events) if e.type != "note"],
         may_publish=permissions.can(current_user, "document.set_visibility"),
-        added=request.args.get("added", type=int),
+        added=as_id(request.args.get("added", "")),
         portal_suggestions=_portal_suggestions(found),
         lawsuits=_lawsuits(found),
     )

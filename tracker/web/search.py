@@ -8,7 +8,7 @@ from flask import Blueprint, flash, has_request_context, redirect, render_templa
 from flask_login import current_user
 
 from search.parse import QueryError
-from search.query import MAX_RESULTS_WINDOW
+from search.query import MAX_RESULTS_WINDOW, SearchResults
 from tracker import permissions
 from tracker.operations import saved_searches as saving
 from tracker.operations.errors import OperationError
@@ -75,6 +75,7 @@ def _link(q: str, filters: dict, sort: str, page: int = 1, **changes) -> str:
 @require("search")
 def index():
     """Search every page the person may see; an empty box shows how to search."""
+    from tracker.searching.filters import NoSuchRequest
     from tracker.searching.service import SearchUnavailable, search_for
 
     q, filters, sort, page = _current()
@@ -87,6 +88,9 @@ def index():
     status = 200
     try:
         results = search_for(current_user, q, filters, page=page, per_page=PER_PAGE, sort=sort)
+    except NoSuchRequest:  # as for a request that matches nothing: no hint that it exists
+        results = SearchResults(total=0, total_is_estimate=False, hits=[], page=page, per_page=PER_PAGE)
+        context.update(results=results, last_page=1, page_numbers=page_window(1, 1, spread=2))
     except QueryError as exc:
         context["error"], status = str(exc), 400
     except SearchUnavailable as exc:

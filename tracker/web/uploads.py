@@ -12,6 +12,7 @@ from tracker.clock import legal_today
 from tracker.operations import OperationError
 from tracker.operations.uploads import Upload, add_documents, held_by_request
 from tracker.web.access import require, visible_request
+from tracker.web.filters import filename
 from tracker.web.forms import Form
 
 bp = Blueprint("uploads", __name__)
@@ -53,11 +54,11 @@ def add(request_id: int):
             status = exc.status
         else:
             if _wants_json():
-                return jsonify({"items": [{"id": d.id, "filename": d.filename,
+                return jsonify({"items": [{"id": d.id, "filename": filename(d.filename),
                                            "url": url_for("documents.view", document_id=d.id)} for d in added],
                                 "already": [_already_json(u, d) for u, d in already]}), 201 if added else 200
             if added:
-                names = ", ".join(d.filename for d in added)
+                names = ", ".join(filename(d.filename) for d in added)
                 flash(f"Added {len(added)} file{'' if len(added) == 1 else 's'} ({names}). Their text is being "
                       "extracted; they appear in search when it is done.", "success")
             if already:
