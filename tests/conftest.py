@@ -64,6 +64,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
+def own_redis():
+    """A Redis of this test's own, which it may stop, restart (losing everything) and start again."""
+    from tests.servers.redis import start_redis, stop_redis
+
+    server = start_redis()
+    try:
+        yield server
+    finally:
+        stop_redis(server)
+
+
+@pytest.fixture
 def db_backend(request) -> str:
     return request.param
 

@@ -8,13 +8,13 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.servers.ports import free_port
+from tests.test_doctor import _another_host
 from tracker.doctor import diagnose
 
 BOTH_SEARCH_ENGINES = True
@@ -28,20 +28,6 @@ def _findings(app, check: str):
         return [f for f in diagnose(app) if f.check == check]
 
 
-@contextmanager
-def _host(app_config: dict, **settings):
-    from tracker import create_app
-    from tracker.extensions import db
-
-    host = create_app({**app_config, **settings})
-    with host.app_context():
-        try:
-            yield host
-        finally:
-            db.session.remove()
-            db.engine.dispose()
-
-
 def test_work_the_broker_never_got_fails_the_doctor_until_it_is_done(app_config, db_backend):
     from sqlalchemy import update
 
@@ -51,7 +37,7 @@ def test_work_the_broker_never_got_fails_the_doctor_until_it_is_done(app_config,
     from tracker.models.work import PendingWork
 
     # A broker nobody listens on: the relay after the commit fails, and the row stays open.
-    with _host(app_config, TASKS_EAGER=False, BROKER_URL=f"redis://127.0.0.1:{free_port()}/0") as host:
+    with _another_host(app_config, TASKS_EAGER=False, BROKER_URL=f"redis://127.0.0.1:{free_port()}/0") as host:
         with unit_of_work(write=True):
             job = after_commit("foiltrack.index.document", 424242)
         row = db.session.get(PendingWork, job.work_id)
@@ -166,7 +152,7 @@ def test_a_full_blob_disk_is_worded_as_space_and_clears_when_freed(app_config, s
     if db_backend != "sqlite":
         pytest.skip("the blob folder is the same on every database")
     blobs = small_disk / "blobs"
-    with _host(app_config, BLOB_DIR=str(blobs)) as host:
+    with _another_host(app_config, BLOB_DIR=str(blobs)) as host:
         assert _findings(host, "blob space") == []
         filler = small_disk / "filler"
         with open(filler, "wb") as out:

@@ -15,20 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers.redis import start_redis, stop_redis
-
 pytestmark = pytest.mark.slow
 DEADLINE_SECONDS = 90
 TASK = "foiltrack.deadlines.recompute_all"  # idempotent, quick: what matters is when and how often it runs
-
-
-@pytest.fixture
-def own_redis():
-    server = start_redis()
-    try:
-        yield server
-    finally:
-        stop_redis(server)
 
 
 @pytest.fixture

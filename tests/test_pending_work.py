@@ -11,19 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.servers.redis import start_redis, stop_redis
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def own_redis():
-    """A Redis of this test's own, which it may stop and start again."""
-    server = start_redis()
-    try:
-        yield server
-    finally:
-        stop_redis(server)
 
 
 @pytest.fixture
