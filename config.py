@@ -109,7 +109,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EXTRACT_ARCHIVE_MEMBERS", 1000, "Files (nested zips included) the zip attachments of one email "
             "may hold, all nesting levels together.", int),
     Setting("OCR_LANGUAGES", "eng", "Tesseract languages for scanned pages, e.g. eng+spa."),
-    # Public side (issue 12)
+    # Public side
     Setting("PUBLIC_PORTAL", False,
             "Open the public pages (/public/...) and token-less public search to anyone without an account.",
             bool),

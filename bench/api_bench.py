@@ -3,7 +3,7 @@
     python bench/api_bench.py [--requests 10000] [--calls 300] [--database-url URL]
 
 Prints p50/p95 in milliseconds for each endpoint (through the WSGI app, as gunicorn would call it), and a
-final JSON line. The target of issue 2 is p95 <= 50 ms for both.
+final JSON line. The target is p95 <= 50 ms for both.
 """
 
 from __future__ import annotations

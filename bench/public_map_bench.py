@@ -4,7 +4,7 @@
 
 Files `--requests` residents' requests of a public campaign across the residential neighborhoods, with
 histories that put neighborhoods in every state of the legend, then GETs /public/<slug>/ `--calls` times
-through the WSGI app (as gunicorn would call it). Prints the page size (goal of issue 12: <= 300 KB), the
+through the WSGI app (as gunicorn would call it). Prints the page size (goal: <= 300 KB), the
 p50/p95 time in milliseconds (goal: p95 <= 100 ms), and a final JSON line.
 """
 

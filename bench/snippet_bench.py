@@ -1,4 +1,4 @@
-"""Time the snippet of one huge, hit-dense page (issue 10: snippets cost linear time, capped).
+"""Time the snippet of one huge, hit-dense page (snippets cost linear time, capped).
 
     python bench/snippet_bench.py                 # 2,000,000 characters holding 200,000 hits
     python bench/snippet_bench.py --chars 4000000 --hits 400000

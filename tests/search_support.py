@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 ROLES = ("admin", "lawyer", "volunteer", "researcher")
-# What each role may find (DESIGN §3; tracker.permissions.VISIBLE is the rule, this is the expectation).
+# What each role may find (tracker.permissions.VISIBLE is the rule, this is the expectation).
 SEES = {
     "admin": {"public", "internal", "privileged"},
     "lawyer": {"public", "internal", "privileged"},

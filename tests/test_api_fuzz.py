@@ -1,4 +1,4 @@
-"""The JSON API against hostile input: its OpenAPI document, the inputs an attacker tried (issue 10), and
+"""The JSON API against hostile input: its OpenAPI document, the inputs an attacker tried, and
 Schemathesis fuzzing every operation of the real app with valid and invalid data: never a 5xx.
 
 The fuzz run is seeded (Hypothesis derandomised) and bounded: FUZZ_EXAMPLES examples per operation and

@@ -1,4 +1,4 @@
-"""GET /api/v1/search: the shape of DESIGN §8, filters by id or name, facets, paging, and 400s (never 500s)."""
+"""GET /api/v1/search: the documented shape, filters by id or name, facets, paging, and 400s (never 500s)."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def test_bad_parameters_say_what_to_send(corpus, researcher, args, code):
     assert response.json["error"]["code"] == code
 
 
-# -- issue 11: agency short names, release-date ranges, within one request, request titles -------------
+# -- agency short names, release-date ranges, within one request, request titles -------------
 
 def test_agency_short_name_in_the_query_finds_its_pages(corpus, researcher):
     # The agency's full name has no "NYPD" in it: the short name is searched as well.

@@ -1,4 +1,4 @@
-"""Records in and letters out, in headless Chromium at a desktop and a phone width (issue 11)."""
+"""Records in and letters out, in headless Chromium at a desktop and a phone width."""
 
 from __future__ import annotations
 

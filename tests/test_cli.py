@@ -77,7 +77,7 @@ def test_demo_loads_every_status_once(fresh):
         statuses = {row[0] for row in conn.execute("SELECT status FROM requests")}
         kinds = {row[0] for row in conn.execute("SELECT next_deadline_kind FROM requests")}
         count = conn.execute("SELECT count(*) FROM requests").fetchone()[0]
-    assert count == 20 + 7  # and seven residents' requests on the public map (issue 12)
+    assert count == 20 + 7  # and seven residents' requests on the public map
     assert {"draft", "submitted", "acknowledged", "extended", "granted", "partially_granted", "denied",
             "no_records", "constructively_denied", "appeal_filed", "appeal_granted", "appeal_denied",
             "appeal_constructively_denied", "in_litigation", "closed", "withdrawn"} <= statuses

@@ -1,4 +1,4 @@
-"""Grounds as agencies cite them: subparagraphs and the statute behind a §87(2)(a) claim (issue 11)."""
+"""Grounds as agencies cite them: subparagraphs and the statute behind a §87(2)(a) claim."""
 
 from __future__ import annotations
 

@@ -80,7 +80,7 @@ def old_request(make_request, nypd):
 
 def test_a_strangers_email_carrying_our_reference_waits_in_triage_through_the_real_ingest_path(
         imap_app, imap_mailbox, runner, api_as, old_request, make_request, nypd):
-    """The attack of issue 10: a stranger's email with FT-2026-00020 in its subject and four attachments."""
+    """An attack seen in testing: a stranger's email with FT-2026-00020 in its subject and four attachments."""
     other = make_request(agency=nypd, title="Drone policies")
     attachments = [(f"evidence-{n}.txt", b"planted text", "text", "plain") for n in range(4)]
     imap_mailbox.append(build_email(to="foil@foil.example.org", sender="prankster@gmail.example.com",

@@ -1,4 +1,4 @@
-"""Packages depend one way: `tracker` uses `ingest` and `search`, never the reverse (DESIGN §2)."""
+"""Packages depend one way: `tracker` uses `ingest` and `search`, never the reverse."""
 
 from __future__ import annotations
 

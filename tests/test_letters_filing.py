@@ -1,4 +1,4 @@
-"""Request letters, the agency's clock in letters, letters as PDF, and filing by email or by portal (issue 11)."""
+"""Request letters, the agency's clock in letters, letters as PDF, and filing by email or by portal."""
 
 from __future__ import annotations
 

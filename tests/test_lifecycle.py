@@ -44,7 +44,7 @@ def missed_kinds(state):
         # Acknowledged Thu Jan 12: determination 20 business days later, Fri Feb 10.
         ((("submitted", "2023-01-06"), ("acknowledged", "2023-01-12")), "2023-01-20", "acknowledged",
          {"determination": "2023-02-10"}, {}),
-        # A date certain later than the 20 days governs (the requester-safe reading, DESIGN §4).
+        # A date certain later than the 20 days governs (the requester-safe reading).
         ((("submitted", "2023-01-06"), ("acknowledged", "2023-01-12", {"date_certain": "2023-03-31"})),
          "2023-02-20", "acknowledged", {"date_certain": "2023-03-31"}, {}),
         # An extension with a reason and a date certain.

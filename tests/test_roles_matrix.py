@@ -66,7 +66,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("mail.resend", "POST"): LEGAL,
     ("mail.compose", "GET"): LEGAL,
     ("mail.compose", "POST"): LEGAL,
-    # Appeals, litigation, calendar, exports, bulk (issue 6 engineer)
+    # Appeals, litigation, calendar, exports, bulk
     ("appeals.index", "GET"): TEAM,
     ("appeals.view", "GET"): TEAM,
     ("appeals.view", "POST"): LEGAL,
@@ -96,7 +96,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("search.delete", "POST"): SIGNED_IN,
     ("documents.view", "GET"): SIGNED_IN,
     ("documents.file", "GET"): SIGNED_IN,
-    # The public side (issue 12): everyone, signed in or not, while PUBLIC_PORTAL is on.
+    # The public side: everyone, signed in or not, while PUBLIC_PORTAL is on.
     ("public.index", "GET"): EVERYONE,
     ("public.campaign", "GET"): EVERYONE,
     ("public.neighborhood", "GET"): EVERYONE,
@@ -115,7 +115,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("public.search", "GET"): EVERYONE,
     ("public.document", "GET"): EVERYONE,
     ("residents.coverage", "GET"): TEAM,
-    # Records in and letters out (issue 11)
+    # Records in and letters out
     ("uploads.add", "GET"): TEAM,
     ("uploads.add", "POST"): TEAM,
     ("letters.view", "GET"): TEAM,

@@ -1,4 +1,4 @@
-"""A search runs under FOILTRACK_SEARCH_BUDGET_SECONDS and, cut short, says so (issue 10)."""
+"""A search runs under FOILTRACK_SEARCH_BUDGET_SECONDS and, cut short, says so."""
 
 from __future__ import annotations
 

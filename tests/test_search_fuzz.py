@@ -1,6 +1,6 @@
 """Random queries over indexes built several ways: every search ends, and counts what Whoosh counts.
 
-Issue 10: a scored union of a few ordinary words could spin for ever in Whoosh's block-quality skipping
+A scored union of a few ordinary words could spin for ever in Whoosh's block-quality skipping
 (search.scoring explains why, and the fix). Here Hypothesis writes words, ORs, prefixes, phrases and NOTs
 over a vocabulary with shared prefixes and Zipf frequencies, and runs each one, with a deadline, over
 indexes of 20,000 pages laid out as one segment, as several segments of uneven shares, and after

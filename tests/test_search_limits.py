@@ -1,4 +1,4 @@
-"""Bounded work per search (issue 10): linear snippets, exact score arithmetic, the time budget."""
+"""Bounded work per search: linear snippets, exact score arithmetic, the time budget."""
 
 from __future__ import annotations
 

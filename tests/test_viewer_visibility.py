@@ -1,4 +1,4 @@
-"""The viewer's page image (drawn in the sandbox, kept) and changing visibility from the web (issue 11)."""
+"""The viewer's page image (drawn in the sandbox, kept) and changing visibility from the web."""
 
 from __future__ import annotations
 

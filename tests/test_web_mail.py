@@ -59,7 +59,7 @@ def arrive(app, raw: bytes) -> Message:
 
 @pytest.fixture
 def agency(make_agency):
-    # Its officers write from their own addresses on its domain: a known sender (issue 10).
+    # Its officers write from their own addresses on its domain: a known sender.
     return make_agency(name="Department of Records", short_name="DOR", foil_email=f"foil@{AGENCY_DOMAIN}",
                        senders=[AGENCY_DOMAIN])
 

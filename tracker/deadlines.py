@@ -1,10 +1,10 @@
-"""Statutory FOIL deadlines: New York public holidays, business days and the five clocks of DESIGN §4.
+"""Statutory FOIL deadlines: New York public holidays, business days and the statutory clocks of a FOIL request.
 
 Pure calendar arithmetic: no Flask, no database, no clock. Every function takes and returns
 `datetime.date`; `closures` is an iterable of extra days an agency is closed (a declared day of
 mourning, say), which count as non-business days on top of the statutory calendar.
 
-Readings chosen where the law leaves room (DESIGN §4, "ambiguities to represent, not hide"):
+Readings chosen where the law leaves room (ambiguities represented, not hidden):
 
 - Receipt day. GCL §20 excludes the day an act happens from a period counted from it, and
   21 NYCRR 1401.5 treats a request received on a Saturday, Sunday or holiday as received on the next

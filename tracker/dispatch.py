@@ -11,7 +11,7 @@ transaction. One failure policy covers every job: a job that cannot be handed ov
 traceback, its owner's ``when_not_handed_over`` hook (if any) records the fact in a unit of its own, and
 the other jobs still go; the caller is never told that committed work failed (it did not).
 
-Durable follow-up work (issue 13): because a job is only a task name and JSON arguments, ``after_commit``
+Durable follow-up work: because a job is only a task name and JSON arguments, ``after_commit``
 also writes it to the pending-work table inside the transaction (``tracker.pending_work.record``), so
 the job exists exactly when the change that asked for it does. ``_dispatch`` relays the committed rows
 to the broker; the task marks its row done in its own unit of work; the scheduler's sweeper relays what

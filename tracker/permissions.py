@@ -31,7 +31,7 @@ PERMISSIONS = frozenset({
     "campaign.watch",          # campaign-wide calendar feeds and the weekly campaign digest
     "search",
     "users.manage",
-    "resident.view",           # residents' names, emails and postal addresses (issue 12); forget a resident
+    "resident.view",           # residents' names, emails and postal addresses; forget a resident
 })
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -50,7 +50,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 # lawyers and administrators (litigation.manage), whichever page or endpoint logs it.
 EVENT_PERMISSIONS: dict[str, str] = {"article78_filed": "litigation.manage"}
 
-# The most sensitive documents each role may see (DESIGN §3: public, internal, privileged).
+# The most sensitive documents each role may see (public, internal, privileged).
 VISIBLE: dict[str, frozenset[str]] = {
     "admin": frozenset(VISIBILITIES),
     "lawyer": frozenset(VISIBILITIES),
@@ -154,5 +154,5 @@ def can_download_original(user, message) -> bool:
     visible = visible_documents(user)
     request = getattr(message, "request", None)
     if request is not None and request.resident_id is not None and not can(user, "resident.view"):
-        return False  # a resident's letter names them: for lawyers and admins only (issue 12)
+        return False  # a resident's letter names them: for lawyers and admins only
     return all(d.visibility in visible for d in message.documents)

@@ -85,7 +85,7 @@ class AgencyClock:
         return f"Under {section}, the agency is required {duty}, that is by {when}."
 
 
-# The deadlines that bind the agency, with the section that sets each (DESIGN §4).
+# The deadlines that bind the agency, with the section that sets each.
 AGENCY_DUTIES: dict[str, tuple[str, str]] = {
     "acknowledgment": ("Public Officers Law §89(3)(a)",
                        "to grant or deny the request, or to acknowledge it in writing with an approximate "

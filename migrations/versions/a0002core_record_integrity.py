@@ -1,4 +1,4 @@
-"""one transaction boundary, serialized history, honest outcomes (issue 9)
+"""one transaction boundary, serialized history, honest outcomes
 
 Revision ID: a0002core
 Revises: 1f81a1b26a2f

@@ -1,4 +1,4 @@
-"""agency senders, checked references, API hardening (issue 10)
+"""agency senders, checked references, API hardening
 
 Revision ID: a0004websec
 Revises: a0003audit

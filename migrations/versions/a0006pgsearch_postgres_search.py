@@ -1,4 +1,4 @@
-"""PostgreSQL full-text search engine (issue 13)
+"""PostgreSQL full-text search engine
 
 The table the PostgreSQL search engine (search.pg_engine) reads and writes: one row per indexed page,
 message body or request, its text as stored for snippets, a tsvector of its words and label lexemes,

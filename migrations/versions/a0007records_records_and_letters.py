@@ -1,4 +1,4 @@
-"""uploads, portal notices, letters, grounds as cited (issue 11)
+"""uploads, portal notices, letters, grounds as cited
 
 Revision ID: a0007records
 Revises: a0006pgsearch

@@ -1,4 +1,4 @@
-"""public portal, neighborhoods, resident requests (issue 12)
+"""public portal, neighborhoods, resident requests
 
 Revision ID: a0008public
 Revises: a0007records

@@ -1,4 +1,4 @@
-"""extraction pool (issue 14)
+"""extraction pool
 
 Revision ID: a0009extract
 Revises: a0008public

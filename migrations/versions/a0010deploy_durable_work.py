@@ -1,4 +1,4 @@
-"""pending work table, deployment facts (issue 13)
+"""pending work table, deployment facts
 
 Revision ID: a0010deploy
 Revises: a0009extract

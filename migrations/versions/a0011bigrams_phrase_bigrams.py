@@ -1,4 +1,4 @@
-"""phrase bigrams in the PostgreSQL search table (issue 13)
+"""phrase bigrams in the PostgreSQL search table
 
 A column of each row's word pairs, under its own GIN index (search.pg_query). An empty table (a new
 install) is marked as holding them at once; a table with rows keeps its old rows and is searched by

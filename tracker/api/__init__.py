@@ -1,4 +1,4 @@
-"""JSON API v1: bearer-token authentication, JSON errors, and the endpoints of DESIGN §8."""
+"""JSON API v1: bearer-token authentication, JSON errors, and the endpoints other programs rely on."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _authenticate():
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if not header and request.endpoint in PUBLIC_ENDPOINTS and current_app.config["PUBLIC_PORTAL"]:
-        g.api_user = permissions.PUBLIC  # the public portal: public pages only (issue 12)
+        g.api_user = permissions.PUBLIC  # the public portal: public pages only
         return
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'")

@@ -1,4 +1,4 @@
-"""Campaigns: GET/POST /api/v1/campaigns, GET/PATCH /api/v1/campaigns/<id> (DESIGN §8, issue 12).
+"""Campaigns: GET/POST /api/v1/campaigns, GET/PATCH /api/v1/campaigns/<id>.
 
 A campaign carries its public side: `slug` (the address of /public/<slug>/), `agency_id` (the agency the
 residents' request generator files with), `letter_template` (the letter residents send, with

@@ -1,4 +1,4 @@
-"""Full-text search over released pages: GET /api/v1/search (DESIGN §8), within the user's visibility."""
+"""Full-text search over released pages: GET /api/v1/search, within the user's visibility."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def agency(a: Agency) -> dict:
 
 
 def reply_address(r: Request) -> str:
-    """The per-request reply address of DESIGN §5, from MAIL_DOMAIN and REPLY_ADDRESS."""
+    """The per-request reply address (foil+<token>@domain), from MAIL_DOMAIN and REPLY_ADDRESS."""
     config = current_app.config
     return config["REPLY_ADDRESS"].format(token=r.reply_token.lower(), domain=config["MAIL_DOMAIN"])
 

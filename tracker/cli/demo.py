@@ -93,7 +93,7 @@ REQUESTS = [
 
 
 def _open_public_side(campaign: Campaign, agency, lawyer: User, today: date) -> None:
-    """The public side of the demo (issue 12): /public/ban-the-scan/, with residents' requests on its map."""
+    """The public side of the demo: /public/ban-the-scan/, with residents' requests on its map."""
     from tracker.cli.demo_residents import load_resident_requests
     from tracker.operations.campaigns import update_campaign
 

@@ -28,7 +28,7 @@ def _processes(config) -> dict[str, list[str]]:
                 "--preload", "tracker.wsgi:app"],
         "worker": [*celery, "worker", "--queues", "celery,ingest,extract", "--concurrency",
                    str(config["WORKER_CONCURRENCY"]), "--hostname", "main@%h", "--loglevel", "INFO"],
-        # Whoosh allows one writer at a time (DESIGN §6): the indexer holds the index-writer lease.
+        # Whoosh allows one writer at a time: the indexer holds the index-writer lease.
         "indexer": [python, "-m", "tracker.cli", "indexer"],
         # The scheduler holds its lease too, so a second `serve` on the same data never runs a job twice.
         "scheduler": [python, "-m", "tracker.cli", "scheduler"],

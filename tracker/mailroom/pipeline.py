@@ -1,6 +1,6 @@
 """The mail worker's unit of work: fetch, keep raw, deliver and commit, flag on the server; then extract.
 
-Order per message (DESIGN §5): raw bytes into the blob store first; parse, match and deliver in one
+Order per message: raw bytes into the blob store first; parse, match and deliver in one
 database transaction that also advances the mailbox cursor; commit; only then flag the message on the
 server. A crash anywhere loses nothing and, on restart, delivers nothing twice: the cursor and the
 unique content hash make the redelivery a no-op.

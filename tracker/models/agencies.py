@@ -65,7 +65,7 @@ class Campaign(db.Model):
     # The campaign's request letter with {{ placeholders }} (tracker.letter_language); empty: the default.
     request_template: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The public side (issue 12): the address of its pages, the agency residents' requests go to, the
+    # The public side: the address of its pages, the agency residents' requests go to, the
     # letter residents send (placeholders filled per neighborhood), and whether its pages are open.
     slug: Mapped[str | None] = mapped_column(String(100), unique=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))

@@ -55,7 +55,7 @@ class Request(db.Model):
     stale_on: Mapped[date | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # The 2020 Neighborhood Tabulation Area the request is about, and the resident who asked (issue 12).
+    # The 2020 Neighborhood Tabulation Area the request is about, and the resident who asked.
     nta_code: Mapped[str | None] = mapped_column(String(10), index=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
 

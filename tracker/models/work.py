@@ -15,7 +15,7 @@ class PendingWork(db.Model):
     """A job (a Celery task by name and its arguments) that must run because a committed change asked for it.
 
     Written in the same transaction as the change, relayed to the broker after the commit, marked done by
-    the task; the sweeper hands the broker again what is not done after a while (DESIGN §7).
+    the task; the sweeper hands the broker again what is not done after a while.
     """
 
     __tablename__ = "pending_work"

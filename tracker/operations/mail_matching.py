@@ -1,4 +1,4 @@
-"""Finding the request an incoming email answers (DESIGN §5), or ranked guesses when nothing ties it.
+"""Finding the request an incoming email answers, or ranked guesses when nothing ties it.
 
 In order: a reply token in any recipient header; In-Reply-To/References (and a bounce's embedded
 original) pointing at a message we sent or received; our reference or an agency tracking number in the

@@ -52,7 +52,7 @@ def parse_date(value, field: str) -> date:
 
 def _new_reference(request: Request) -> str:
     """FT-<year>-<id>-<check>: the random check part means nobody can write into a request by guessing
-    its reference from the sequence (DESIGN §5)."""
+    its reference from the sequence."""
     import secrets
 
     from ingest.matching import CHECK_LENGTH, new_reference
@@ -271,7 +271,7 @@ def record_event(
     if request.resident_id is not None:
         from tracker.public.notify import event_recorded
 
-        event_recorded(request, event)  # the resident who asked hears of each step (issue 12)
+        event_recorded(request, event)  # the resident who asked hears of each step
     return event
 
 

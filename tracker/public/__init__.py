@@ -1,4 +1,4 @@
-"""The public side of a campaign (issue 12): its map, neighborhood pages, the residents' request generator,
+"""The public side of a campaign: its map, neighborhood pages, the residents' request generator,
 residents' private status pages and public search; open to anyone when PUBLIC_PORTAL is on.
 
 Visitors here are `permissions.PUBLIC` (the "anonymous" role): public requests and public documents only,

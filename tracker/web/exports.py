@@ -90,7 +90,7 @@ def nearest_of_each_kind(deadlines) -> dict:
 
 
 def neighborhood_cells(r: Request) -> list[str]:
-    """The request's 2020 neighborhood code and name (issue 12), or two empty cells."""
+    """The request's 2020 neighborhood code and name, or two empty cells."""
     from tracker.geo import find_neighborhood
 
     place = find_neighborhood(r.nta_code) if r.nta_code else None

@@ -23,7 +23,7 @@ from tracker.web.schemas import NewRequestForm
 
 bp = Blueprint("filing", __name__, url_prefix="/requests")
 
-# Which extra fields each event type asks for (DESIGN §4): the form shows only these.
+# Which extra fields each event type asks for: the form shows only these.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "acknowledged": ("date_certain", "reason", "tracking_number"),
     "extended": ("date_certain", "reason"),
