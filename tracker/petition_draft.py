@@ -13,6 +13,7 @@ from datetime import date
 
 from tracker.appeal_arguments import argument, arguments_for
 from tracker.grounds import describe
+from tracker.lifecycle import WITHHOLDING
 from tracker.petition import (
     BLANK,
     Block,
@@ -58,7 +59,7 @@ def _fact_sentence(fact: HistoryFact, request: RequestHistory) -> str:
     if fact.kind == "records_released":
         pages = f" {fact.pages:,} pages of" if fact.pages else ""
         return f"On {on}, the agency released{pages} records in response to the request."
-    if fact.kind in ("denied", "partially_granted", "no_records"):
+    if fact.kind in WITHHOLDING:
         words = {"denied": "denied the request",
                  "partially_granted": "granted the request only in part and withheld the remaining records",
                  "no_records": "answered that it had no records responsive to the request"}[fact.kind]

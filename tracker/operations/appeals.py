@@ -12,7 +12,7 @@ from tracker.models.requests import APPEAL_OUTCOMES
 from tracker.operations.errors import Conflict, Invalid
 from tracker.operations.requests import add_tracking_number, parse_date, record_event, request_state
 
-AGENCY_CLOCKS = ("acknowledgment", "determination", "date_certain")
+AGENCY_CLOCKS = lifecycle.ANSWER_CLOCKS
 APPEAL_AUDITED = ("tracking_number", "letter", "outcome", "decided_on")
 
 

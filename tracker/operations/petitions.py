@@ -20,9 +20,9 @@ from tracker.models import Appeal, Document, Litigation, Message, Request, User
 from tracker.operations.errors import Conflict
 from tracker.petition_draft import draft_petition
 
-FINAL = ("appeal_denied", "appeal_constructively_denied")
-AGENCY_CLOCKS = ("acknowledgment", "determination", "date_certain")
-DETERMINATIONS = ("denied", "partially_granted", "no_records")
+FINAL = lifecycle.APPEAL_DENIED
+AGENCY_CLOCKS = lifecycle.ANSWER_CLOCKS
+DETERMINATIONS = lifecycle.WITHHOLDING
 # The papers a petition annexes, by the history fact they show (the evidence bundle holds them).
 EXHIBIT_TITLES = {
     "received": "The request",
@@ -85,7 +85,7 @@ def _history(request: Request, state) -> list[petition.HistoryFact]:
         data = e.data or {}
         if e.type == "submitted":
             facts.append(petition.HistoryFact("received", state.received_on or e.occurred_on))
-        elif e.type in ("acknowledged", "extended"):
+        elif e.type in lifecycle.PROMISES:
             certain = data.get("date_certain")
             facts.append(petition.HistoryFact(e.type, e.occurred_on,
                                               date_certain=date.fromisoformat(certain) if certain else None))

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from ingest import matching
 from ingest.portal import PortalNotice, parse_portal_notice
-from tracker import audit
+from tracker import audit, lifecycle
 from tracker.extensions import db
 from tracker.models import Event, Message, Request, TrackingNumber
 from tracker.operations.errors import Conflict
@@ -96,7 +96,7 @@ def suggestion_for(message: Message) -> PortalSuggestion | None:
     from tracker.operations.mail import _timeline_day
 
     data: dict = {}
-    if notice.date_certain and notice.event_type in ("acknowledged", "extended"):
+    if notice.date_certain and notice.event_type in lifecycle.PROMISES:
         data["date_certain"] = notice.date_certain.isoformat()
     if notice.exemptions:
         from tracker.grounds import describe, normalise

@@ -313,7 +313,7 @@ def _follow_up_records(request: Request, event: Event) -> None:
         audit.record(event.actor, "appeal.file", appeal, request=request,
                      changes={"filed_by": event.data.get("filed_by"), "filed_on": appeal.filed_on,
                               "tracking_number": appeal.tracking_number})
-    elif event.type in ("appeal_granted", "appeal_denied"):
+    elif event.type in lifecycle.APPEAL_DECISIONS:
         pending = [a for a in request.appeals if a.outcome in ("pending", "constructively_denied")]
         if event.data.get("appeal_event_id") is not None:  # the appeal this answers, as the timeline reads it
             pending = [a for a in pending if a.filed_event_id == event.data["appeal_event_id"]]

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker import lifecycle
 from tracker.extensions import db
 from tracker.lifecycle import ENDED, RequestState
 from tracker.models import Request
@@ -32,13 +33,13 @@ LABELS = {
     "appeal": _l("Under appeal"),
     "released": _l("Records released"),
 }
-GRANTING = ("granted", "partially_granted", "appeal_granted")
-DENIED = ("denied", "no_records", "appeal_denied")
+GRANTING = lifecycle.GRANTING
+DENIED = lifecycle.REFUSING
 # The agency let a deadline pass without answering (a constructive denial, POL §89(3)(a), §89(4)(b)).
-LATE = ("constructively_denied", "appeal_constructively_denied")
-APPEALING = ("appeal_filed", "in_litigation")
+LATE = lifecycle.TIME_DRIVEN
+APPEALING = lifecycle.CONTESTED
 # The agency's own clocks: one of them missed makes the request overdue (the requester's are not the agency's).
-AGENCY_CLOCKS = ("acknowledgment", "determination", "date_certain", "appeal_determination")
+AGENCY_CLOCKS = lifecycle.AGENCY_CLOCKS
 
 
 def map_state(state: RequestState) -> str | None:

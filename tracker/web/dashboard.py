@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker import permissions
+from tracker import lifecycle, permissions
 from tracker.clock import legal_today
 from tracker.extensions import db
 from tracker.models import Campaign, Message
@@ -68,7 +68,7 @@ def in_neighborhood(rows, nta: str):
 def article78_passed_step(row):
     """(words, link) for a request whose four months to petition (CPLR 217(1)) have run out: a new request is
     the way to the records now, not a petition. None otherwise."""
-    if row.state.status not in ("appeal_denied", "appeal_constructively_denied"):
+    if row.state.status not in lifecycle.APPEAL_DENIED:
         return None
     if not any(d.kind == "article78" and d.missed for d in row.state.deadlines):
         return None

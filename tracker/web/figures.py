@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import median
 
+from tracker import lifecycle
 from tracker.deadlines import is_business_day, roll_forward
 from tracker.operations import request_state
 
-ANSWERS = frozenset({"acknowledged", "extended", "granted", "partially_granted", "denied", "no_records"})
-DECISIONS = frozenset({"granted", "partially_granted", "denied", "no_records"})
+ANSWERS = frozenset(lifecycle.PROMISES + lifecycle.DETERMINATIONS)
+DECISIONS = frozenset(lifecycle.DETERMINATIONS)
 
 
 def business_days_between(start: date, end: date, closures=()) -> int:

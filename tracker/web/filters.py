@@ -8,7 +8,7 @@ from flask import Flask, current_app, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from tracker import permissions
+from tracker import lifecycle, permissions
 from tracker.clock import local
 from tracker.grounds import describe, label
 from tracker.lifecycle import LABELS
@@ -178,6 +178,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(mail_out_configured)
     app.add_template_global(deadline_label)
     app.add_template_global(status_label)
+    # The FOIL rules' statuses, groups and clocks, for templates to test against (never retyped there).
+    app.add_template_global(lifecycle, "lifecycle")
 
 
 def plain_words(text: str) -> str:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from tracker import lifecycle
 from tracker.extensions import db
 from tracker.lifecycle import ENDED, Deadline, RequestState
 from tracker.models import Request
@@ -16,7 +17,7 @@ from tracker.operations import request_state
 
 SOON_DAYS = 7
 # Clocks that run against the agency; the others (appeal, Article 78) run against us.
-AGENCY_CLOCKS = frozenset({"acknowledgment", "determination", "date_certain", "appeal_determination"})
+AGENCY_CLOCKS = frozenset(lifecycle.AGENCY_CLOCKS)
 
 GROUPS = (
     ("overdue", "Overdue", "A deadline has passed. Where the agency missed its own, the request is "
