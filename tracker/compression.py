@@ -10,7 +10,7 @@ attacker can also put chosen text into that body and watch many responses go by.
   route whose URL holds a secret): the account page (calendar feed address, a new API token), the people
   page (an invitation link or temporary password), the invitation page, the residents' private status
   pages, `GET /api/v1/me` and the API's tokens.
-Other types (CSV exports, zip bundles, PDFs, images) are left as they are.
+Other types (CSV exports, zip bundles, PDFs, images) and streamed responses are left as they are.
 """
 
 from __future__ import annotations
@@ -50,9 +50,10 @@ def init_app(app: Flask) -> None:
         COMPRESS_REGISTER=False,  # registered below, behind the secret check
         COMPRESS_MIMETYPES=MIMETYPES,
         COMPRESS_ALGORITHM=["br", "gzip"],
-        # Static files are sent as streams; their compression is streamed too (gzip included).
-        COMPRESS_ALGORITHM_STREAMING=["br", "gzip"],
         COMPRESS_MIN_SIZE=MIN_BYTES,
+        # Streamed responses (exports, bundles, files) stay as they are; our own static files are read
+        # whole first (below), as streaming compression would leave their file open.
+        COMPRESS_STREAMS=False,
     )
     compress.init_app(app)
 
@@ -66,4 +67,7 @@ def _compress(response: Response) -> Response:
         if "accept-encoding" not in vary.lower():
             response.headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
         return response
+    if request.endpoint == "static" and response.is_streamed and response.mimetype in MIMETYPES:
+        response.direct_passthrough = False
+        response.make_sequence()  # a few KB of CSS or JavaScript; the file is closed with the response
     return compress.after_request(response)

@@ -62,9 +62,12 @@ def _lookup_message(found: geo.Lookup) -> str:
                        zip=found.query)
     if found.reason == "not_city_zip":
         return gettext("%(zip)s is not a ZIP code of New York City; check the five digits.", zip=found.query)
+    if found.reason == "not_residential" and found.kind == "zip":
+        return gettext("%(zip)s lies in %(name)s, which is not a residential area; choose a neighborhood on "
+                       "the map or in the list.", zip=found.query, name=found.outside.name)
     if found.reason == "not_residential":
-        return gettext("%(query)s is in %(name)s, which is not a residential area; choose a neighborhood on "
-                       "the map or in the list.", query=found.query, name=found.outside.name)
+        return gettext("%(name)s is not a residential area; choose a neighborhood on the map or in the list.",
+                       name=found.outside.name)
     return gettext("No neighborhood matches “%(query)s”; try another spelling, your ZIP code, or the list.",
                    query=found.query)
 
