@@ -104,3 +104,15 @@ def test_the_api_never_compresses_the_calendar_address(client, api_as):
 ])
 def test_which_responses_carry_a_secret(endpoint, view_args, secret):
     assert carries_secret(endpoint, view_args) is secret
+
+
+@pytest.mark.browser
+def test_chromium_gets_the_map_compressed_and_draws_it(app, demo, live_server, browser_page):
+    base = live_server(app)
+    response = browser_page.goto(f"{base}/public/ban-the-scan/")
+    assert response.status == 200
+    assert response.header_value("content-encoding") in ("br", "gzip")
+    assert int(response.header_value("content-length")) < MAP_LIMIT
+    assert browser_page.locator("svg.citymap [data-nta]").count() == 262
+    css = browser_page.request.get(f"{base}/static/style.css", headers={"Accept-Encoding": "gzip, br"})
+    assert css.ok and css.headers.get("content-encoding") in ("br", "gzip")

@@ -26,13 +26,13 @@ MIN_SHARE = 0.05
 # How far a ZIP code's point may lie from the nearest neighborhood (piers, landfill, the harbor).
 NEAREST_METERS = 1500
 _DEGREE_METERS = 111_000  # roughly, at New York's latitude along a meridian; enough for a distance cap
-# The five counties that are the five boroughs of New York City (New York City Charter §2).
+# The five counties that are New York City's five boroughs.
 NYC_COUNTIES = ("New York County", "Kings County", "Bronx County", "Queens County", "Richmond County")
 _ZIP = re.compile(r"(\d{5})(?:-?\d{4})?")
 # The boundary file's code for land with no ZIP code (parks, the harbor); nobody's ZIP code.
 NO_ZIP = "99999"
 # ZIP codes carved out of an older one after the boundary file was drawn, whose point in the package is
-# wrong: the older area stands in. 11249 (Williamsburg's waterfront, split from 11211 in 2011) is placed
+# wrong: the older area stands in. 11249 (Williamsburg west of the BQE, split from 11211 on July 1, 2011) is placed
 # in East Flatbush by the package.
 CARVED_FROM = {"11249": "11211"}
 
