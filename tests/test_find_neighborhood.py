@@ -44,6 +44,7 @@ def test_zip_codes_resolve_to_their_neighborhoods(zip_code, expected, source):
     ("x", "no_match"),
     ("Central Park", "not_residential"),
     ("LaGuardia Airport", "not_residential"),
+    ("10082", "not_residential"),   # a unique ZIP code whose point lies in Central Park
 ])
 def test_what_offers_no_neighborhood_says_why(text, reason):
     found = geo.find_places(text)
@@ -150,7 +151,8 @@ def test_the_public_finder_offers_the_neighborhoods(client, campaign, query, exp
 
 @pytest.mark.parametrize("query,message", [
     ("Narnia", "No neighborhood matches"),
-    ("Central Park", "which is not a residential area"),
+    ("Central Park", "Central Park is not a residential area"),
+    ("10082", "10082 lies in Central Park, which is not a residential area"),  # its point is in the park
     ("90210", "is not a ZIP code of New York City"),
 ])
 def test_the_public_finder_says_why_it_offers_nothing(client, campaign, query, message):
