@@ -159,3 +159,25 @@ def test_the_public_finder_says_why_it_offers_nothing(client, campaign, query, m
     page = client.get("/public/ban-the-scan/request", query_string={"zip": query})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and message in html and "zip-matches" not in html
+
+
+def test_the_map_list_carries_the_names_people_use(client, campaign):
+    html = client.get("/public/ban-the-scan/").get_data(as_text=True)
+    assert 'data-name="bedford stuyvesant east brooklyn bk0302 bed stuy bedstuy"' in html
+    assert 'data-name="hells kitchen manhattan mn0402 hells kitchen clinton"' in html
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("typed,visible", [
+    ("hell’s kitchen", {"Hell's Kitchen"}),
+    ("Bed-Stuy", {"Bedford-Stuyvesant (East)", "Bedford-Stuyvesant (West)"}),
+    ("EL BARRIO", {"East Harlem (North)", "East Harlem (South)"}),
+    ("Saint George", {"St. George-New Brighton"}),
+])
+def test_the_list_filter_matches_like_the_finder(app, campaign, live_server, browser_page, typed, visible):
+    base = live_server(app)
+    browser_page.set_viewport_size({"width": 390, "height": 844})
+    browser_page.goto(f"{base}/public/ban-the-scan/")
+    browser_page.fill("#place-filter", typed)
+    shown = browser_page.locator("#places li:visible a").all_inner_texts()
+    assert set(shown) == visible

@@ -17,7 +17,7 @@ from tracker.geo.boundaries import (
     residential,
 )
 from tracker.geo.lookup import Lookup, find_places
-from tracker.geo.names import ALIASES, normalize, places_named
+from tracker.geo.names import ALIASES, aliases_of, normalize, places_named
 from tracker.geo.zipcodes import ZipAnswer, ZipCodeError, neighborhoods_for_zip, resolve_zip
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "MAP_WIDTH",
     "Neighborhood",
     "ZipAnswer",
+    "aliases_of",
     "ZipCodeError",
     "find_neighborhood",
     "find_places",

@@ -94,3 +94,8 @@ def places_named(query: str) -> list[Neighborhood]:
             found.setdefault(place.code, (2, place))
     ranked = sorted(found.values(), key=lambda item: (item[0], item[1].borough, item[1].name))
     return [place for _rank, place in ranked]
+
+
+def aliases_of(code: str) -> list[str]:
+    """The names in ALIASES that cover this NTA (for the list filter on the map pages)."""
+    return [alias for alias, codes in ALIASES.items() if code in codes]
