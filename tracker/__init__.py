@@ -85,6 +85,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from tracker import api, headers, public, tasks, web
 
     headers.init_app(app)
+    from tracker import compression
+
+    compression.init_app(app)
     api.init_app(app)
     web.init_app(app)
     public.init_app(app)

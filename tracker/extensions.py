@@ -1,5 +1,6 @@
 """Flask extensions, created unbound; `create_app` binds them to an app."""
 
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -19,4 +20,5 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+compress = Compress()
 # Rate limits are not an extension: tracker.signin_limits is the one limiter, with shared storage.

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from tracker.geo import neighborhoods, residential
+from tracker.geo import aliases_of, neighborhoods, normalize, residential
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +48,9 @@ def _items() -> list[tuple[str, str, str]]:
     """(code, markup before the link target's code, markup after it) per residential neighborhood."""
     items = []
     for place in residential():
-        search = escape(f"{place.name} {place.borough} {place.code}".lower())
+        # What the list filter matches, in tracker.geo's normalized form, with the names people use.
+        search = escape(" ".join([normalize(place.name), normalize(place.borough), place.code.lower(),
+                                  *aliases_of(place.code)]))
         items.append((place.code, f'<li data-name="{search}"><a href="',
                       f'{place.code}">{escape(place.name)}</a> <span class="muted">{escape(place.borough)}</span>'))
     return items

@@ -48,18 +48,35 @@ def _generator(campaign, form=None, errors=None, status=200):
         errors = {**(errors or {}), "nta": gettext("%(name)s is not a residential neighborhood; choose another.",
                                                     name=place.name)}
         place = None
-    zip_code, zip_matches, zip_error = request.args.get("zip", "").strip(), [], ""
+    # The finder: a ZIP code or a neighborhood's name (as people say it) in the one `zip` box.
+    zip_code, zip_matches, zip_error = request.args.get("zip", "").strip()[:100], [], ""
     if zip_code:
-        try:
-            zip_matches = geo.neighborhoods_for_zip(zip_code)
-        except geo.ZipCodeError:
-            zip_error = gettext("%(zip)s is not a ZIP code of New York City; check the five digits.",
-                                zip=zip_code[:10])
+        found = geo.find_places(zip_code)
+        zip_matches, zip_error = list(found.places), _lookup_message(found)
     letter = letter_to_send(campaign, place, _preview_resident(form)) if place else ""
     return render_template("public/request.html", campaign=campaign, place=place, form=form,
                            errors=errors or {}, letter=letter, zip_code=zip_code, zip_matches=zip_matches,
                            zip_error=zip_error, width=geo.MAP_WIDTH, height=geo.MAP_HEIGHT, honeypot=HONEYPOT,
                            lang=chosen_language()), status
+
+
+def _lookup_message(found: geo.Lookup) -> str:
+    """Why the finder offers no neighborhood, in the visitor's language (empty when it offers some)."""
+    if found.places or found.reason == "empty":
+        return ""
+    if found.reason == "bad_zip":
+        return gettext("%(zip)s is not a ZIP code of New York City; a ZIP code is five digits, e.g. 11211.",
+                       zip=found.query)
+    if found.reason == "not_city_zip":
+        return gettext("%(zip)s is not a ZIP code of New York City; check the five digits.", zip=found.query)
+    if found.reason == "not_residential" and found.kind == "zip":
+        return gettext("%(zip)s lies in %(name)s, which is not a residential area; choose a neighborhood on "
+                       "the map or in the list.", zip=found.query, name=found.outside.name)
+    if found.reason == "not_residential":
+        return gettext("%(name)s is not a residential area; choose a neighborhood on the map or in the list.",
+                       name=found.outside.name)
+    return gettext("No neighborhood matches “%(query)s”; try another spelling, your ZIP code, or the list.",
+                   query=found.query)
 
 
 @bp.route("/<slug>/request", methods=["GET", "POST"])
