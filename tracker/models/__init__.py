@@ -3,6 +3,7 @@
 from tracker.models.agencies import Agency, Campaign
 from tracker.models.audit import AuditEntry, SignInFailure
 from tracker.models.documents import Document, Page
+from tracker.models.findings import Finding
 from tracker.models.mail import MailboxCursor, Message, SenderRoute
 from tracker.models.notify import Reminder, SavedSearch
 from tracker.models.public import Resident, ResidentEmail
@@ -20,6 +21,7 @@ __all__ = [
     "DeploymentFact",
     "Document",
     "Event",
+    "Finding",
     "Litigation",
     "MailboxCursor",
     "Message",
