@@ -114,6 +114,11 @@ def create_public_campaign(actor=None, *, name: str, **fields) -> Campaign:
     return update_campaign(campaign, actor, **fields)
 
 
+def campaign_by_slug(slug: str) -> Campaign | None:
+    """The campaign with this slug, public or not, or None."""
+    return db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+
+
 def public_campaign(slug: str) -> Campaign | None:
     """The public campaign with this slug, or None (unknown or not public)."""
     return db.session.scalar(select(Campaign).where(Campaign.slug == slug, Campaign.public.is_(True)))

@@ -209,3 +209,54 @@ def findings_by_neighborhood(campaign_id: int) -> dict[str, int]:
         for code in finding.nta_codes or []:
             counts[code] = counts.get(code, 0) + 1
     return counts
+
+
+def place_rows(rows, progress=None) -> list[str]:
+    """The NTA code of each row of a findings file (tracker.finding_files rows), placing points in bulk;
+    Invalid naming every row that cannot be placed. `progress(n)` is told as rows are placed."""
+    from tracker.geo.points import neighborhoods_at
+
+    points = [(r.longitude, r.latitude) for r in rows if r.latitude is not None]
+    placed = iter(neighborhoods_at(points))
+    if progress is not None and points:
+        progress(len(points))
+    codes, problems = [], []
+    for row in rows:
+        if row.latitude is not None:
+            code = next(placed)
+            if code is None:
+                problems.append(f"{row.where}: the point {row.latitude}, {row.longitude} is in no neighborhood "
+                                "of New York City")
+        else:
+            found = geo.find_neighborhood(row.nta_code)
+            code = found.code if found else None
+            if code is None:
+                problems.append(f"{row.where}: {row.nta_code!r} is not a 2020 neighborhood (NTA) code")
+            elif progress is not None:
+                progress(1)
+        codes.append(code)
+    if problems:
+        more = f"; and {len(problems) - 50} more" if len(problems) > 50 else ""
+        raise Invalid("; ".join(problems[:50]) + more, code="bad_rows")
+    return codes
+
+
+def import_findings(actor, campaign: Campaign, rows, codes: list[str], *, source: str, batch: str
+                    ) -> list[Finding]:
+    """Add a file's placed findings (rows and their codes from `place_rows`) as one unverified batch that
+    carries its source; one audit row records the import."""
+    if not source.strip():
+        raise Invalid("an imported finding needs its source (a citation of where it comes from)", field="source")
+    user_id, who = _author(actor)
+    findings = [Finding(campaign_id=campaign.id, kind=row.kind, quote=row.quote, source=source.strip(),
+                        source_url=row.source_url, nta_codes=[code],
+                        place_label="a point" if row.latitude is not None else "",
+                        latitude=row.latitude, longitude=row.longitude, period_start=row.period_start,
+                        period_end=row.period_end, batch=batch, created_by_id=user_id, created_by_label=who[:320])
+                for row, code in zip(rows, codes, strict=True)]
+    db.session.add_all(findings)
+    db.session.flush()
+    audit.record(actor, "finding.import", ("campaigns", campaign.id),
+                 changes={"batch": batch, "findings": len(findings), "source": source.strip()},
+                 summary=f"imported {len(findings)} findings as batch {batch}")
+    return findings
