@@ -24,7 +24,7 @@ def public_page(app, make_request, campaign):  # noqa: F811
                                "Second page."])
 
 
-def _body(campaign, document, **extra):
+def _body(campaign, document, **extra):  # noqa: F811 - the fixture's value
     return {"kind": "camera_network", "campaign_id": campaign.id, "document_id": document.id, "page": 1,
             "quote": "operates 41 cameras", **GREENPOINT, "period_start": "2020-01-01", **extra}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -46,7 +47,7 @@ def import_command(file: Path, slug: str, source: str, kind: str | None, dry_run
     if not source.strip():
         raise click.ClickException("--source must say where the findings come from")
     try:
-        with tqdm(total=len(rows), desc="placing findings", unit="finding", file=click.get_text_stream("stderr"),
+        with tqdm(total=len(rows), desc="placing findings", unit="finding", file=sys.stderr,
                   mininterval=0.2) as bar:
             codes = place_rows(rows, progress=bar.update)
     except OperationError as exc:
