@@ -20,9 +20,17 @@ def _portal_must_be_open():
 
 def init_app(app: Flask) -> None:
     """Register the public pages, their languages, and the residents' command."""
-    from tracker.public import drawing, i18n, residents, views  # noqa: F401 - registers routes
+    from tracker.public import (  # noqa: F401 - registers routes
+        drawing,
+        findings,
+        i18n,
+        residents,
+        scorecards,
+        views,
+    )
 
     i18n.init_app(app)
+    findings.init_app(app)
     app.register_blueprint(bp)
     app.add_template_global(neighborhood_name, "nta_name")
     app.add_template_global(drawing.map_svg, "map_svg")

@@ -36,6 +36,8 @@ BLUEPRINTS = [
     "portal",
     "page_images",
     "coverage",
+    "scorecards",
+    "findings",
 ]
 
 
