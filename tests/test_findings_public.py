@@ -106,3 +106,12 @@ def test_a_closed_portal_shows_no_findings(client, findings, app):
     app.config["PUBLIC_PORTAL"] = False
     assert client.get("/public/ban-the-scan/findings.geojson").status_code == 404
     assert client.get("/api/v1/findings").status_code == 401
+
+
+@pytest.mark.parametrize("value, status", [("CC0-1.0", 200), ("ODbL-1.0", 200), ("not a licence!", 422),
+                                           ("", 422)])
+def test_a_campaign_chooses_its_findings_licence(api_as, campaign, value, status):  # noqa: F811
+    answer = api_as("lawyer").patch(f"/api/v1/campaigns/{campaign.id}", json={"findings_licence": value})
+    assert answer.status_code == status, answer.get_json()
+    expected = value if status == 200 else "CC-BY-4.0"
+    assert api_as("lawyer").get(f"/api/v1/campaigns/{campaign.id}").get_json()["findings_licence"] == expected
