@@ -107,6 +107,7 @@ def test_bad_findings_are_refused_with_the_field_and_nothing_saved(api_as, campa
 @pytest.mark.parametrize("place, codes", [
     ({"nta_codes": ["bk0101", "BK0102"]}, ["BK0101", "BK0102"]),
     ({"community_district": "BK01"}, ["BK0101", "BK0102", "BK0103", "BK0104"]),
+    ({"nta_code": "QN0101"}, ["QN0101"]),
 ])
 def test_a_finding_can_be_placed_in_several_neighborhoods(api_as, campaign, public_page, place, codes):  # noqa: F811
     body = {k: v for k, v in _body(campaign, public_page).items() if k not in GREENPOINT}

@@ -29,6 +29,7 @@ class FindingCreate(Body):
     source: Text = ""
     source_url: Annotated[str, Field(max_length=2000)] = ""
     nta_codes: Codes | None = Field(None, description="2020 neighborhood (NTA) codes, e.g. BK0101")
+    nta_code: Annotated[str, Field(max_length=10)] | None = Field(None, description="one NTA code (as nta_codes)")
     latitude: Degrees | None = None
     longitude: Degrees | None = None
     zip_code: Annotated[str, Field(max_length=10)] | None = None
@@ -67,6 +68,7 @@ def finding_json(f: Finding, user) -> dict:
         "source_url": f.source_url,
         "page_url": f"/public/documents/{f.document_id}?page={f.page}" if f.document_id else None,
         "nta_codes": list(f.nta_codes or []),
+        "nta_code": (f.nta_codes or [None])[0],
         "place_label": f.place_label,
         "latitude": f.latitude,
         "longitude": f.longitude,
@@ -126,6 +128,11 @@ def add_finding():
     (latitude and longitude, nta_codes, zip_code or community_district), period_start?, period_end?}."""
     data = json_body()
     campaign = _campaign(data.pop("campaign_id"))
+    if data.get("nta_code"):
+        if data.get("nta_codes"):
+            raise ApiError(422, "invalid", "give nta_code or nta_codes, not both", "nta_code")
+        data["nta_codes"] = [data["nta_code"]]
+    data.pop("nta_code", None)
     finding = create_finding(g.api_user, campaign=campaign, **data)
     return jsonify(finding_json(finding, g.api_user)), 201
 
