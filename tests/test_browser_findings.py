@@ -62,12 +62,16 @@ def select_text(page, words: str) -> None:
     }""", words)
 
 
-def make_finding(page, base, document, words: str, nta: str) -> None:
+def make_finding(page, base, document, words: str, nta: str, shots) -> None:
     page.goto(f"{base}/documents/{document.id}?page=1")
     select_text(page, words)
     quote = page.get_by_label("Quoted passage")
     quote.wait_for()
     page.wait_for_function("w => document.querySelector('#finding-quote').value === w", arg=words)
+    assert page.locator("#finding-control").get_attribute("open") is not None  # the selection opened it
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    page.screenshot(path=str(shots / f"control-{width}.png"), full_page=True)
     page.get_by_label("What it shows").select_option("camera_network")
     page.get_by_label("Neighborhood", exact=True).select_option(nta)
     page.get_by_role("button", name="Save the finding").click()
@@ -97,8 +101,8 @@ def test_a_verified_finding_reaches_the_public_and_an_unverified_one_does_not(si
     page = browser_page
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, base, "rita@example.org")
-    make_finding(page, base, document, PASSAGE, "BK0101")
-    make_finding(page, base, document, OTHER, "BK0102")
+    make_finding(page, base, document, PASSAGE, "BK0101", tmp_path)
+    make_finding(page, base, document, OTHER, "BK0102", tmp_path)
     page.screenshot(path=str(tmp_path / f"viewer-{width}.png"), full_page=True)
     db.session.expire_all()
     verified, unverified = db.session.scalars(select(Finding).order_by(Finding.id)).all()
@@ -133,6 +137,7 @@ def test_a_verified_finding_reaches_the_public_and_an_unverified_one_does_not(si
     assert "No verified findings about this neighborhood yet." in public.text_content("#findings")
 
     public.goto(base + "/public/ban-the-scan/")
+    assert public.locator("a", has_text="How New York City Police Department answers").count() == 1
     public.get_by_label("what the records say (verified findings)").check()
     assert fill_of(public, "BK0101") == F1
     assert fill_of(public, "BK0102") == F0  # its finding is not verified: drawn as having none
