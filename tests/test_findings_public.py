@@ -11,6 +11,8 @@ import pytest
 from tests.public_support import campaign, portal_config  # noqa: F401 - fixture
 from tests.search_support import add_pages
 
+BOTH_DATABASES = True  # the JSON list of codes and the visibility join, on SQLite and PostgreSQL
+
 
 @pytest.fixture
 def app_config(app_config):

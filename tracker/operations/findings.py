@@ -187,15 +187,23 @@ def delete_finding(finding: Finding, actor) -> None:
     audit.record(actor, "finding.delete", subject, changes=snapshot)
 
 
-def public_findings(campaign_id: int, nta_code: str | None = None) -> list[Finding]:
-    """The campaign's findings the public may see (verified; citing a public page or an outside source),
-    optionally only those placed in one neighborhood; newest period first."""
+def _public_query(campaign_id: int, *columns):
+    """The campaign's verified findings citing a public page or an outside source (see finding_is_public)."""
     from sqlalchemy import or_
 
-    query = (select(Finding).outerjoin(Document, Document.id == Finding.document_id)
-             .where(Finding.campaign_id == campaign_id, Finding.verified_at.is_not(None),
-                    or_(Finding.document_id.is_(None), Document.visibility == "public"))
-             .order_by(Finding.id))
+    return (select(*columns).select_from(Finding).outerjoin(Document, Document.id == Finding.document_id)
+            .where(Finding.campaign_id == campaign_id, Finding.verified_at.is_not(None),
+                   or_(Finding.document_id.is_(None), Document.visibility == "public")))
+
+
+def public_findings(campaign_id: int, nta_code: str | None = None) -> list[Finding]:
+    """The campaign's findings the public may see (verified; citing a public page or an outside source),
+    optionally only those placed in one neighborhood; oldest first."""
+    from sqlalchemy import String, cast
+
+    query = _public_query(campaign_id, Finding).order_by(Finding.id)
+    if nta_code:  # narrowed in the database by the code's text, then checked exactly
+        query = query.where(cast(Finding.nta_codes, String).like(f'%"{nta_code}"%'))
     found = [f for f in db.session.scalars(query) if permissions.finding_is_public(f)]
     if nta_code:
         found = [f for f in found if nta_code in (f.nta_codes or [])]
@@ -203,10 +211,10 @@ def public_findings(campaign_id: int, nta_code: str | None = None) -> list[Findi
 
 
 def findings_by_neighborhood(campaign_id: int) -> dict[str, int]:
-    """NTA code -> how many public findings are placed there."""
+    """NTA code -> how many public findings are placed there (one query, codes only)."""
     counts: dict[str, int] = {}
-    for finding in public_findings(campaign_id):
-        for code in finding.nta_codes or []:
+    for codes in db.session.scalars(_public_query(campaign_id, Finding.nta_codes)):
+        for code in codes or []:
             counts[code] = counts.get(code, 0) + 1
     return counts
 
