@@ -28,7 +28,7 @@ def _scorecard(slug: str, agency_id: int):
 @bp.get("/<slug>/agencies/<int:agency_id>")
 def agency_scorecard_page(slug: str, agency_id: int):
     """How an agency answers the campaign's public requests: figures, charts drawn on the server, tables."""
-    from tracker.web.charts import scorecard_charts
+    from tracker.scorecard_charts import scorecard_charts
 
     campaign, agency, today, card, counted = _scorecard(slug, agency_id)
     grounds = [(key, *(describe(key) or (key, "")), count) for key, count in card.grounds]

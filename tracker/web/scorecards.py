@@ -10,7 +10,7 @@ from tracker import permissions
 from tracker.clock import legal_today
 from tracker.grounds import describe
 from tracker.operations.scorecards import agency_scorecard
-from tracker.web.charts import scorecard_charts
+from tracker.scorecard_charts import scorecard_charts
 
 bp = Blueprint("scorecards", __name__)
 
