@@ -39,4 +39,3 @@ def response_chart(rows: list[tuple[str, int | None, int | None]], title: str) -
                          f'<text x="{LEFT + w + 3:.1f}" y="{top + BAR - 1}" class="value">{value}</text>')
     parts.append(f'<text x="{LEFT}" y="{height - 4}" class="axis">business days after receipt</text></svg>')
     return Markup("".join(parts))
-
