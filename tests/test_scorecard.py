@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from tests.public_support import campaign, portal_config  # noqa: F401 - fixture
+from tests.search_support import add_pages
 from tracker.scorecard import RequestFacts, business_days_between, score
 
 # 2026, GCL §24: Lincoln's Birthday Thu Feb 12, Washington's Birthday Mon Feb 16, Election Day Tue Nov 3,
@@ -81,10 +82,19 @@ def agency_with_history(app, make_agency, campaign):  # noqa: F811
     b = filed(date(2026, 7, 3), "public")
     record_event(b, "acknowledged", date(2026, 7, 13), None)
     record_event(b, "partially_granted", date(2026, 8, 5), None, {"exemptions": ["87(2)(e)(iv)"]})
-    filed(date(2026, 11, 2), "internal")
+    c = filed(date(2026, 11, 2), "internal")
     file_request(None, agency, "Not sent yet", "Draft.", campaign=campaign.name, visibility="public")
     commit()
+    add_pages(a, ["Released page one.", "Released page two."])  # public: counted on both scorecards
+    add_pages(c, ["An internal page."], visibility="internal")  # the staff scorecard only
     return agency
+
+
+def pages_measured() -> bool:
+    """Whether this version of the product measures redactions page by page (the page columns exist)."""
+    from tracker.models import Page
+
+    return hasattr(Page, "redacted_share") and hasattr(Page, "withheld_in_full")
 
 
 def test_the_api_scorecard_counts_every_request_for_staff_and_public_ones_for_researchers(api_as,
@@ -97,11 +107,15 @@ def test_the_api_scorecard_counts_every_request_for_staff_and_public_ones_for_re
     assert staff["constructive_denial_share"] == pytest.approx(2 / 3)
     assert (staff["appeals_filed"], staff["appeals_granted"]) == (1, 1)
     assert staff["grounds"] == [{"ground": "87(2)(e)(iv)", "count": 2}, {"ground": "87(2)(f)", "count": 1}]
-    assert staff["pages_measured"] is False and staff["pages_released"] is None
+    if pages_measured():  # three pages released, none redacted
+        assert (staff["pages_released"], staff["median_redacted_share"]) == (3, 0.0)
+    else:
+        assert staff["pages_measured"] is False and staff["pages_released"] is None
 
     public = api_as("researcher").get(f"/api/v1/agencies/{agency_with_history.id}/scorecard").get_json()
     assert public["scope"] == "public requests" and public["requests_filed"] == 2
     assert public["acknowledged_late_share"] == 0.5 and public["constructive_denial_share"] == 0.5
+    assert public["pages_released"] == (2 if pages_measured() else None)
     assert api_as("lawyer").get("/api/v1/agencies/999999/scorecard").status_code == 404
 
 
@@ -112,7 +126,7 @@ def test_the_public_scorecard_page_and_its_json(client, agency_with_history):
     assert 'id="sc-ack">5.5 ' in html and 'id="sc-det">20.5 ' in html
     assert 'id="sc-late">50 %' in html and 'id="sc-constructive">50 %' in html
     assert 'id="sc-appeals">1 / 1<' in html
-    assert 'id="sc-pages">not measured<' in html
+    assert ('id="sc-pages">2<' if pages_measured() else 'id="sc-pages">not measured<') in html
     assert '<tr data-ground="87(2)(e)(iv)"><td>POL §87(2)(e)(iv)</td>' in html
     assert html.count('<svg class="chart"') == 3 and 'role="img"' in html
     data = client.get(url + ".json").get_json()
