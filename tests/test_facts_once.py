@@ -67,7 +67,8 @@ def test_no_template_retypes_a_set_of_statuses_events_or_clocks():
 
 @pytest.mark.parametrize(("where", "source"), [
     ("tracker/sneaky.py", 'ENDED = ("closed", "withdrawn")\n'),
-    ("tracker/sneaky.py", 'def late(status):\n    return status in {"constructively_denied", "appeal_constructively_denied"}\n'),
+    ("tracker/sneaky.py",
+     'def late(status):\n    return status in {"constructively_denied", "appeal_constructively_denied"}\n'),
     ("templates/sneaky.html", "{% if s in ('closed', 'withdrawn') %}over{% endif %}\n"),
 ])
 def test_the_guard_catches_a_copy(tmp_path, where, source):

@@ -41,10 +41,21 @@ def world(app, make_agency, make_user):
     record_event(request, "note", legal_today(), make_user("lawyer"), note="Internal strategy: call the clerk")
     commit()
     public = add_pages(request, ["Contract for a turnstile camera at Greenpoint Avenue."], filename="reply.pdf")
-    add_pages(request, ["The quartermaster memo."], visibility="internal", filename="draft.docx")
+    internal = add_pages(request, ["The quartermaster memo."], visibility="internal", filename="draft.docx")
     add_pages(request, ["privilegedword turnstile"], visibility="privileged", filename="counsel.pdf")
+    # Findings: one verified on the public page; one verified but quoting the internal page (never public).
+    from tracker.operations.findings import create_finding, verify_finding
+
+    author, checker = make_user("researcher"), make_user("lawyer")
+    shown = create_finding(author, campaign=campaign, kind="camera", document_id=public.id, page=1,
+                           quote="a turnstile camera", nta_codes=["BK0101"])
+    hidden = create_finding(checker, campaign=campaign, kind="policy", document_id=internal.id, page=1,
+                            quote="The quartermaster memo", nta_codes=["BK0101"])
+    verify_finding(shown, checker)
+    verify_finding(hidden, make_user("admin"))
+    commit()
     return {"slug": "ban-the-scan", "code": "BK0101", "document_id": public.id, "status_link": status_link,
-            "confirm_link": pending_link, "request": request}
+            "confirm_link": pending_link, "request": request, "agency_id": nypd.id}
 
 
 def public_urls(app, world) -> list[str]:

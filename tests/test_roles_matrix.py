@@ -112,6 +112,17 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("public.link_again", "POST"): EVERYONE,
     ("demo_mail.mail", "GET"): LEGAL,
     ("forget_review.review", "GET"): LEGAL,               # every email sent, residents' included (a 404 unless demo)
+    # Findings and scorecards: researchers, lawyers and admins make and verify findings; lawyers and admins
+    # verify imported batches and delete; the open data and the public scorecard are for everyone.
+    ("findings.index", "GET"): frozenset({"admin", "lawyer", "researcher"}),
+    ("findings.create", "POST"): frozenset({"admin", "lawyer", "researcher"}),
+    ("findings.verify", "POST"): frozenset({"admin", "lawyer", "researcher"}),
+    ("findings.delete", "POST"): LEGAL,
+    ("findings.verify_imported", "POST"): LEGAL,
+    ("public.findings_geojson", "GET"): EVERYONE,
+    ("public.findings_csv", "GET"): EVERYONE,
+    ("public.agency_scorecard_page", "GET"): EVERYONE,
+    ("public.agency_scorecard_json", "GET"): EVERYONE,
     ("public.search", "GET"): EVERYONE,
     ("public.document", "GET"): EVERYONE,
     ("residents.coverage", "GET"): TEAM,
@@ -178,6 +189,11 @@ def world(matrix_app, make_user, make_agency, make_request):
     db.session.add_all([document, suit])
     saved = SavedSearch(user=feeds, name="Matrix", query="contract")
     db.session.add(saved)
+    from tracker.models import Finding
+
+    finding = Finding(campaign_id=public.campaign_id, kind="camera", source="A published source",
+                      nta_codes=["BK0101"], created_by_id=feeds.id)
+    db.session.add(finding)
     token = issue_token(users["admin"], "matrix")
     from tracker.operations.sessions import open_session
 
@@ -199,7 +215,7 @@ def world(matrix_app, make_user, make_agency, make_request):
             # Someone else's saved search: deleting it is refused with a message, never a 403 or a 500.
             "saved_id": saved.id, "session_id": elsewhere.id,
             "slug": "ban-the-scan", "code": "BK0101", "link": "not-a-real-emailed-link",
-            "kind": "request", "number": 1,
+            "kind": "request", "number": 1, "finding_id": finding.id,
         },
         "token": token,
     }

@@ -32,16 +32,21 @@ PERMISSIONS = frozenset({
     "search",
     "users.manage",
     "resident.view",           # residents' names, emails and postal addresses; forget a resident
+    # Findings: what the records say, placed on the map. The one write right researchers hold.
+    "finding.create",          # make a finding from a page (or import a batch of them)
+    "finding.verify",          # confirm someone else's finding (never one's own)
+    "finding.manage",          # verify an imported batch at once; delete a finding
 })
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": PERMISSIONS,
     "lawyer": PERMISSIONS - {"users.manage"},  # lawyers and admins alone hold resident.view
-    "volunteer": frozenset({
+    "volunteer": frozenset({  # volunteers neither make nor verify findings
         "request.view", "request.view_public", "event.create", "note.create", "note.view",
         "message.view", "message.assign", "document.view", "document.upload", "search", "appeal.view",
     }),
-    "researcher": frozenset({"request.view_public", "document.view", "search"}),
+    "researcher": frozenset({"request.view_public", "document.view", "search", "finding.create",
+                             "finding.verify"}),
     # Anyone without an account, when the public portal (PUBLIC_PORTAL) is on: public pages only.
     "anonymous": frozenset({"request.view_public", "document.view", "search"}),
 }
@@ -156,3 +161,22 @@ def can_download_original(user, message) -> bool:
     if request is not None and request.resident_id is not None and not can(user, "resident.view"):
         return False  # a resident's letter names them: for lawyers and admins only
     return all(d.visibility in visible for d in message.documents)
+
+
+def finding_is_public(finding) -> bool:
+    """Whether the public may see a finding: verified, and citing a public page (or an outside source)."""
+    if finding.verified_at is None:
+        return False
+    if finding.document_id is None:
+        return True
+    return can_see_document(PUBLIC, finding.document)
+
+
+def can_see_finding(user, finding) -> bool:
+    """Whether `user` may read `finding`: the public its public findings; the team, and researchers, the
+    findings whose cited document they may read (verified or not)."""
+    if finding_is_public(finding):
+        return True
+    if not (can(user, "request.view") or can(user, "finding.create")):
+        return False
+    return finding.document_id is None or can_see_document(user, finding.document)

@@ -13,7 +13,7 @@ from tracker.operations.accounts import token_for
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # What a request without a token may call when PUBLIC_PORTAL is on (as the "anonymous" role).
-PUBLIC_ENDPOINTS = frozenset({"api.search_pages"})
+PUBLIC_ENDPOINTS = frozenset({"api.search_pages", "api.list_findings", "api.get_finding"})
 
 
 class ApiError(Exception):
@@ -199,11 +199,13 @@ def init_app(app: Flask) -> None:
         appeals,
         campaigns,
         documents,
+        findings,
         me,
         messages,
         openapi,
         petition,
         requests,
+        scorecards,
         search,
         tokens,
         users,

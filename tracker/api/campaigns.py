@@ -36,6 +36,7 @@ def campaign_json(campaign: Campaign) -> dict:
         # Each editable letter of the campaign and the placeholders it offers, written {{ name }} in it.
         "letter_placeholders": {field: list(placeholders(kind)) for field, kind in LETTER_KINDS.items()},
         "public": campaign.public,
+        "findings_licence": campaign.findings_licence,
         "public_url": f"/public/{campaign.slug}/" if campaign.slug and campaign.public else None,
         "requests": requests,
         "created_at": campaign.created_at.isoformat() + "Z",
@@ -81,6 +82,6 @@ def get_campaign(campaign_id: int):
 @requires("campaign.edit")
 @described(body=CampaignFields)
 def patch_campaign(campaign_id: int):
-    """Change a campaign's name, description, slug, agency, letter template or public flag."""
+    """Change a campaign's name, description, slug, agency, letter template, public flag or findings licence."""
     campaign = update_campaign(_campaign(campaign_id), g.api_user, **json_body())
     return jsonify(campaign_json(campaign))

@@ -30,7 +30,7 @@ ERROR_SCHEMA = {
 }
 # Endpoints anyone may call without a token (search answers public pages when the public portal is on).
 OPEN = {"api.openapi"}
-TOKEN_OPTIONAL = {"api.search_pages"}
+TOKEN_OPTIONAL = {"api.search_pages", "api.list_findings", "api.get_finding"}
 _ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 

@@ -247,6 +247,8 @@ class CampaignFields(Body):
     agency_id: Id | None = None
     letter_template: Text | None = None
     public: bool | None = None
+    findings_licence: str | None = Field(None, max_length=100,
+                                         description="the licence of its findings as open data, e.g. CC-BY-4.0")
 
 
 class CampaignCreate(CampaignFields):

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "tracker.public.residents",
     "tracker.cli.singletons",
     "tracker.cli.doctor",
+    "tracker.cli.findings",
 )
 
 # Commands that run until stopped: the processes they start make their own units of work.

@@ -3,6 +3,7 @@
 from tracker.models.agencies import Agency, Campaign
 from tracker.models.audit import AuditEntry, LimitHit
 from tracker.models.documents import Document, Page
+from tracker.models.findings import Finding
 from tracker.models.mail import MailboxCursor, Message, SenderRoute
 from tracker.models.notify import Reminder, SavedSearch
 from tracker.models.public import Resident, ResidentEmail
@@ -21,6 +22,7 @@ __all__ = [
     "LeaseEpoch",
     "Document",
     "Event",
+    "Finding",
     "LimitHit",
     "Litigation",
     "MailboxCursor",

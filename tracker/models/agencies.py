@@ -71,6 +71,8 @@ class Campaign(db.Model):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
     letter_template: Mapped[str] = mapped_column(Text, default="")
     public: Mapped[bool] = mapped_column(default=False)
+    # The licence the campaign's findings are published under as open data (an SPDX identifier).
+    findings_licence: Mapped[str] = mapped_column(String(100), default="CC-BY-4.0")
 
     agency: Mapped[Agency | None] = relationship()
 

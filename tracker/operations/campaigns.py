@@ -36,7 +36,9 @@ DEFAULT_LETTER = (
     "is unclear, please contact me and I will clarify it.\n\n"
     "Sincerely,\n{{ resident_name }}\n{{ postal_address }}"
 )
-FIELDS = ("name", "description", "slug", "agency_id", "letter_template", "public")
+FIELDS = ("name", "description", "slug", "agency_id", "letter_template", "public", "findings_licence")
+# A licence is named by its SPDX identifier (CC-BY-4.0, CC0-1.0, ODbL-1.0, ...).
+LICENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]{0,99}")
 
 
 def _check_slug(value, campaign: Campaign | None) -> str | None:
@@ -51,7 +53,7 @@ def _check_slug(value, campaign: Campaign | None) -> str | None:
 
 
 def update_campaign(campaign: Campaign, actor=None, **changes) -> Campaign:
-    """Change a campaign's name, description, slug, agency, letter template or public flag."""
+    """Change a campaign's name, description, slug, agency, letter template, public flag or findings licence."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise Invalid(f"these fields cannot be set: {', '.join(sorted(unknown))}")
@@ -87,6 +89,12 @@ def update_campaign(campaign: Campaign, actor=None, **changes) -> Campaign:
         if not isinstance(changes["public"], bool):
             raise Invalid("public must be true or false", field="public")
         campaign.public = changes["public"]
+    if "findings_licence" in changes:
+        value = changes["findings_licence"]
+        if not isinstance(value, str) or not LICENCE.fullmatch(value.strip()):
+            raise Invalid("findings_licence is a licence's SPDX identifier, e.g. CC-BY-4.0 or CC0-1.0",
+                          field="findings_licence")
+        campaign.findings_licence = value.strip()
     if campaign.public and campaign.slug is None:
         raise Invalid("a public campaign needs a slug (the address of its public pages)", field="slug")
     db.session.flush()
@@ -102,6 +110,11 @@ def create_public_campaign(actor=None, *, name: str, **fields) -> Campaign:
                       else "description")
     campaign = create_campaign(name, description, actor)
     return update_campaign(campaign, actor, **fields)
+
+
+def campaign_by_slug(slug: str) -> Campaign | None:
+    """The campaign with this slug, public or not, or None."""
+    return db.session.scalar(select(Campaign).where(Campaign.slug == slug))
 
 
 def public_campaign(slug: str) -> Campaign | None:

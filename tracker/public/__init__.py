@@ -24,13 +24,16 @@ def init_app(app: Flask) -> None:
         demo_mail,
         drawing,
         errors,
+        findings,
         forget_review,
         i18n,
         residents,
+        scorecards,
         views,
     )
 
     i18n.init_app(app)
+    findings.init_app(app)
     app.register_blueprint(bp)
     demo_mail.init_app(app)
     forget_review.init_app(app)

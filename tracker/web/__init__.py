@@ -36,6 +36,8 @@ BLUEPRINTS = [
     "page_images",
     "redaction_flags",
     "coverage",
+    "scorecards",
+    "findings",
 ]
 
 

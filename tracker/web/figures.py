@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from statistics import median
 
-from tracker import lifecycle
-from tracker.deadlines import is_business_day, roll_forward
+from tracker.deadlines import roll_forward
 from tracker.operations import request_state
-
-ANSWERS = frozenset(lifecycle.PROMISES + lifecycle.DETERMINATIONS)
-DECISIONS = frozenset(lifecycle.DETERMINATIONS)
-
-
-def business_days_between(start: date, end: date, closures=()) -> int:
-    """Business days after `start` up to and including `end` (0 when `end` is not later)."""
-    count, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        if is_business_day(day, closures):
-            count += 1
-    return count
+from tracker.operations.scorecards import was_constructively_denied
+from tracker.scorecard import ANSWERS, DECISIONS, business_days_between
 
 
 @dataclass
@@ -64,14 +52,6 @@ class AgencyFigures:
         return sum(t.constructive for t in self.timings) / len(self.timings)
 
 
-def _was_constructively_denied(request, today: date, answer_days) -> bool:
-    # The lifecycle rules decide: look at the request on the eve of each answer, and today.
-    if request_state(request, today).constructive_denial:
-        return True
-    return any(request_state(request, as_of=day - timedelta(days=1)).constructive_denial
-               for day in answer_days)
-
-
 def agency_figures(requests, today: date) -> AgencyFigures:
     """Figures for the given requests (one agency's), ignoring drafts."""
     figures = AgencyFigures()
@@ -87,7 +67,7 @@ def agency_figures(requests, today: date) -> AgencyFigures:
             request, state.received_on,
             business_days_between(start, min(answers), closures) if answers else None,
             business_days_between(start, min(decisions), closures) if decisions else None,
-            _was_constructively_denied(request, today, sorted(set(answers))),
+            was_constructively_denied(request, today),
         ))
     figures.timings.sort(key=lambda t: (t.received_on, t.request.id))
     return figures
