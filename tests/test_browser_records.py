@@ -150,7 +150,6 @@ def test_log_a_denial_with_its_letter_then_download_the_appeal(site, browser_pag
     page.goto(f"{site}/requests/{target.id}/events/new")
     page.get_by_label("What happened").select_option("denied")
     page.get_by_label("Legal date it happened").fill(target.events[-1].occurred_on.isoformat())
-    page.get_by_text(re.compile("Subparagraphs as cited")).click()
     page.get_by_label(re.compile(r"^POL §87\(2\)\(e\)\(iv\)")).check()
     page.get_by_label(re.compile(r"^POL §87\(2\)\(g\): ")).check()
     letter = tmp_path / "denial-letter.pdf"

@@ -18,7 +18,8 @@ def route_url(rule, values: dict) -> str:
     """A URL for `rule`, from the world's ids (1 for an argument the world does not name)."""
     from flask import url_for
 
-    with_defaults = {name: values.get(name, 1) for name in rule.arguments}
+    fixed = rule.defaults or {}  # a rule that fixes an argument (`defaults=`) is built with that value
+    with_defaults = {name: fixed.get(name, values.get(name, 1)) for name in rule.arguments}
     from flask import current_app
 
     with current_app.test_request_context():
