@@ -75,3 +75,40 @@ def test_who_may_read_and_change_campaigns(api_as, role, read, write):
 
 def test_no_token_no_campaigns(client, app):
     assert client.get("/api/v1/campaigns").status_code == 401
+
+
+@pytest.mark.parametrize(("precincts", "field_words"), [
+    ({"XX9999": ["94"]}, "not a 2020 neighborhood code"),
+    ({"BK0101": "94"}, "precincts.BK0101"),
+    ({"BK0101": ["94", "<script>"]}, "a list of at most"),
+    ({"BK0101": [str(n) for n in range(11)]}, "a list of at most"),
+])
+def test_bad_precincts_are_refused_naming_the_field(api_as, make_agency, precincts, field_words):
+    lawyer = api_as("lawyer")
+    created = lawyer.post("/api/v1/campaigns", json={"name": "Ban the Scan", "slug": "ban-the-scan",
+                                                      "agency_id": make_agency().id})
+    changed = lawyer.patch(f"/api/v1/campaigns/{created.json['id']}", json={"precincts": precincts})
+    assert changed.status_code in (400, 422), changed.json
+    assert field_words in changed.json["error"]["message"]
+    assert lawyer.get(f"/api/v1/campaigns/{created.json['id']}").json["precincts"] == {}
+
+
+def test_the_precincts_a_campaign_supplies_are_named_in_its_neighborhood_letter(api_as, make_agency):
+    from tracker.extensions import db
+    from tracker.geo import find_neighborhood
+    from tracker.models import Campaign, Resident
+    from tracker.operations.residents import letter_for
+
+    lawyer = api_as("lawyer")
+    created = lawyer.post("/api/v1/campaigns", json={"name": "Ban the Scan", "slug": "ban-the-scan",
+                                                      "agency_id": make_agency().id})
+    changed = lawyer.patch(f"/api/v1/campaigns/{created.json['id']}",
+                           json={"precincts": {"bk0101": ["94"], "BK0102": [90, "94"]}})
+    assert changed.status_code == 200, changed.json
+    assert changed.json["precincts"] == {"BK0101": ["94"], "BK0102": ["90", "94"]}
+    campaign = db.session.get(Campaign, created.json["id"])
+    resident = Resident(name="Rosa Parks", postal_address="")
+    one = letter_for(campaign, find_neighborhood("BK0101"), resident)
+    assert "police precinct 94" in one and "police precincts" not in one
+    assert "police precincts 90 and 94" in letter_for(campaign, find_neighborhood("BK0102"), resident)
+    assert "police precinct" not in letter_for(campaign, find_neighborhood("BK0201"), resident)

@@ -37,6 +37,7 @@ def campaign_json(campaign: Campaign) -> dict:
         "letter_placeholders": {field: list(placeholders(kind)) for field, kind in LETTER_KINDS.items()},
         "public": campaign.public,
         "findings_licence": campaign.findings_licence,
+        "precincts": campaign.precincts or {},
         "public_url": f"/public/{campaign.slug}/" if campaign.slug and campaign.public else None,
         "requests": requests,
         "created_at": campaign.created_at.isoformat() + "Z",

@@ -249,6 +249,9 @@ class CampaignFields(Body):
     public: bool | None = None
     findings_licence: str | None = Field(None, max_length=100,
                                          description="the licence of its findings as open data, e.g. CC-BY-4.0")
+    precincts: dict[str, list[str | int]] | None = Field(
+        None, description="the police precincts serving each neighborhood, named in residents' letters: "
+                          "{\"BK0101\": [\"94\"]}")
 
 
 class CampaignCreate(CampaignFields):

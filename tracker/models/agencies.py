@@ -73,6 +73,8 @@ class Campaign(db.Model):
     public: Mapped[bool] = mapped_column(default=False)
     # The licence the campaign's findings are published under as open data (an SPDX identifier).
     findings_licence: Mapped[str] = mapped_column(String(100), default="CC-BY-4.0")
+    # The police precincts that serve each neighborhood, as the campaign knows them: {"BK0101": ["94"]}.
+    precincts: Mapped[dict] = mapped_column(JSON, default=dict)
 
     agency: Mapped[Agency | None] = relationship()
 

@@ -36,7 +36,7 @@ DEFAULT_LETTER = (
     "is unclear, please contact me and I will clarify it.\n\n"
     "Sincerely,\n{{ resident_name }}\n{{ postal_address }}"
 )
-FIELDS = ("name", "description", "slug", "agency_id", "letter_template", "public", "findings_licence")
+FIELDS = ("name", "description", "slug", "agency_id", "letter_template", "public", "findings_licence", "precincts")
 # A licence is named by its SPDX identifier (CC-BY-4.0, CC0-1.0, ODbL-1.0, ...).
 LICENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]{0,99}")
 
@@ -95,6 +95,8 @@ def update_campaign(campaign: Campaign, actor=None, **changes) -> Campaign:
             raise Invalid("findings_licence is a licence's SPDX identifier, e.g. CC-BY-4.0 or CC0-1.0",
                           field="findings_licence")
         campaign.findings_licence = value.strip()
+    if "precincts" in changes:
+        campaign.precincts = check_precincts(changes["precincts"])
     if campaign.public and campaign.slug is None:
         raise Invalid("a public campaign needs a slug (the address of its public pages)", field="slug")
     db.session.flush()
@@ -120,3 +122,29 @@ def campaign_by_slug(slug: str) -> Campaign | None:
 def public_campaign(slug: str) -> Campaign | None:
     """The public campaign with this slug, or None (unknown or not public)."""
     return db.session.scalar(select(Campaign).where(Campaign.slug == slug, Campaign.public.is_(True)))
+
+
+MAX_PRECINCTS = 10  # per neighborhood; New York City has 77 precincts, a neighborhood a few at most
+PRECINCT = re.compile(r"[0-9]{1,3}(?:st|nd|rd|th)?|[A-Za-z][A-Za-z .'-]{0,38}")
+
+
+def check_precincts(value) -> dict[str, list[str]]:
+    """The police precincts per neighborhood ({"BK0101": ["94"]}), or Invalid naming what is wrong."""
+    from tracker.geo import find_neighborhood
+
+    if not isinstance(value, dict) or len(value) > 400:
+        raise Invalid("precincts maps neighborhood codes to lists of precincts, e.g. {\"BK0101\": [\"94\"]}",
+                      field="precincts")
+    cleaned: dict[str, list[str]] = {}
+    for code, numbers in value.items():
+        place = find_neighborhood(code) if isinstance(code, str) else None
+        if place is None:
+            raise Invalid(f"precincts: {str(code)[:20]!r} is not a 2020 neighborhood code", field="precincts")
+        if not isinstance(numbers, list) or len(numbers) > MAX_PRECINCTS or not all(
+                isinstance(n, str | int) and not isinstance(n, bool) and PRECINCT.fullmatch(str(n).strip())
+                for n in numbers):
+            raise Invalid(f"precincts of {place.code}: a list of at most {MAX_PRECINCTS} precincts, each a number "
+                          "such as 94 or a name such as Midtown South", field="precincts")
+        cleaned[place.code] = [str(n).strip() for n in numbers]
+    return cleaned
+

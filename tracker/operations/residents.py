@@ -219,6 +219,8 @@ def letter_for(campaign: Campaign, neighborhood, resident: Resident, *, include_
     """
     if include_postal_address is None:
         include_postal_address = bool((resident.postal_address or "").strip())
+    if not precincts:
+        precincts = (campaign.precincts or {}).get(neighborhood.code, ())
     precinct_words = ""
     if precincts:
         numbers = [str(p) for p in precincts]
