@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 from flask_babel import gettext
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from tracker.public import bp
 from tracker.public.i18n import chosen_language
@@ -36,7 +36,9 @@ def render_public_error(exc: HTTPException):
         return render_error(exc)
     code = exc.code or 500
     title, advice = _texts(code)
-    return render_template("public/error.html", code=code, title=title, advice=advice,
+    # A refused value names its field (the validation layer's message); werkzeug's stock wording is not shown.
+    detail = exc.description if code == 400 and exc.description != BadRequest.description else ""
+    return render_template("public/error.html", code=code, title=title, advice=advice, detail=detail,
                            lang=chosen_language()), code
 
 

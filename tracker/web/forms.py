@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import typing
 from datetime import date
+from typing import Annotated
 
 from flask import abort, request
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from tracker.api.schemas import Id, problems
 
 _ID = TypeAdapter(Id)
 # The longest whole number a form takes (a page count, a fee): far beyond any real one.
 MAX_DIGITS = 12
+# What the form readers below parse with, so every typed value goes through pydantic, as the API's do.
+_DAY = TypeAdapter(Annotated[date, Field(strict=False)])
+_WHOLE = TypeAdapter(Annotated[int, Field(ge=0, lt=10**MAX_DIGITS, strict=False)])
+_DOLLARS = TypeAdapter(Annotated[float, Field(ge=0, allow_inf_nan=False, strict=False)])
 
 M = typing.TypeVar("M", bound=BaseModel)
 
@@ -158,8 +163,8 @@ class Form:
                 self.error(name, f"Enter {what}.")
             return None
         try:
-            return date.fromisoformat(text)
-        except ValueError:
+            return _DAY.validate_python(text)
+        except ValidationError:
             self.error(name, f"“{text}” is not a real date. Write {what} as YYYY-MM-DD, e.g. 2024-03-15.")
             return None
 
@@ -168,10 +173,11 @@ class Form:
         text = self.get(name).replace(",", "")
         if not text:
             return None
-        if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > MAX_DIGITS:
+        try:
+            return _WHOLE.validate_python(text)
+        except ValidationError:
             self.error(name, f"Enter {what} as a whole number, e.g. 120.")
             return None
-        return int(text)
 
     def amount(self, name: str, what: str) -> float | None:
         """An amount in dollars ('12.50', '$12.50'), or None when left empty."""
@@ -179,12 +185,11 @@ class Form:
         if not text:
             return None
         try:
-            value = float(text)
-        except ValueError:
-            self.error(name, f"Enter {what} in dollars, e.g. 12.50.")
-            return None
-        if value < 0 or value != value or value == float("inf"):
-            self.error(name, f"Enter {what} in dollars, 0 or more.")
+            value = _DOLLARS.validate_python(text)
+        except ValidationError as exc:
+            below = any(e["type"] == "greater_than_equal" for e in exc.errors())
+            self.error(name, f"Enter {what} in dollars, 0 or more." if below else
+                       f"Enter {what} in dollars, e.g. 12.50.")
             return None
         return round(value, 2)
 
