@@ -90,8 +90,8 @@ def engines(request, tmp_path_factory):
 def test_the_vocabulary_avoids_the_known_differences(engines):
     _, postgres = engines
     with postgres.engine.connect() as conn:
-        lexemes = dict(conn.execute(sa.text("SELECT w, ts_lexize('english_stem', w) FROM unnest(CAST(:ws AS text[])) w"),
-                                    {"ws": VOCABULARY}).all())
+        lexemes = dict(conn.execute(sa.text("SELECT w, ts_lexize('english_stem', w) "
+                                            "FROM unnest(CAST(:ws AS text[])) w"), {"ws": VOCABULARY}).all())
     assert {w for w, found in lexemes.items() if not found} == set(STOPWORDS + PG_ONLY_STOPWORDS)
     assert all(lexemes[w] == [stem(w)] for w in CONTENT)  # Porter and Snowball agree on these
     pairs = {(stem(a), stem(b)) for a, b in product(VOCABULARY, repeat=2)}
