@@ -13,7 +13,8 @@ researcher (top 10, snippets, facets, the access clause) in fresh child processe
 searching process's own peak. Three passes; the warm figures are passes two and three. A query running
 past --timeout seconds is cut off and listed under "timeouts". The time from committing a new 50-page
 document to the first search that finds it is printed as fresh_ms. The last line printed is one JSON
-object; "ratios" (admin) and "researcher.ratios" compare warm p95 with FTS5's.
+object; "ratios" (admin) and "researcher.ratios" compare warm p95 with FTS5's. A query an engine refuses
+or fails on does not stop the run: it is listed under "failures" and counted in "failed".
 
 With ``--engine postgres`` the same pages go into PostgreSQL full-text search (search.pg_engine, its
 table made by the product's own migration) and are searched the same way; the JSON has the same keys.
@@ -147,8 +148,7 @@ def child_postgres(url: str, queries_file: str, role: str, timeout: str, fresh: 
             pass
         out["fresh_ms"] = round((time.perf_counter() - committed) * 1000, 1)
     out["rss_mb"] = peak_rss_mb()
-    out["mean_hits"] = {cls: round(statistics.mean(v for (c, _), v in totals.items() if c == cls), 1)
-                        for cls in CLASSES if queries.get(cls)}
+    out["mean_hits"] = mean_hits(totals, queries)
     return out
 
 
@@ -198,10 +198,12 @@ def run_passes(run_one, queries: dict, timeout: float | None = None) -> dict:
     """Time every query over PASSES passes; warm = all passes but the first.
 
     A query running past timeout seconds is interrupted (SIGALRM), counted at the timeout and listed.
+    A query the engine refuses or fails on is listed under "failures" (with the error) and the run goes
+    on: every query of the set is one both engines must answer.
     """
     times = {cls: [] for cls in CLASSES}
     cold = {cls: [] for cls in CLASSES}
-    timeouts = []
+    timeouts, failures = [], []
     signal.signal(signal.SIGALRM, _expire)
     for n in range(PASSES):
         for cls in CLASSES:
@@ -213,18 +215,32 @@ def run_passes(run_one, queries: dict, timeout: float | None = None) -> dict:
                     run_one(cls, q)
                 except _Timeout:
                     timeouts.append({"class": cls, "query": q, "pass": n + 1})
+                except Exception as exc:  # noqa: BLE001 - a refused or failed query is a result to record
+                    failures.append({"class": cls, "query": q, "pass": n + 1,
+                                     "error": f"{type(exc).__name__}: {exc}"[:300]})
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
                 elapsed = (time.perf_counter() - start) * 1000
                 (cold if n == 0 else times)[cls].append(elapsed)
     return {"warm": {cls: _stats(v) for cls, v in times.items() if v},
-            "cold": {cls: _stats(v) for cls, v in cold.items() if v}, "timeouts": timeouts}
+            "cold": {cls: _stats(v) for cls, v in cold.items() if v}, "timeouts": timeouts,
+            "failures": failures, "failed": len(failures)}
 
 
 def _stats(values: list[float]) -> dict:
     values = sorted(values)
     p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
     return {"p50": round(statistics.median(values), 2), "p95": round(p95, 2)}
+
+
+def mean_hits(totals: dict, queries: dict) -> dict:
+    """Mean total per class over the queries answered (a class whose every query failed has none)."""
+    out = {}
+    for cls in CLASSES:
+        answered = [v for (c, _), v in totals.items() if c == cls]
+        if queries.get(cls) and answered:
+            out[cls] = round(statistics.mean(answered), 1)
+    return out
 
 
 def peak_rss_mb() -> float:
@@ -254,8 +270,7 @@ def child_whoosh(index_dir: str, queries_file: str, role: str, timeout: str, fre
     if fresh:
         out["fresh_ms"] = fresh_document_ms(ix, allowed)
     out["rss_mb"] = peak_rss_mb()
-    out["mean_hits"] = {cls: round(statistics.mean(v for (c, _), v in totals.items() if c == cls), 1)
-                        for cls in CLASSES if queries.get(cls)}
+    out["mean_hits"] = mean_hits(totals, queries)
     return out
 
 
@@ -391,9 +406,11 @@ def main(argv: list[str] | None = None) -> None:
         fts["researcher"] = {"warm": fts_researcher["warm"]}
         result["fts5"] = fts
         result["researcher"] = {"warm": researcher["warm"], "rss_mb": researcher["rss_mb"],
-                                "timeouts": researcher["timeouts"],
+                                "timeouts": researcher["timeouts"], "failures": researcher["failures"],
                                 "ratios": _ratios(researcher["warm"], fts_researcher["warm"])}
         result["timeouts"] = result["timeouts"] + researcher["timeouts"]
+        result["failures"] = result["failures"] + researcher["failures"]
+        result["failed"] = len(result["failures"])  # admin and researcher: 0 when every query was answered
         result["ratios"] = {"build_speed": round(result["pages_per_s"] / fts["pages_per_s"], 3),
                             **_ratios(result["warm"], fts["warm"])}
         print(json.dumps(result))

@@ -22,7 +22,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .facets import FACETS
-from .postings import PostingCache
+from .postings import EMPTY_IDS, PostingCache
 from .scoring import K1
 
 TEXT = "text"
@@ -94,11 +94,7 @@ def _evaluate(node, seg: _Segment, positive: bool) -> np.ndarray:
             out[seg.postings(node.fieldname, btext)[0]] = True
         return out
     if isinstance(node, wq.And):
-        out = None
-        for sub in node.subqueries:
-            part = _evaluate(sub, seg, positive)
-            out = part if out is None else (out & part)
-        return out if out is not None else np.zeros(seg.n, dtype=bool)
+        return seg.mask(_conjunction(node, seg, positive))
     if isinstance(node, wq.Or):
         out = np.zeros(seg.n, dtype=bool)
         for sub in node.subqueries:
@@ -109,6 +105,62 @@ def _evaluate(node, seg: _Segment, positive: bool) -> np.ndarray:
     if node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
         return np.zeros(seg.n, dtype=bool)
     raise TypeError(f"search.execute cannot run a {type(node).__name__} query")
+
+
+def _flatten(node: wq.And, out: list) -> list:
+    """The children of nested ANDs (a phrase's words and pairs inside the user's AND inside the access
+    clause's AND) as one list."""
+    for sub in node.subqueries:
+        if isinstance(sub, wq.And):
+            _flatten(sub, out)
+        else:
+            out.append(sub)
+    return out
+
+
+def _conjunction(node: wq.And, seg: _Segment, positive: bool) -> np.ndarray:
+    """The sorted document numbers matching every child of an AND.
+
+    Term children are intersected from the shortest posting list up: the rarest term's documents are
+    the only candidates, and each longer list is only probed for them (a binary search per candidate),
+    never scattered whole. The other children (ORs, prefixes, NOTs) then filter what is left. Only the
+    documents that match the whole AND take its terms' BM25 contributions.
+    """
+    children = _flatten(node, [])
+    terms = [sub for sub in children if isinstance(sub, wq.Term)]
+    others = [sub for sub in children if not isinstance(sub, wq.Term)]
+    lists = sorted(((seg.postings(t.fieldname, t.text), t) for t in terms), key=lambda item: len(item[0][0]))
+    if lists:
+        candidates = lists[0][0][0]
+        for (ids, _), _term in lists[1:]:
+            seg.check()
+            if not len(candidates):
+                break
+            candidates = candidates[_contains(ids, candidates)]
+    else:
+        candidates = None
+    for sub in others:
+        if candidates is not None and not len(candidates):
+            break
+        matched = _evaluate(sub, seg, positive)
+        candidates = np.flatnonzero(matched) if candidates is None else candidates[matched[candidates]]
+    if candidates is None:
+        return EMPTY_IDS
+    if positive and len(candidates):
+        for (ids, weights), term in lists:
+            if term.fieldname == TEXT:
+                tf = weights[np.searchsorted(ids, candidates)]
+                seg.scores[candidates] += seg.idf[term.text] * (tf * (K1 + 1) / (tf + K1))
+    return candidates
+
+
+def _contains(ids: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Which candidates (sorted) are in ids (sorted): a boolean array over candidates."""
+    if not len(ids):
+        return np.zeros(len(candidates), dtype=bool)
+    at = np.searchsorted(ids, candidates)
+    at[at == len(ids)] = len(ids) - 1
+    return ids[at] == candidates
 
 
 def _range_terms(reader, node: wq.TermRange):
@@ -134,15 +186,21 @@ def _text_terms(node, out: set) -> None:
         _text_terms(node.query, out)
 
 
-def inverse_frequencies(searcher, query) -> dict:
-    """BM25's idf of each text term of the query, over the whole index (as search.scoring computes it)."""
+def inverse_frequencies(leaves, query, cache: PostingCache) -> dict:
+    """BM25's idf of each text term of the query, over the whole index (as search.scoring computes it).
+
+    A term's document frequency is the length of its posting lists (deleted documents included, as
+    Whoosh counts it), read through the posting cache the search then uses: no term-table lookups.
+    """
     terms: set = set()
     _text_terms(query, terms)
-    reader = searcher.reader()
-    total = reader.doc_count_all()
+    readers = [sub.reader() for sub, _ in leaves]
+    total = sum(reader.doc_count_all() for reader in readers)
     out = {}
     for text in terms:
-        n = reader.doc_frequency(TEXT, text)
+        n = 0
+        for reader in readers:
+            n += len(cache.get(reader, TEXT, reader._text_to_bytes(TEXT, text))[0])
         out[text] = log(1 + (total - n + 0.5) / (n + 0.5))
     return out
 
@@ -157,7 +215,7 @@ def run(leaves, query, *, cache: PostingCache, facet_cache, deadline: float, dep
     outcome = Outcome()
     if not leaves:
         return outcome
-    idf = inverse_frequencies(leaves[0][0].get_parent(), query)
+    idf = inverse_frequencies(leaves, query, cache)
     for sub, offset in leaves:
         reader = sub.reader()
         try:

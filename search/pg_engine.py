@@ -29,11 +29,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from .highlight import snippet
+from .highlight import Terms, snippet
 from .parse import QueryError
 from .pg_query import BIGRAM_MARK, TEXT_CONFIG, bigram_lexemes, compile_tsquery, label_lexemes, normalized
 from .pg_rebuild import BUILD, TABLE, batched, rebuild_table, take_write_lock
-from .query import FILTER_FIELDS, MAX_RESULTS_WINDOW, Hit, SearchResults
+from .query import FILTER_FIELDS, MAX_RESULTS_WINDOW, PHRASE_SLACK, Hit, SearchResults
 from .records import VISIBILITIES, PageRecord
 
 BATCH = 1000
@@ -223,12 +223,19 @@ class PostgresEngine:
             with conn.begin() as transaction:
                 try:
                     compiled, tsquery = _compile(conn, q, stem_of, bigrams, budget=self.budget_seconds)
-                    params.update(tsq=tsquery, pairs=compiled.pairs, limit=per_page,
+                    params.update(compiled.params, tsq=tsquery or "", pairs=compiled.pairs, limit=per_page,
                                   offset=(page - 1) * per_page, candidates=RANK_CANDIDATES)
+                    if compiled.checks:  # fetch from the top, a few spare, and keep the true phrases
+                        params.update(limit=page * per_page + PHRASE_SLACK, offset=0)
                     match = _match(compiled) + where
-                    rows = _run(conn, _hits_sql(match, sort, ranks_in_index), params)
+                    rows = _run(conn, _hits_sql(match, sort, ranks_in_index and bool(tsquery)), params)
+                    if compiled.checks:
+                        checked = Terms(frozenset(), phrases=compiled.checks)
+                        rows = [row for row in rows if checked.phrases_in(row.text)]
+                        rows = rows[(page - 1) * per_page:page * per_page]
                     hits = [_hit(row, compiled.terms) for row in rows]
                     total, estimate, facets = _counts(conn, match, params, facet_limit)
+                    estimate = estimate or bool(compiled.checks)
                 except SearchTimeout:
                     transaction.rollback()  # cancelled: the transaction can do nothing more
                     seen = (page - 1) * per_page + len(hits)
@@ -244,11 +251,12 @@ class PostgresEngine:
             compiled, tsquery = _compile(conn, q, self._stems(conn), self.has_bigrams(conn))
             if not ids:
                 return []
-            params.update(tsq=tsquery, pairs=compiled.pairs, ids=ids)
+            params.update(compiled.params, tsq=tsquery or "", pairs=compiled.pairs, ids=ids)
             rows = conn.execute(text(
                 f"SELECT {_HIT_COLUMNS} FROM {TABLE} WHERE {_match(compiled)}{where} "
                 "AND kind = 'page' AND document_id = ANY(:ids) ORDER BY document_id, page"), params).all()
-        return [_hit(row, compiled.terms, score=0.0) for row in rows]
+        checked = Terms(frozenset(), phrases=compiled.checks)
+        return [_hit(row, compiled.terms, score=0.0) for row in rows if checked.phrases_in(row.text)]
 
 
 _HIT_COLUMNS = ("key, kind, text, request_id, document_id, page, filename, agency, campaign, released_on, "
@@ -285,7 +293,10 @@ def _cancelled(exc: DBAPIError) -> bool:
 
 
 def _match(compiled) -> str:
-    """The text condition: the words' tsquery (:tsq), and the phrases' word pairs (:pairs) when it has some."""
+    """The text condition: the words' tsquery (:tsq), and the phrases' word pairs (:pairs) when it has some;
+    or, for a query with words only the pairs hold, its condition over both columns."""
+    if compiled.where is not None:
+        return compiled.where
     if compiled.pairs is None:
         return "tsv @@ CAST(:tsq AS tsquery)"
     return "pairs @@ CAST(:pairs AS tsquery) AND tsv @@ CAST(:tsq AS tsquery)"
@@ -299,7 +310,8 @@ def table_has_bigrams(conn: Connection) -> bool:
 def _compile(conn: Connection, q: str, stem_of, bigrams: bool, budget: float | None = None):
     """The tsquery of q, as text (and, given a budget, this transaction's time limit set with it)."""
     compiled = compile_tsquery(q, stem_of, bigrams=bigrams)
-    sql = f"SELECT CAST(({compiled.sql}) AS text), numnode({compiled.sql})"
+    words_sql = compiled.sql or "CAST('' AS tsquery)"  # a query the pairs alone answer ranks nothing
+    sql = f"SELECT CAST(({words_sql}) AS text), numnode({words_sql})"
     params = dict(compiled.params)
     if budget is not None:
         # Sequential scans off: reading every row's tsvector is never the better plan for a text query.
@@ -307,7 +319,7 @@ def _compile(conn: Connection, q: str, stem_of, bigrams: bool, budget: float | N
                 "set_config('enable_seqscan', 'off', true)")
         params["budget_ms"] = str(max(1, int(budget * 1000))) if budget > 0 else "0"  # 0: no limit
     tsquery, nodes, *_ = _run(conn, sql, params)[0]
-    if not nodes:
+    if not nodes and compiled.where is None:
         raise QueryError("Those words are too common to search for on their own: add a more specific one.")
     return compiled, tsquery
 

@@ -18,6 +18,14 @@ pairs (CompiledQuery.pairs, exact in the index): a two-word phrase that every ma
 needs no positions at all, and a longer one has its positions checked only on the few pages that hold
 every pair; the ranked tsvector stays as small as the words. A table written before pairs existed
 lacks the mark BIGRAM_MARK and is searched by positions alone until it is rebuilt.
+
+Words PostgreSQL's English configuration leaves out of the tsvector ("his", "most", "who": a longer
+list than the Whoosh engine's stopwords) are still in the pairs, so a query that needs them ("his
+most", "to be or not to be", "police most") is answered there: a phrase by its pairs, a lone word by
+the pairs it starts (``~most~:*``; a page whose last word it is, and which holds it nowhere else, is
+not found). Such a query's match is then a condition over both columns (CompiledQuery.where), and a
+phrase of three words or more with one of them inside is checked against the text of the hits shown,
+as the Whoosh engine checks its phrases (CompiledQuery.checks).
 """
 
 from __future__ import annotations
@@ -88,18 +96,23 @@ class CompiledQuery:
     """A tsquery over the words as SQL (with its parameters), the tsquery of word pairs every match must
     hold (a tsquery's text, or None), and what to mark in snippets."""
 
-    sql: str
+    sql: str | None
     params: dict[str, str] = field(default_factory=dict)
     terms: Terms = field(default_factory=lambda: Terms(frozenset()))
     pairs: str | None = None
+    where: str | None = None  # the match as a condition over tsv and pairs, when words alone cannot say it
+    checks: tuple[str, ...] = ()  # stemmed phrases the hits shown must hold word for word
 
 
 class _Compiler:
-    def __init__(self, stem_of) -> None:
+    def __init__(self, stem_of, dropped: frozenset[str] = frozenset()) -> None:
         self.stem_of = stem_of  # callable: list of words -> {word: [PostgreSQL stems]}
+        self.dropped = dropped  # words of the query the English configuration leaves out of tsv
         self.params: dict[str, str] = {}
         self.marks: set[str] = set()
         self.prefixes: list[str] = []
+        self.needs_pairs_only = False  # some word or phrase can only be found in the pairs
+        self.checks: list[str] = []
 
     def param(self, value: str) -> str:
         name = f"tq{len(self.params)}"
@@ -155,9 +168,59 @@ class _Compiler:
             return None
         tokens = words(node.text)
         pairs = bigram_lexemes(tokens)
-        if len(tokens) < 2 or len(pairs) < len(tokens) - 1:  # one word, or a pair too long to be indexed
+        stemmed = stem_all(tokens)
+        # One word, or a pair too long to be indexed (a repeated pair, "to be ... to be", counts once).
+        if len(tokens) < 2 or len(pairs) < len(set(zip(stemmed, stemmed[1:], strict=False))):
             return None
         return "(" + " & ".join(map(_literal, pairs)) + ")" if len(pairs) > 1 else _literal(pairs[0])
+
+    def condition(self, node: Node, negated: bool, required: bool = False) -> str | None:
+        """node as a SQL condition over both columns (None: it constrains nothing), for a query with
+        words the tsvector lacks: those are looked up in the pairs."""
+        op = node.op
+        if op in ("and", "or"):
+            inner = required and op == "and"
+            subs = [s for s in (self.condition(c, negated, inner) for c in node.children) if s is not None]
+            if not subs or (op == "or" and len(subs) < len(node.children)):
+                return None  # nothing, or "the OR police": as in node()
+            return "(" + (" AND " if op == "and" else " OR ").join(subs) + ")"
+        if op == "not":
+            inner = self.condition(node.children[0], not negated)
+            return f"(NOT {inner})" if inner is not None else None
+        if op in ("field", "prefix"):
+            tsq = self.node(node, negated)
+            return f"tsv @@ {tsq}" if tsq is not None else None
+        tokens = words(node.text)
+        if not tokens or (len(tokens) == 1 and stem_all(tokens)[0] in STOP_STEMS):
+            return None
+        if len(tokens) == 1:
+            if tokens[0] in self.dropped:
+                return f"pairs @@ CAST({self.param(_literal('~' + stem_all(tokens)[0] + '~', prefix=True))} AS tsquery)"
+            return f"tsv @@ {self.node(node, negated)}"
+        pairs = self.pairs(node)
+        if pairs is None:  # a pair too long to be indexed: positions only
+            return f"tsv @@ {self.node(node, negated)}"
+        self.node(node, negated)  # the words to mark
+        found = f"pairs @@ CAST({self.param(pairs)} AS tsquery)"
+        if not required or negated or all(t in self.dropped for t in tokens):
+            return found  # the pairs hold every word, in pairs, as the Whoosh engine's bigrams do
+        return f"({found} AND tsv @@ phraseto_tsquery('{TEXT_CONFIG}', {self.param(normalized(node.text))}))"
+
+    def pairs_only(self, node: Node, required: bool) -> bool:
+        """Whether node holds a word or phrase the tsvector cannot answer (and what hits need checking)."""
+        if node.op in ("and", "or", "not"):
+            inner = [self.pairs_only(c, required and node.op == "and") for c in node.children]
+            return any(inner)
+        if node.op in ("field", "prefix"):
+            return False
+        tokens = words(node.text)
+        lost = [t for t in tokens if t in self.dropped]
+        if required and len(tokens) > 2 and lost:
+            # PostgreSQL counts the missing words' places but not which words they were.
+            self.checks.append(" ".join(stem_all(tokens)))
+        if len(tokens) == 1:
+            return bool(lost) and stem_all(tokens)[0] not in STOP_STEMS
+        return bool(lost) and (not required or len(lost) == len(tokens))
 
     def prefix(self, text: str, negated: bool) -> str:
         parts = words(text)
@@ -206,10 +269,32 @@ def compile_tsquery(q: str, stem_of, *, bigrams: bool = True) -> CompiledQuery:
     stem_of(words) -> {word: [stems]} asks PostgreSQL's English stemmer (used for prefixes only).
     Raises QueryError with a message for the user when q cannot be searched.
     """
-    compiler = _Compiler(stem_of)
     tree = parse(q)
+    dropped: frozenset[str] = frozenset()
+    if bigrams:
+        plain = _plain_words(tree)
+        dropped = frozenset(w for w, found in stem_of(sorted(plain)).items() if not found) if plain else dropped
+    compiler = _Compiler(stem_of, dropped)
+    if bigrams and compiler.pairs_only(tree, True):
+        where = compiler.condition(tree, False, required=True)
+        if where is None:
+            raise QueryError(TOO_COMMON)
+        sql = compiler.node(tree, False)  # the words the tsvector holds, for ranking only
+        terms = Terms(frozenset(compiler.marks), tuple(compiler.prefixes))
+        return CompiledQuery(sql, compiler.params, terms, None, where, tuple(compiler.checks))
     sql = compiler.node(tree, False, required=bigrams)
     if sql is None:
-        raise QueryError("Those words are too common to search for on their own: add a more specific one.")
+        raise QueryError(TOO_COMMON)
     terms = Terms(frozenset(compiler.marks), tuple(compiler.prefixes))
-    return CompiledQuery(sql, compiler.params, terms, compiler.pairs(tree) if bigrams else None)
+    return CompiledQuery(sql, compiler.params, terms, compiler.pairs(tree) if bigrams else None,
+                         checks=tuple(compiler.checks))
+
+
+TOO_COMMON = "Those words are too common to search for on their own: add a more specific one."
+
+
+def _plain_words(node: Node) -> set[str]:
+    """The words of node's words and phrases (not of its field filters or prefixes)."""
+    if node.op in ("and", "or", "not"):
+        return set().union(*(_plain_words(c) for c in node.children))
+    return set(words(node.text)) if node.op in ("word", "phrase") else set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ def _text_query(node: Node, terms: _TermCollector, negated: bool, required: bool
     # hashed buckets of its bigrams (see search.analysis.bigram).
     if required and not negated:
         terms.phrases.append(" ".join(seq))
+        terms.surfaces.append(_surface(words(node.text)))
     words_part = [wq.Term("text", s) for s in dict.fromkeys(seq) if s not in STOP_STEMS]
     buckets = [wq.Term("text", bigram(a, b)) for a, b in zip(seq, seq[1:], strict=False)]
     return wq.And(words_part + list(dict.fromkeys(buckets)))
@@ -152,11 +154,23 @@ def _field_query(node: Node, fieldname: str) -> wq.Query | None:
     return subs[0] if len(subs) == 1 else wq.And(subs)
 
 
+def _surface(tokens: list[str]) -> re.Pattern:
+    """The phrase as typed, found as whole words of a page's lowercased text (any separators between)."""
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, tokens)) + r"(?![^\W_])")
+
+
 class _TermCollector:
     def __init__(self) -> None:
         self.stems: set[str] = set()
         self.prefixes: list[str] = []
         self.phrases: list[str] = []  # stem sequences every hit must contain, space-joined
+        self.surfaces: list[re.Pattern] = []  # the same phrases' words as typed
+
+    def holds_phrases(self, text: str, terms: Terms) -> bool:
+        """Whether a page's text holds every phrase: found as typed (one search in C), or else word for
+        word after stemming ("police departments" holds "police department")."""
+        lowered = text.lower()
+        return all(p.search(lowered) for p in self.surfaces) or terms.phrases_in(text)
 
     def add(self, seq, prefix: str | None = None) -> None:
         self.stems.update(s for s in seq if s not in STOP_STEMS)
@@ -170,6 +184,12 @@ class _TermCollector:
 def compile_query(q: str, allowed_visibility: frozenset[str],
                   filters: Mapping[str, object] | None = None) -> tuple[wq.Query, Terms]:
     """The Whoosh query for a user's search, access filter included, and the terms to highlight."""
+    query, collector = _compile(q, allowed_visibility, filters)
+    return query, collector.terms()
+
+
+def _compile(q: str, allowed_visibility: frozenset[str],
+             filters: Mapping[str, object] | None = None) -> tuple[wq.Query, _TermCollector]:
     collector = _TermCollector()
     user = _text_query(parse(q), collector, False)
     if user is None:
@@ -189,7 +209,7 @@ def compile_query(q: str, allowed_visibility: frozenset[str],
     access = _access_query(allowed_visibility)
     if access is not None:
         parts.append(access)
-    return wq.And(parts) if len(parts) > 1 else user, collector.terms()
+    return wq.And(parts) if len(parts) > 1 else user, collector
 
 
 def _released(start: bool):
@@ -237,7 +257,8 @@ def search(index: SearchIndex, q: str, *, allowed_visibility: frozenset[str],
     page, per_page = max(1, int(page)), max(1, min(int(per_page), 100))
     if page * per_page > MAX_RESULTS_WINDOW:
         raise QueryError(f"Results stop at the first {MAX_RESULTS_WINDOW}: narrow the search with filters.")
-    wquery, terms = compile_query(q, frozenset(allowed_visibility), filters)
+    wquery, collector = _compile(q, frozenset(allowed_visibility), filters)
+    terms = collector.terms()
     depth = page * per_page
     # Phrases match by hashed bigrams, which can (rarely) collide: fetch a few extra candidates and keep
     # those whose text really holds the phrase. The total and facets are not re-checked, so they are
@@ -261,7 +282,7 @@ def search(index: SearchIndex, q: str, *, allowed_visibility: frozenset[str],
                 # Whoosh answers None for a segment whose stored-fields file it cannot find (the writer
                 # replaced the segment): the caller reopens a fresh searcher and asks again.
                 raise ReaderClosed(f"stored fields of document {docnum} are gone: {exc}") from exc
-            if terms.phrases and not terms.phrases_in(stored.get("text", "")):
+            if terms.phrases and not collector.holds_phrases(stored.get("text", ""), terms):
                 continue
             shown.append((stored, score))
             if len(shown) == depth:

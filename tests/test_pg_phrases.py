@@ -81,6 +81,7 @@ def test_an_unmarked_table_is_searched_by_positions_until_rebuilt(pg):
     ('camera -"police department"', None),
     ('agency:"police department"', None),
     ("police", None),
+    ('"to be or not to be"', "('~to~be' & '~be~or' & '~or~not' & '~not~to')"),  # a repeated pair counts once
 ])
 def test_the_pairs_a_match_must_hold(q, pairs):
     from search.pg_query import compile_tsquery
@@ -136,3 +137,38 @@ def test_which_phrases_still_read_positions(q, positions):
 
     assert reads_positions(compile_tsquery(q, lambda ws: {w: [w] for w in ws})) == positions
     assert reads_positions(compile_tsquery(q, lambda ws: {w: [w] for w in ws}, bigrams=False))
+
+
+DROPPED = {"to", "be", "or", "not", "his", "most", "the", "who", "of"}  # as PostgreSQL's English stemmer says
+
+
+def english(words: list[str]) -> dict[str, list[str]]:
+    """A stand-in for PostgreSQL's stemmer that drops its stopwords (ts_lexize answers an empty list)."""
+    return {w: [] if w in DROPPED else [w] for w in words}
+
+
+@pytest.mark.parametrize(("q", "pairs_looked_up", "checked"), [
+    ('"his most"', ["'~hi~most'"], ()),                          # only stopwords: the pair alone
+    ('"to be or not to be"', ["'~to~be' & '~be~or' & '~or~not' & '~not~to'"], ("to be or not to be",)),
+    ("most", ["'~most~':*"], ()),                                # a lone word: the pairs it starts
+    ("police most", ["'~most~':*"], ()),
+    ('"his most" OR police', ["'~hi~most'"], ()),
+    ('police -"the who"', ["'~the~who'"], ()),
+])
+def test_words_postgresql_drops_are_looked_up_in_the_pairs(q, pairs_looked_up, checked):
+    from search.pg_query import compile_tsquery
+
+    compiled = compile_tsquery(q, english)
+    assert compiled.where is not None and "pairs @@" in compiled.where
+    assert all(any(p in value for value in compiled.params.values()) for p in pairs_looked_up)
+    assert compiled.checks == checked
+    assert compile_tsquery(q, lambda ws: {w: [w] for w in ws}).where is None  # nothing dropped: words
+
+
+@pytest.mark.parametrize("q", ["the", '"the"', "the OR most"])
+def test_what_neither_engine_can_narrow_is_still_refused(q):
+    from search.parse import QueryError
+    from search.pg_query import compile_tsquery
+
+    with pytest.raises(QueryError, match="too common"):
+        compile_tsquery(q, english)
