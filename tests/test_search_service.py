@@ -222,7 +222,9 @@ def test_a_write_that_a_rebuild_overtakes_is_written_again(whoosh_only, app, nyp
     from tracker.searching.service import _write, index_path
 
     document = add_pages(nypd_request, ["a page the rebuild leaves out"])  # the database knows it
-    record = PageRecord(key="page:777", text="overtaken write", document_id=document.id, visibility="public")
+    # A real page of the document (the searches check each page hit against the database).
+    record = PageRecord(key=f"page:{document.pages[0].id}", text="overtaken write", document_id=document.id,
+                        visibility="public")
     calls = []
 
     def write(index):
