@@ -284,3 +284,19 @@ def test_a_server_error_logs_its_traceback_once_per_cause(app_config, request, c
     repeats = [r.getMessage() for r in logged if not r.exc_info]
     assert len(repeats) == 4 and all("\n" not in m for m in repeats)
     assert any("seen 3 times" in m and "ValueError: odd" in m for m in repeats), repeats
+
+
+def test_a_saved_search_naming_a_request_the_searcher_cannot_open_finds_nothing_from_it(records, app, make_user):
+    from tracker.extensions import db
+    from tracker.models import Document
+    from tracker.searching.filters import NoSuchRequest
+    from tracker.searching.service import matching_pages
+
+    researcher = make_user("researcher")
+    documents = [d.id for d in db.session.scalars(db.select(Document)).all()]
+    for q in (f"facial request:{records['internal'].id}", "facial request:99999"):
+        with pytest.raises(NoSuchRequest):  # as for a request that does not exist: no hint either way
+            matching_pages(researcher, q, None, documents)
+    lawyer = make_user("lawyer")
+    found = matching_pages(lawyer, f"facial request:{records['internal'].id}", None, documents)
+    assert {hit.document_id for hit in found} == {records["internal_document"].id}

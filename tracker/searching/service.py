@@ -234,6 +234,7 @@ def matching_pages(user, q: str, filters: Mapping[str, object] | None,
     ids = sorted(set(document_ids))
     allowed = permissions.visible_documents(user) if permissions.can(user, "search") else frozenset()
     resolved = resolve_filters(filters, user)
+    check_request_terms(q, user)  # a request: term the user cannot open is refused here too, not an oracle
     if engines.uses_postgres():
         ids = sorted(set(ids) - engines.hidden_documents(ids, allowed))
         return _without_held(engines.postgres_engine().matching(q, allowed_visibility=allowed,
