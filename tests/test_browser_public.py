@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests import ingest_support as support
@@ -165,11 +166,10 @@ def test_a_form_with_errors_puts_every_error_first_and_focuses_it(site, browser_
     page.get_by_label("Su correo electrónico (obligatorio)").fill("no-es-un-correo")
     page.get_by_role("button", name=re.compile("enlace de confirmación")).click()
     # The page's script moves the focus once the page has loaded (a deferred script): wait for it, 5 s at most.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'",
-                           timeout=5000)
+    expect(page.locator("#error-summary")).to_be_focused(timeout=5000)
     summary = page.text_content("#error-summary")
     assert "Hay 2 problemas en el formulario" in summary and "dirección web" in summary
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
     page.screenshot(path=str(tmp_path / f"form-errors-{width}.png"), full_page=True)
     page.click('#error-summary a[href="#email"]')
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'email'", timeout=5000)
+    expect(page.locator("#email")).to_be_focused(timeout=5000)
